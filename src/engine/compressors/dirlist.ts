@@ -1,0 +1,3 @@
+import type { Compressor } from './types';
+
+export const compressDirlist: Compressor = () => null;

@@ -1,0 +1,136 @@
+/**
+ * Content detection: a cheap look at a sample of lines, scored per kind. Structural kinds (JSON,
+ * diffs, git log) are recognised by their unmistakable openings; line-oriented kinds by the share
+ * of lines that look like them.
+ */
+import type { ContentKind } from './types';
+
+const SAMPLE_LINES = 400;
+
+const RE = {
+  jsonStart: /^\s*[[{]/,
+  diffHeader: /^(diff --git |--- (a\/|\/dev\/null)|\+\+\+ (b\/|\/dev\/null)|@@ -\d+(,\d+)? \+\d+(,\d+)? @@|Index: |diff -[ruN])/,
+  gitCommit: /^commit [0-9a-f]{7,40}\b/,
+  gitOneline: /^(\* )?[0-9a-f]{7,12} \S/,
+  grepLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+[\w)]\.?\w*[:-]\d+[:-]/,
+  grepNoLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\S/,
+  rgNumbered: /^\d+[:-]/,
+  lsLong: /^[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s/,
+  lsTotal: /^total \d+/,
+  lsDirHeader: /^(\.{1,2}|\.?\/?[\w@.+~\-/]+):$/,
+  tree: /^[│├└|`]|(── )/,
+  findPath: /^(\.{1,2}\/|\/)[^\s:]*$/,
+  build: /\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}/,
+  logTime: /^\s*[\[(]?(\d{4}[-/.]\d{2}[-/.]\d{2}[T ]?|\d{2}[-/]\w{3}[-/]\d{4}|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d\d:|\d{6}\s+\d{6}\b|\d{1,2}:\d{2}:\d{2}|\d{10}(\.\d+)?\b|\d{13}\b|-\s+\d+\s+\d{4}\.\d\d\.\d\d)/,
+  logLevel: /(^|[\s\[|(<])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRIT|CRITICAL|SEVERE|ALERT|EMERG|notice|info|warn|error|debug)([\]|):>\s]|$)/,
+  htmlStart: /^\s*(<!doctype html|<html|<head|<body|<div|<\?xml)/i,
+  htmlTag: /<\/?[a-zA-Z][\w-]*(\s[^<>]*)?>/g,
+  mdTableRow: /^\s*\|.*\|\s*$/,
+  mdTableSep: /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$/,
+  fence: /^\s*(```|~~~)/,
+  codeLine: /^\s*(import\s|export\s|from\s+\S+\s+import|package\s+\w|#include\s|using\s+\w|def\s+\w+\s*\(|class\s+\w|func\s|fn\s+\w|pub\s|impl\b|struct\s+\w|interface\s+\w|enum\s+\w|const\s+\w|let\s+\w|var\s+\w|function\b|return\b|if\s*\(|for\s*\(|while\s*\(|switch\s*\(|}\s*else|@\w+|async\s|await\s|public\s|private\s|protected\s|static\s|#\[|\/\/|\/\*|\*\/|\s*\* |"""|#!)|[;{]\s*$|^\s*}\)?;?\s*$/,
+};
+
+function sampleLines(text: string): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  while (lines.length < SAMPLE_LINES && start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(start, Math.min(nl, start + 2000)).replace(/\r$/, '');
+    if (line.trim() !== '') lines.push(line);
+    start = nl + 1;
+  }
+  return lines;
+}
+
+function share(lines: string[], test: (l: string) => boolean): number {
+  if (lines.length === 0) return 0;
+  let n = 0;
+  for (const l of lines) if (test(l)) n++;
+  return n / lines.length;
+}
+
+export function looksLikeJson(text: string): boolean {
+  const t = text.trim();
+  if (!RE.jsonStart.test(t)) return false;
+  const last = t[t.length - 1];
+  if ((t[0] === '{' && last === '}') || (t[0] === '[' && last === ']')) {
+    try {
+      JSON.parse(t);
+      return true;
+    } catch {
+      // JSON Lines below
+    }
+  }
+  const lines = sampleLines(t);
+  if (lines.length < 2) return false;
+  return lines.every((l) => {
+    const s = l.trim();
+    if (!(s.startsWith('{') || s.startsWith('['))) return false;
+    try {
+      JSON.parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function looksLikeCsv(lines: string[]): boolean {
+  if (lines.length < 3) return false;
+  for (const sep of [',', '\t', ';', '|']) {
+    const counts = lines.slice(0, 50).map((l) => l.split(sep).length - 1);
+    const first = counts[0];
+    if (first < 1) continue;
+    const same = counts.filter((c) => c === first).length / counts.length;
+    if (same >= 0.9 && (sep !== ',' || first >= 2 || lines.length > 5)) return true;
+  }
+  return false;
+}
+
+/** Ripgrep --heading output: a path line, then numbered lines, then a blank line. */
+function looksLikeRgHeading(lines: string[]): boolean {
+  let headings = 0;
+  let numbered = 0;
+  for (const l of lines) {
+    if (RE.rgNumbered.test(l)) numbered++;
+    else if (/^[\w@.+~\-/\\]+\.\w+$/.test(l) || /^[\w@.+~\-/\\]+\/[\w.-]+$/.test(l)) headings++;
+  }
+  return headings > 0 && numbered >= headings && (numbered + headings) / lines.length > 0.8;
+}
+
+/** Detects the kind of a piece of content. */
+export function detectKind(text: string): ContentKind {
+  const head = text.slice(0, 4096);
+  if (looksLikeJson(text)) return 'json';
+  const lines = sampleLines(text);
+  if (lines.length === 0) return 'prose';
+  if (RE.htmlStart.test(head) && (head.match(RE.htmlTag)?.length ?? 0) >= 5) return 'html';
+
+  const first = lines[0];
+  if (RE.gitCommit.test(first) || (share(lines, (l) => RE.gitCommit.test(l)) > 0.01 && lines.some((l) => /^(Author|Date|Merge):/.test(l)))) return 'gitlog';
+  const diffShare = share(lines, (l) => RE.diffHeader.test(l) || /^[-+ ]/.test(l) || /^\s*\S+\s+\|\s+\d+ [-+]*$/.test(l));
+  if (lines.some((l) => /^@@ -\d+/.test(l)) && lines.some((l) => /^(\+\+\+|---) /.test(l)) && diffShare > 0.6) return 'diff';
+
+  const fences = share(lines, (l) => RE.fence.test(l));
+  if (fences > 0 && lines.filter((l) => RE.fence.test(l)).length >= 2) return 'mixed';
+
+  const scores: Array<[ContentKind, number]> = [
+    ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
+    ['search', Math.max(share(lines, (l) => RE.grepLine.test(l) || RE.grepNoLine.test(l) || l === '--'), looksLikeRgHeading(lines) ? 0.9 : 0)],
+    ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.tree.test(l) || RE.findPath.test(l))],
+    ['build', share(lines, (l) => RE.build.test(l)) * 2.5],
+    ['logs', share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120)))],
+    ['table', share(lines, (l) => RE.mdTableRow.test(l)) + (lines.some((l) => RE.mdTableSep.test(l)) ? 0.2 : 0)],
+    ['code', share(lines, (l) => RE.codeLine.test(l)) * 1.2],
+  ];
+  scores.sort((a, b) => b[1] - a[1]);
+  const [bestKind, best] = scores[0];
+  if (best >= 0.5) return bestKind;
+  if (looksLikeCsv(lines)) return 'table';
+  // Several kinds present in quantity: mixed content (e.g. prose around a log excerpt).
+  if (scores.filter(([, s]) => s >= 0.2).length >= 2) return 'mixed';
+  if (best >= 0.3) return bestKind;
+  return 'prose';
+}
