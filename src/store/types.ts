@@ -1,0 +1,52 @@
+import type { ContentKind, OriginalSink } from '../engine/types';
+
+/**
+ * The contract of the local store (sql.js, one file). The CCR part holds originals by hash; the
+ * memo part maps a tool result's content key to the compressed bytes the proxy first sent, so every
+ * later turn replays identical bytes; the request log and totals back /stats and the extension's views.
+ */
+export interface StoreOptions {
+  /** Database file; null keeps the store in memory only (tests). */
+  path: string | null;
+  /** Entries not read or written for this long are evicted (default 7 days). */
+  ttlMs?: number;
+  /** Total size cap of stored originals in bytes; least recently used go first (default 256 MiB). */
+  maxBytes?: number;
+  /** Writes are batched and saved this long after the last change (default 1000 ms). */
+  saveDelayMs?: number;
+  /** Called with a human-readable message when something needs the user's attention (e.g. a corrupt file moved aside). */
+  onWarning?: (message: string) => void;
+}
+
+export interface StoredOriginal {
+  hash: string;
+  text: string;
+  kind: ContentKind;
+  size: number;
+  createdAt: number;
+  lastAccess: number;
+}
+
+export interface StoreSummary {
+  path: string | null;
+  entries: number;
+  bytes: number;
+  oldest: number | null;
+  newest: number | null;
+  byKind: Record<string, { entries: number; bytes: number }>;
+  memoEntries: number;
+  requests: number;
+}
+
+export interface Store extends OriginalSink {
+  get(hash: string): StoredOriginal | undefined;
+  has(hash: string): boolean;
+  getMemo(key: string): string | undefined;
+  putMemo(key: string, value: string): void;
+  summary(): StoreSummary;
+  clear(): void;
+  /** Saves pending writes now (atomically: temp file and rename). */
+  flush(): Promise<void>;
+  /** Flushes and releases the database. */
+  close(): Promise<void>;
+}
