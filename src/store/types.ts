@@ -16,6 +16,17 @@ export interface StoreOptions {
   saveDelayMs?: number;
   /** Called with a human-readable message when something needs the user's attention (e.g. a corrupt file moved aside). */
   onWarning?: (message: string) => void;
+  /** The request log keeps at most this many rows, oldest dropped first (default 50,000). */
+  maxRequests?: number;
+  /** Clock in epoch milliseconds (tests); default Date.now. */
+  now?: () => number;
+}
+
+export interface ListRequestsOptions {
+  /** Only records appended at or after this epoch-millisecond time. */
+  sinceMs?: number;
+  /** At most this many records (default: all kept). */
+  limit?: number;
 }
 
 export interface StoredOriginal {
@@ -44,6 +55,13 @@ export interface Store extends OriginalSink {
   getMemo(key: string): string | undefined;
   putMemo(key: string, value: string): void;
   summary(): StoreSummary;
+  /**
+   * Appends one accounting record (any JSON-serialisable object). Its time is `record.at` or
+   * `record.ts` when that is a number of epoch milliseconds, else now.
+   */
+  appendRequest(record: object): void;
+  /** Parsed request records, newest first. */
+  listRequests(options?: ListRequestsOptions): object[];
   clear(): void;
   /** Saves pending writes now (atomically: temp file and rename). */
   flush(): Promise<void>;
