@@ -1,0 +1,22 @@
+/** The base URLs each client convention expects for a proxy listening at `origin` (http://127.0.0.1:PORT). */
+export function proxyBaseUrls(origin: string) {
+  const o = origin.replace(/\/+$/, '');
+  return {
+    /** Anthropic SDKs and Claude Code append /v1/messages themselves. */
+    anthropic: o,
+    /** OpenAI SDKs, Codex and Cline 4.x expect the /v1 prefix in the base. */
+    openai: `${o}/v1`,
+    /** Continue resolves paths relative to apiBase, so it wants the trailing slash. */
+    continueApiBase: `${o}/v1/`,
+  };
+}
+
+/** True when a URL points at a loopback proxy (ours, whatever port it had). */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    const h = new URL(url).hostname;
+    return h === '127.0.0.1' || h === 'localhost' || h === '[::1]' || h === '::1';
+  } catch {
+    return false;
+  }
+}
