@@ -1,0 +1,563 @@
+/**
+ * The local store: one sql.js database file holding CCR originals, the proxy's memo and its request log.
+ *
+ * The database lives in memory; changes are saved as a whole file, batched (at most `saveDelayMs`
+ * after the first unsaved change) and atomically (temp file, fsync, rename), so the file on disk is
+ * always a complete database.
+ *
+ * Several processes may share one file (a running proxy and `headroom retrieve`/`compress`). Each
+ * loads the file on open; when it saves and finds that the file was replaced since it last read or
+ * wrote it, it first merges the other process's rows into its own (under a `<file>.lock`), so no
+ * process silently drops what another stored. A lookup that misses also re-reads the file when it
+ * changed, so a hash stored by another process is found without a restart. Deletions (eviction,
+ * `clear()`) are local: an entry evicted here but still in another process's newer file may come
+ * back, and is then evicted again by the same TTL and size rules.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync, renameSync } from 'node:fs';
+import type { Database, SqlJsStatic, Statement, SqlValue } from 'sql.js';
+import type { ContentKind } from '../engine/types';
+import { HASH_PATTERN } from '../engine/hash';
+import { loadSqlJs } from './sqljs';
+import { CONNECTION_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema';
+import { sameStamp, stampOf, withFileLock, writeFileAtomic, type FileStamp } from './atomic-file';
+import type { ListRequestsOptions, Store, StoredOriginal, StoreOptions, StoreSummary } from './types';
+
+export const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_SAVE_DELAY_MS = 1000;
+export const DEFAULT_MAX_REQUESTS = 50_000;
+/** Saves caused only by last-access updates wait at least this long: they are cheap to lose. */
+const TOUCH_SAVE_DELAY_MS = 30_000;
+
+type Dirty = 0 | 1 | 2; // nothing, only last-access touches, data
+
+export async function openStore(options: StoreOptions): Promise<SqlStore> {
+  const SQL = await loadSqlJs();
+  return new SqlStore(SQL, options);
+}
+
+function decode(v: SqlValue): string {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  return v === null ? '' : String(v);
+}
+
+function timestampForFileName(ms: number): string {
+  return new Date(ms).toISOString().replace(/[:.]/g, '-');
+}
+
+export class SqlStore implements Store {
+  readonly path: string | null;
+  private readonly ttlMs: number;
+  private readonly maxBytes: number;
+  private readonly saveDelayMs: number;
+  private readonly maxRequests: number;
+  private readonly now: () => number;
+  private readonly warn: (message: string) => void;
+  private db: Database;
+  private readonly statements = new Map<string, Statement>();
+  /** Bytes of originals plus memo values, kept in step with the tables. */
+  private totalBytes = 0;
+  private requestCount = 0;
+  private dirty: Dirty = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue = Infinity;
+  private saving: Promise<void> = Promise.resolve();
+  /** The version of the file this store last read or wrote. */
+  private stamp: FileStamp | null = null;
+  /** Set by clear(): the next save replaces the file without merging it back in. */
+  private skipMerge = false;
+  private closed = false;
+  private dbClosed = false;
+  private lastSaveError = '';
+
+  constructor(private readonly SQL: SqlJsStatic, options: StoreOptions) {
+    this.path = options.path;
+    this.ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.saveDelayMs = options.saveDelayMs ?? DEFAULT_SAVE_DELAY_MS;
+    this.maxRequests = options.maxRequests ?? DEFAULT_MAX_REQUESTS;
+    this.now = options.now ?? Date.now;
+    this.warn = options.onWarning ?? (() => {});
+    this.db = this.load();
+    this.recount();
+    if (this.evictExpired() + this.enforceCap() > 0) this.markDirty(2);
+  }
+
+  // ---- loading ----------------------------------------------------------------------------------
+
+  private load(): Database {
+    if (this.path === null) return this.fresh();
+    let bytes: Buffer;
+    const stamp = stampOf(this.path);
+    try {
+      bytes = readFileSync(this.path);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT') return this.fresh();
+      this.moveAside(`cannot be read (${err.code ?? err.message})`);
+      return this.fresh();
+    }
+    if (bytes.length === 0) {
+      this.stamp = stamp;
+      return this.fresh();
+    }
+    try {
+      const db = this.openBytes(bytes);
+      this.stamp = stamp;
+      return db;
+    } catch (e) {
+      this.moveAside(`is not a valid Headroom store (${(e as Error).message})`);
+      return this.fresh();
+    }
+  }
+
+  private fresh(): Database {
+    const db = new this.SQL.Database();
+    this.prepareSchema(db);
+    return db;
+  }
+
+  /** Opens a database image and checks it is one of ours (throws otherwise). */
+  private openBytes(bytes: Uint8Array): Database {
+    const db = new this.SQL.Database(bytes);
+    try {
+      const check = db.exec('PRAGMA quick_check');
+      const verdict = check[0]?.values[0]?.[0];
+      if (verdict !== 'ok') throw new Error(`integrity check: ${String(verdict)}`);
+      const version = Number(db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+      if (version > SCHEMA_VERSION) throw new Error(`written by a newer version (schema ${version})`);
+      this.prepareSchema(db);
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  private prepareSchema(db: Database): void {
+    db.exec(CONNECTION_SQL);
+    db.exec(SCHEMA_SQL);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+  }
+
+  /** Renames an unusable store file to `<file>.corrupt-<timestamp>` and says so. */
+  private moveAside(problem: string): void {
+    const path = this.path!;
+    const aside = `${path}.corrupt-${timestampForFileName(this.now())}`;
+    try {
+      renameSync(path, aside);
+      this.warn(`Headroom store ${path} ${problem}; it was moved to ${aside} and a fresh store was started.`);
+      this.stamp = null;
+    } catch (e) {
+      this.warn(
+        `Headroom store ${path} ${problem} and could not be moved aside (${(e as Error).message}); ` +
+          `using a fresh store (its contents will replace the file on the next save).`,
+      );
+      this.stamp = stampOf(path);
+      this.skipMerge = true;
+    }
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private one(sql: string, params: SqlValue[] = []): SqlValue[] | undefined {
+    const s = this.stmt(sql);
+    try {
+      s.bind(params);
+      return s.step() ? s.get() : undefined;
+    } finally {
+      s.reset();
+    }
+  }
+
+  private run(sql: string, params: SqlValue[] = []): void {
+    const s = this.stmt(sql);
+    try {
+      s.run(params);
+    } finally {
+      s.reset();
+    }
+  }
+
+  private recount(): void {
+    const o = Number(this.one('SELECT coalesce(sum(size), 0) FROM originals')![0]);
+    const m = Number(this.one('SELECT coalesce(sum(size), 0) FROM memo')![0]);
+    this.totalBytes = o + m;
+    this.requestCount = Number(this.one('SELECT count(*) FROM requests')![0]);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('Headroom store is closed');
+  }
+
+  // ---- originals --------------------------------------------------------------------------------
+
+  put(hash: string, text: string, kind: ContentKind): void {
+    this.assertOpen();
+    if (!HASH_PATTERN.test(hash)) throw new Error(`not a CCR hash: ${JSON.stringify(hash)}`);
+    const now = this.now();
+    if (this.one('SELECT 1 FROM originals WHERE hash = ?', [hash])) {
+      this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [now, hash]);
+      this.markDirty(1);
+      return;
+    }
+    const body = Buffer.from(text, 'utf8');
+    this.run('INSERT INTO originals (hash, body, kind, size, created_at, last_access) VALUES (?, ?, ?, ?, ?, ?)', [
+      hash, body, kind, body.length, now, now,
+    ]);
+    this.totalBytes += body.length;
+    this.enforceCap(hash);
+    this.markDirty(2);
+  }
+
+  get(hash: string): StoredOriginal | undefined {
+    this.assertOpen();
+    const row = this.lookup(
+      () => this.one('SELECT body, kind, size, created_at, last_access FROM originals WHERE hash = ?', [hash]),
+      (lastAccess) => this.isExpired(lastAccess),
+    );
+    if (!row) return undefined;
+    const now = this.now();
+    this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [now, hash]);
+    this.markDirty(1);
+    return {
+      hash,
+      text: decode(row[0]),
+      kind: String(row[1]) as ContentKind,
+      size: Number(row[2]),
+      createdAt: Number(row[3]),
+      lastAccess: now,
+    };
+  }
+
+  has(hash: string): boolean {
+    this.assertOpen();
+    return !!this.lookup(
+      () => this.one('SELECT size, last_access FROM originals WHERE hash = ?', [hash]),
+      (lastAccess) => this.isExpired(lastAccess),
+    );
+  }
+
+  /**
+   * Finds a row (its last column is last_access); on a miss, re-reads the file if another process
+   * replaced it. An expired row is deleted and reported as missing.
+   */
+  private lookup(find: () => SqlValue[] | undefined, expired: (lastAccess: number) => boolean): SqlValue[] | undefined {
+    let row = find();
+    if (!row && this.refreshFromDisk()) row = find();
+    if (row && expired(Number(row[row.length - 1]))) {
+      if (this.evictExpired() > 0) this.markDirty(2);
+      return undefined;
+    }
+    return row;
+  }
+
+  private isExpired(lastAccess: number): boolean {
+    return this.now() - lastAccess > this.ttlMs;
+  }
+
+  // ---- memo -------------------------------------------------------------------------------------
+
+  getMemo(key: string): string | undefined {
+    this.assertOpen();
+    const row = this.one('SELECT value, last_access FROM memo WHERE key = ?', [key]);
+    if (!row) return undefined;
+    if (this.isExpired(Number(row[1]))) {
+      if (this.evictExpired() > 0) this.markDirty(2);
+      return undefined;
+    }
+    this.run('UPDATE memo SET last_access = ? WHERE key = ?', [this.now(), key]);
+    this.markDirty(1);
+    return decode(row[0]);
+  }
+
+  putMemo(key: string, value: string): void {
+    this.assertOpen();
+    const now = this.now();
+    const body = Buffer.from(value, 'utf8');
+    const old = this.one('SELECT size FROM memo WHERE key = ?', [key]);
+    if (old) {
+      this.run('UPDATE memo SET value = ?, size = ?, last_access = ? WHERE key = ?', [body, body.length, now, key]);
+      this.totalBytes += body.length - Number(old[0]);
+    } else {
+      this.run('INSERT INTO memo (key, value, size, created_at, last_access) VALUES (?, ?, ?, ?, ?)', [
+        key, body, body.length, now, now,
+      ]);
+      this.totalBytes += body.length;
+    }
+    this.enforceCap(undefined, key);
+    this.markDirty(2);
+  }
+
+  // ---- request log ------------------------------------------------------------------------------
+
+  appendRequest(record: object): void {
+    this.assertOpen();
+    const r = record as { at?: unknown; ts?: unknown };
+    const at = typeof r.at === 'number' && Number.isFinite(r.at) ? r.at : typeof r.ts === 'number' && Number.isFinite(r.ts) ? r.ts : this.now();
+    this.run('INSERT INTO requests (uid, at, json) VALUES (?, ?, ?)', [randomUUID(), Math.round(at), JSON.stringify(record)]);
+    this.requestCount++;
+    this.trimRequests();
+    this.markDirty(2);
+  }
+
+  listRequests(options: ListRequestsOptions = {}): object[] {
+    this.assertOpen();
+    const since = options.sinceMs ?? -Number.MAX_SAFE_INTEGER;
+    const limit = options.limit ?? -1;
+    const s = this.stmt('SELECT json FROM requests WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?');
+    const out: object[] = [];
+    try {
+      s.bind([since, limit]);
+      while (s.step()) {
+        try {
+          out.push(JSON.parse(String(s.get()[0])));
+        } catch {
+          // A row that is not JSON cannot come from appendRequest; skip it rather than fail the listing.
+        }
+      }
+    } finally {
+      s.reset();
+    }
+    return out;
+  }
+
+  private trimRequests(): void {
+    if (this.requestCount <= this.maxRequests) return;
+    const excess = this.requestCount - this.maxRequests;
+    this.run('DELETE FROM requests WHERE id IN (SELECT id FROM requests ORDER BY at, id LIMIT ?)', [excess]);
+    this.requestCount -= excess;
+  }
+
+  // ---- eviction ---------------------------------------------------------------------------------
+
+  /** Deletes entries not accessed within the TTL; returns how many went. */
+  private evictExpired(): number {
+    const cutoff = this.now() - this.ttlMs;
+    this.run('DELETE FROM originals WHERE last_access < ?', [cutoff]);
+    let n = this.db.getRowsModified();
+    this.run('DELETE FROM memo WHERE last_access < ?', [cutoff]);
+    n += this.db.getRowsModified();
+    if (n > 0) this.recount();
+    return n;
+  }
+
+  /**
+   * Evicts the least recently used originals and memo entries until the total fits the cap.
+   * The entry just written is spared, so a single oversized original stays retrievable until the next write.
+   */
+  private enforceCap(keepHash?: string, keepKey?: string): number {
+    let n = 0;
+    while (this.totalBytes > this.maxBytes) {
+      const o = this.one('SELECT hash, size, last_access FROM originals WHERE hash != ? ORDER BY last_access, rowid LIMIT 1', [keepHash ?? '']);
+      const m = this.one('SELECT key, size, last_access FROM memo WHERE key != ? ORDER BY last_access, rowid LIMIT 1', [keepKey ?? '']);
+      if (!o && !m) break;
+      if (o && (!m || Number(o[2]) <= Number(m[2]))) {
+        this.run('DELETE FROM originals WHERE hash = ?', [o[0]]);
+        this.totalBytes -= Number(o[1]);
+      } else {
+        this.run('DELETE FROM memo WHERE key = ?', [m![0]]);
+        this.totalBytes -= Number(m![1]);
+      }
+      n++;
+    }
+    return n;
+  }
+
+  // ---- summary and clearing ---------------------------------------------------------------------
+
+  summary(): StoreSummary {
+    this.assertOpen();
+    const totals = this.one('SELECT count(*), coalesce(sum(size), 0), min(created_at), max(created_at) FROM originals')!;
+    const byKind: StoreSummary['byKind'] = {};
+    const s = this.stmt('SELECT kind, count(*), sum(size) FROM originals GROUP BY kind ORDER BY kind');
+    try {
+      while (s.step()) {
+        const [kind, entries, bytes] = s.get();
+        byKind[String(kind)] = { entries: Number(entries), bytes: Number(bytes) };
+      }
+    } finally {
+      s.reset();
+    }
+    return {
+      path: this.path,
+      entries: Number(totals[0]),
+      bytes: Number(totals[1]),
+      oldest: totals[2] === null ? null : Number(totals[2]),
+      newest: totals[3] === null ? null : Number(totals[3]),
+      byKind,
+      memoEntries: Number(this.one('SELECT count(*) FROM memo')![0]),
+      requests: this.requestCount,
+    };
+  }
+
+  clear(): void {
+    this.assertOpen();
+    this.db.exec('DELETE FROM originals; DELETE FROM memo; DELETE FROM requests;');
+    this.totalBytes = 0;
+    this.requestCount = 0;
+    this.skipMerge = true;
+    this.markDirty(2);
+  }
+
+  // ---- merging another process's file -----------------------------------------------------------
+
+  /** If the file was replaced since we last read or wrote it, merges its rows in. Returns whether it did. */
+  private refreshFromDisk(): boolean {
+    if (this.path === null || this.skipMerge) return false;
+    const before = stampOf(this.path);
+    if (before === null || sameStamp(before, this.stamp)) return false;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.path);
+    } catch {
+      return false;
+    }
+    if (bytes.length > 0) {
+      try {
+        this.mergeFrom(bytes);
+      } catch (e) {
+        this.warn(`Headroom store ${this.path} was replaced by an unreadable file (${(e as Error).message}); keeping this process's contents.`);
+      }
+    }
+    const after = stampOf(this.path);
+    if (sameStamp(before, after)) this.stamp = after;
+    return true;
+  }
+
+  /** Copies rows this store lacks from another image of the database; keeps the later last-access. */
+  private mergeFrom(bytes: Uint8Array): void {
+    const other = this.openBytes(bytes);
+    try {
+      this.db.exec('BEGIN');
+      try {
+        this.mergeTable(other, 'originals', 'hash', 'body', ['kind', 'size', 'created_at']);
+        this.mergeTable(other, 'memo', 'key', 'value', ['size', 'created_at']);
+        const rows = other.prepare('SELECT uid, at, json FROM requests ORDER BY at, id');
+        try {
+          while (rows.step()) this.run('INSERT OR IGNORE INTO requests (uid, at, json) VALUES (?, ?, ?)', rows.get());
+        } finally {
+          rows.free();
+        }
+        this.db.exec('COMMIT');
+      } catch (e) {
+        this.db.exec('ROLLBACK');
+        throw e;
+      }
+    } finally {
+      other.close();
+    }
+    this.recount();
+    this.trimRequests();
+    this.evictExpired();
+    this.enforceCap();
+  }
+
+  private mergeTable(other: Database, table: string, key: string, body: string, cols: string[]): void {
+    const list = other.prepare(`SELECT ${key}, last_access FROM ${table}`);
+    const fetch = other.prepare(`SELECT ${body}, ${cols.join(', ')} FROM ${table} WHERE ${key} = ?`);
+    try {
+      while (list.step()) {
+        const [k, lastAccess] = list.get();
+        const mine = this.one(`SELECT last_access FROM ${table} WHERE ${key} = ?`, [k]);
+        if (mine) {
+          if (Number(lastAccess) > Number(mine[0])) this.run(`UPDATE ${table} SET last_access = ? WHERE ${key} = ?`, [lastAccess, k]);
+          continue;
+        }
+        fetch.bind([k]);
+        if (fetch.step()) {
+          const row = fetch.get();
+          const names = [key, body, ...cols, 'last_access'];
+          this.run(`INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`, [k, ...row, lastAccess]);
+        }
+        fetch.reset();
+      }
+    } finally {
+      list.free();
+      fetch.free();
+    }
+  }
+
+  // ---- saving -----------------------------------------------------------------------------------
+
+  private markDirty(level: Dirty): void {
+    if (level > this.dirty) this.dirty = level;
+    if (this.path === null || this.closed) return;
+    const delay = level === 2 ? this.saveDelayMs : Math.max(this.saveDelayMs, TOUCH_SAVE_DELAY_MS);
+    const due = this.now() + delay;
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = Infinity;
+      this.flush().catch(() => {});
+    }, delay);
+    // A pending touch-only save should not keep a finished process alive; a data save should.
+    if (level < 2) this.timer.unref();
+  }
+
+  /** Saves pending changes now. Errors are reported through onWarning and retried on the next change or flush. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.timerDue = Infinity;
+    }
+    const next = this.saving.catch(() => {}).then(() => this.save());
+    this.saving = next;
+    return next;
+  }
+
+  private async save(): Promise<void> {
+    if (this.path === null || this.dirty === 0 || this.dbClosed) return;
+    const path = this.path;
+    try {
+      await withFileLock(path, async () => {
+        if (!this.skipMerge) this.refreshFromDisk();
+        this.skipMerge = false;
+        this.evictExpired();
+        const image = this.db.export();
+        this.dirty = 0;
+        try {
+          await writeFileAtomic(path, image);
+        } catch (e) {
+          this.dirty = 2;
+          throw e;
+        }
+        this.stamp = stampOf(path);
+      });
+      this.lastSaveError = '';
+    } catch (e) {
+      const message = `Headroom could not save its store to ${path}: ${(e as Error).message}`;
+      if (message !== this.lastSaveError) this.warn(message);
+      this.lastSaveError = message;
+      if (!this.closed) this.markDirty(2);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.flush();
+    } catch {
+      // Already reported through onWarning; closing must still release the database.
+    } finally {
+      this.closed = true;
+      if (this.timer) clearTimeout(this.timer);
+      for (const s of this.statements.values()) s.free();
+      this.statements.clear();
+      this.db.close();
+      this.dbClosed = true;
+    }
+  }
+}

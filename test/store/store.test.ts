@@ -1,0 +1,313 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/store';
+import { loadSqlJs } from '../../src/store/sqljs';
+import { ccrHash } from '../../src/engine/hash';
+import { compress } from '../../src/engine/compress';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'headroom-store-'));
+}
+
+/** A clock the test moves by hand. */
+function manualClock(start = 1_700_000_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms) };
+}
+
+async function loadable(path: string): Promise<number> {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(readFileSync(path));
+  try {
+    return Number(db.exec('SELECT count(*) FROM originals')[0].values[0][0]);
+  } finally {
+    db.close();
+  }
+}
+
+const SAMPLES = [
+  'plain ascii line\n',
+  'unicode: héllo wörld — ✓ 日本語 🚀👩‍👩‍👧 \u0301combining\r\nCRLF line\r\n',
+  '  leading spaces and trailing tabs\t\t\n\n\n',
+  'x'.repeat(200_000),
+  'no trailing newline',
+];
+
+test('put/get round-trips the exact text, kind and byte size', async () => {
+  const store = await openStore({ path: join(tempDir(), 'store.sqlite') });
+  for (const text of SAMPLES) store.put(ccrHash(text), text, 'logs');
+  for (const text of SAMPLES) {
+    const got = store.get(ccrHash(text));
+    assert.ok(got, 'stored entry found');
+    assert.equal(got.text, text);
+    assert.equal(got.kind, 'logs');
+    assert.equal(got.size, Buffer.byteLength(text, 'utf8'));
+    assert.equal(ccrHash(got.text), got.hash);
+  }
+  assert.equal(store.get('0'.repeat(24)), undefined);
+  assert.equal(store.has(ccrHash(SAMPLES[0])), true);
+  assert.equal(store.has('f'.repeat(24)), false);
+  assert.throws(() => store.put('not-a-hash', 'x', 'logs'));
+  await store.close();
+});
+
+test('entries, memo and request log persist across close and reopen', async () => {
+  const path = join(tempDir(), 'nested', 'dir', 'store.sqlite');
+  const a = await openStore({ path });
+  for (const text of SAMPLES) a.put(ccrHash(text), text, 'json');
+  a.putMemo('memo-key-1', 'compressed ✓ bytes');
+  a.appendRequest({ at: 1000, model: 'claude', tokensBefore: 10, tokensAfter: 2 });
+  await a.close();
+  assert.throws(() => a.get(ccrHash(SAMPLES[0])), /closed/);
+
+  const b = await openStore({ path });
+  for (const text of SAMPLES) assert.equal(b.get(ccrHash(text))?.text, text);
+  assert.equal(b.getMemo('memo-key-1'), 'compressed ✓ bytes');
+  assert.deepEqual(b.listRequests(), [{ at: 1000, model: 'claude', tokensBefore: 10, tokensAfter: 2 }]);
+  const s = b.summary();
+  assert.equal(s.entries, SAMPLES.length);
+  assert.equal(s.bytes, SAMPLES.reduce((n, t) => n + Buffer.byteLength(t), 0));
+  assert.deepEqual(Object.keys(s.byKind), ['json']);
+  assert.equal(s.memoEntries, 1);
+  assert.equal(s.requests, 1);
+  assert.equal(s.path, path);
+  await b.close();
+});
+
+test('entries not accessed within the TTL expire; get refreshes last access', async () => {
+  const clock = manualClock();
+  const path = join(tempDir(), 'store.sqlite');
+  const store = await openStore({ path, ttlMs: 1000, now: clock.now });
+  store.put(ccrHash('kept'), 'kept', 'logs');
+  store.put(ccrHash('dropped'), 'dropped', 'logs');
+  store.putMemo('m', 'memo value');
+  clock.advance(800);
+  assert.equal(store.get(ccrHash('kept'))?.text, 'kept');
+  clock.advance(800); // 1600 ms after the puts, 800 ms after the get
+  assert.equal(store.get(ccrHash('dropped')), undefined);
+  assert.equal(store.has(ccrHash('dropped')), false);
+  assert.equal(store.getMemo('m'), undefined);
+  assert.equal(store.get(ccrHash('kept'))?.text, 'kept');
+  assert.equal(store.summary().entries, 1);
+  await store.close();
+
+  // Expiry also applies to what is loaded from disk.
+  clock.advance(5000);
+  const again = await openStore({ path, ttlMs: 1000, now: clock.now });
+  assert.equal(again.summary().entries, 0);
+  await again.close();
+});
+
+test('the size cap evicts least recently used entries first', async () => {
+  const clock = manualClock();
+  const store = await openStore({ path: join(tempDir(), 'store.sqlite'), maxBytes: 350, now: clock.now });
+  const texts = ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(100));
+  const [a, b, c, d, e] = texts.map((t) => ccrHash(t));
+  store.put(a, texts[0], 'logs');
+  clock.advance(1);
+  store.put(b, texts[1], 'logs');
+  clock.advance(1);
+  store.put(c, texts[2], 'logs');
+  clock.advance(1);
+  assert.ok(store.get(a)); // a is now more recent than b and c
+  clock.advance(1);
+  store.put(d, texts[3], 'logs'); // 400 > 350: evicts b
+  assert.deepEqual([a, b, c, d].map((h) => store.has(h)), [true, false, true, true]);
+  clock.advance(1);
+  store.put(e, texts[4], 'logs'); // evicts c
+  assert.deepEqual([a, c, d, e].map((h) => store.has(h)), [true, false, true, true]);
+  assert.ok(store.summary().bytes <= 350);
+
+  // Memo values count toward the same cap, in the same LRU order.
+  clock.advance(1);
+  store.putMemo('k', 'm'.repeat(100)); // evicts a (least recently used)
+  assert.equal(store.has(a), false);
+  assert.equal(store.getMemo('k'), 'm'.repeat(100));
+  await store.close();
+});
+
+test('an original larger than the cap is kept until the next write', async () => {
+  const store = await openStore({ path: null, maxBytes: 100 });
+  const big = 'z'.repeat(500);
+  store.put(ccrHash(big), big, 'logs');
+  assert.equal(store.get(ccrHash(big))?.text, big);
+  store.put(ccrHash('small'), 'small', 'logs');
+  assert.equal(store.has(ccrHash(big)), false);
+  assert.equal(store.has(ccrHash('small')), true);
+  await store.close();
+});
+
+test('saves are batched, atomic and leave no temp or lock files', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'store.sqlite');
+  const store = await openStore({ path, saveDelayMs: 40 });
+  store.put(ccrHash('first'), 'first', 'logs');
+  assert.equal(existsSync(path), false, 'not written synchronously');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await loadable(path), 1, 'debounced save happened');
+
+  // Many save rounds while the file is read back in between: every version on disk is a whole database.
+  for (let i = 0; i < 15; i++) {
+    const text = `entry ${i} `.repeat(2000);
+    store.put(ccrHash(text), text, 'logs');
+    const saving = store.flush();
+    assert.ok((await loadable(path)) >= 1 + i);
+    await saving;
+    assert.equal(await loadable(path), 2 + i);
+  }
+  await store.close();
+  assert.deepEqual(readdirSync(dir), ['store.sqlite']);
+});
+
+test('a corrupt file is moved aside with a clear warning and a fresh store works', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'store.sqlite');
+  const garbage = Buffer.from('this is not a sqlite database at all\n'.repeat(100));
+  writeFileSync(path, garbage);
+  const warnings: string[] = [];
+  const store = await openStore({ path, onWarning: (m) => warnings.push(m) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /moved to .*store\.sqlite\.corrupt-/);
+  const aside = readdirSync(dir).find((f) => f.startsWith('store.sqlite.corrupt-'));
+  assert.ok(aside, 'corrupt file kept aside');
+  assert.deepEqual(readFileSync(join(dir, aside)), garbage);
+  assert.equal(store.summary().entries, 0);
+  store.put(ccrHash('fresh'), 'fresh', 'logs');
+  await store.close();
+  const reopened = await openStore({ path, onWarning: (m) => warnings.push(m) });
+  assert.equal(reopened.get(ccrHash('fresh'))?.text, 'fresh');
+  assert.equal(warnings.length, 1);
+  await reopened.close();
+});
+
+test('a truncated database file is detected as corrupt', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'store.sqlite');
+  const store = await openStore({ path });
+  for (let i = 0; i < 50; i++) {
+    const text = `row ${i} `.repeat(500);
+    store.put(ccrHash(text), text, 'logs');
+  }
+  await store.close();
+  const whole = readFileSync(path);
+  writeFileSync(path, whole.subarray(0, Math.floor(whole.length / 2)));
+  const warnings: string[] = [];
+  const again = await openStore({ path, onWarning: (m) => warnings.push(m) });
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.equal(again.summary().entries, 0);
+  await again.close();
+});
+
+test('memo entries are replaced in place and persist', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const a = await openStore({ path });
+  a.putMemo('k1', 'v1');
+  a.putMemo('k1', 'v1 replaced — ü');
+  a.putMemo('k2', '');
+  await a.close();
+  const b = await openStore({ path });
+  assert.equal(b.getMemo('k1'), 'v1 replaced — ü');
+  assert.equal(b.getMemo('k2'), '');
+  assert.equal(b.getMemo('k3'), undefined);
+  assert.equal(b.summary().memoEntries, 2);
+  await b.close();
+});
+
+test('the request log is bounded, newest first, filterable by time and limit', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const clock = manualClock(10_000);
+  const a = await openStore({ path, maxRequests: 100, now: clock.now });
+  for (let i = 0; i < 250; i++) {
+    a.appendRequest({ i });
+    clock.advance(10);
+  }
+  const all = a.listRequests() as { i: number }[];
+  assert.equal(all.length, 100);
+  assert.deepEqual(all.map((r) => r.i), Array.from({ length: 100 }, (_, k) => 249 - k));
+  assert.deepEqual((a.listRequests({ limit: 3 }) as { i: number }[]).map((r) => r.i), [249, 248, 247]);
+  // Record i was appended at 10_000 + 10 i.
+  assert.deepEqual((a.listRequests({ sinceMs: 10_000 + 10 * 245 }) as { i: number }[]).map((r) => r.i), [249, 248, 247, 246, 245]);
+  // An explicit `at` orders the record by that time.
+  a.appendRequest({ i: -1, at: 10_005 });
+  assert.equal((a.listRequests({ limit: 1 }) as { i: number }[])[0].i, 249);
+  assert.equal(a.summary().requests, 100);
+  await a.close();
+  const b = await openStore({ path, maxRequests: 100, now: clock.now });
+  assert.equal(b.listRequests().length, 100);
+  await b.close();
+});
+
+test('two stores on one file: neither loses what the other saved', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const proxy = await openStore({ path });
+  const cli = await openStore({ path });
+  proxy.put(ccrHash('from proxy'), 'from proxy', 'logs');
+  proxy.putMemo('memo', 'from proxy');
+  proxy.appendRequest({ who: 'proxy' });
+  await proxy.flush();
+  cli.put(ccrHash('from cli'), 'from cli', 'search');
+  // A miss re-reads the file the other process replaced.
+  assert.equal(cli.get(ccrHash('from proxy'))?.text, 'from proxy');
+  await cli.close();
+  // The proxy's next save merges the cli's entry rather than overwriting it.
+  proxy.put(ccrHash('later'), 'later', 'logs');
+  await proxy.close();
+  const check = await openStore({ path });
+  for (const t of ['from proxy', 'from cli', 'later']) assert.equal(check.get(ccrHash(t))?.text, t);
+  assert.equal(check.getMemo('memo'), 'from proxy');
+  assert.equal(check.listRequests().length, 1);
+  await check.close();
+});
+
+test('clear empties the store, also on disk', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const a = await openStore({ path });
+  a.put(ccrHash('x'), 'x', 'logs');
+  a.putMemo('k', 'v');
+  a.appendRequest({});
+  await a.flush();
+  a.clear();
+  assert.deepEqual({ ...a.summary(), path: null, oldest: null, newest: null }, {
+    path: null, entries: 0, bytes: 0, oldest: null, newest: null, byKind: {}, memoEntries: 0, requests: 0,
+  });
+  await a.close();
+  const b = await openStore({ path });
+  assert.equal(b.summary().entries, 0);
+  assert.equal(b.getMemo('k'), undefined);
+  await b.close();
+});
+
+test('the engine stores originals that come back byte for byte after a reopen', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const store = await openStore({ path });
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(`2024-05-01T10:00:${String(i % 60).padStart(2, '0')}Z INFO worker-${i % 7} processed batch ${i} in ${i % 13} ms\n`);
+  lines[1234] = '2024-05-01T10:20:34Z ERROR worker-3 failed: connection reset by peer (ECONNRESET)\n';
+  const input = lines.join('');
+  const { text, report } = compress(input, { store, countTokens: false });
+  assert.ok(text.length < input.length, 'compressed');
+  assert.ok(report.hashes.length > 0, 'markers emitted');
+  await store.close();
+  const again = await openStore({ path });
+  for (const hash of report.hashes) {
+    const got = again.get(hash);
+    assert.ok(got, `hash ${hash} retrievable`);
+    assert.equal(ccrHash(got.text), hash);
+    assert.ok(input.includes(got.text));
+  }
+  await again.close();
+});
+
+test('an in-memory store never touches the disk', async () => {
+  const dir = tempDir();
+  const store = await openStore({ path: null, saveDelayMs: 1 });
+  store.put(ccrHash('m'), 'm', 'logs');
+  await store.flush();
+  assert.equal(store.get(ccrHash('m'))?.text, 'm');
+  await store.close();
+  assert.deepEqual(readdirSync(dir), []);
+  rmSync(dir, { recursive: true });
+});
