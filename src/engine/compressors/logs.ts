@@ -1,3 +1,31 @@
+/**
+ * Log compressor: mines line templates, keeps a verbatim representative of every kind of event
+ * (and more of the severe, rare and query-matching ones), replaces each omitted run with a marker
+ * naming its stored bytes and its dominant event kind, and ends with a bounded summary of the
+ * frequent kinds (count and time span).
+ */
+import { renderSelection, type Ctx } from '../context';
+import { dominantEol, splitLines } from '../lines';
+import { mine, type Mined } from '../logs/miner';
+import { selectLines } from '../logs/select';
+import { describeRun, summaryBlock } from '../logs/summary';
 import type { Compressor } from './types';
 
-export const compressLogs: Compressor = () => null;
+/** Below this many lines a log is left to the generic fallback. */
+const MIN_LINES = 8;
+
+export const compressLogs: Compressor = (text: string, ctx: Ctx) => {
+  const lines = splitLines(text);
+  if (lines.length < MIN_LINES) return null;
+  const mined: Mined = mine(lines, ctx);
+  const keep = selectLines(mined);
+  let dropped = 0;
+  for (let i = 0; i < keep.length; i++) if (!keep[i]) dropped++;
+  if (dropped === 0) return null;
+  ctx.checkDeadline();
+  let out = renderSelection(lines, keep, ctx, { describe: (s, e) => describeRun(mined, s, e) });
+  const eolStr = dominantEol(text);
+  const summary = summaryBlock(mined, keep, eolStr);
+  if (summary) out += (out.endsWith('\n') ? '' : eolStr) + summary;
+  return { text: out, strategy: 'log-templates' };
+};

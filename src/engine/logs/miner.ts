@@ -1,0 +1,199 @@
+/**
+ * The template miner: splits a log into entries (a head line plus its continuation lines, e.g. a
+ * stack trace), gives every entry a variant (its exact template key) and groups similar variants
+ * into clusters (Drain-like: same length, same leading constant words, most positions equal).
+ * One pass over the lines; merging works on distinct templates only, with a bounded search.
+ */
+import type { Ctx } from '../context';
+import { body } from '../lines';
+import { isSevere, looksLikeContinuation, startsWithTimestamp, timestampOf } from './line-facts';
+import { isConstant, templateKey, VAR, WILD } from './template';
+
+/** An entry never swallows more than this many continuation lines. */
+const MAX_ENTRY_LINES = 300;
+/** Share of equal positions for two templates to be one cluster. */
+const MERGE_SIMILARITY = 0.6;
+/** Clusters compared per new template (bounded work when templates explode). */
+const MAX_CANDIDATES = 24;
+/** Past this many distinct templates, new ones are not merged any more. */
+const MAX_MERGING_VARIANTS = 20_000;
+
+export interface Variant {
+  id: number;
+  tokens: string[];
+  cluster: number;
+  count: number;
+  /** Entry indexes of the first and last occurrence. */
+  first: number;
+  last: number;
+  severe: boolean;
+  /** Query terms found in the template's constant text. */
+  queryScore: number;
+  /** Entries whose variable parts match more query terms than the template does. */
+  queryHits: number[];
+}
+
+export interface Cluster {
+  id: number;
+  tokens: string[];
+  variants: number[];
+  count: number;
+  first: number;
+  last: number;
+  severe: boolean;
+  firstTs?: string;
+  lastTs?: string;
+}
+
+export interface Entry {
+  /** Line index of the head and one past the last continuation line. */
+  start: number;
+  end: number;
+  variant: number;
+  /** Line indexes (within the entry) of continuation lines that are severe or match the query. */
+  notable?: number[];
+}
+
+export interface Mined {
+  lines: string[];
+  entries: Entry[];
+  /** Entry index of every line. */
+  entryOf: Int32Array;
+  variants: Variant[];
+  clusters: Cluster[];
+}
+
+/** Decides how continuation lines are told apart from entry heads in this log. */
+function headRules(lines: readonly string[]): { byTimestamp: boolean; byIndent: boolean } {
+  let n = 0;
+  let ts = 0;
+  let indented = 0;
+  for (let i = 0; i < lines.length && n < 400; i++) {
+    const b = body(lines[i]);
+    if (b.trim() === '') continue;
+    n++;
+    if (startsWithTimestamp(b)) ts++;
+    if (b.charCodeAt(0) === 32 || b.charCodeAt(0) === 9) indented++;
+  }
+  return { byTimestamp: n > 0 && ts / n >= 0.5, byIndent: n > 0 && indented / n < 0.5 };
+}
+
+export function mine(lines: string[], ctx: Ctx): Mined {
+  const rules = headRules(lines);
+  const queryOn = ctx.query.terms.length > 0;
+  const entries: Entry[] = [];
+  const entryOf = new Int32Array(lines.length);
+  const variants: Variant[] = [];
+  const clusters: Cluster[] = [];
+  const byKey = new Map<string, number>();
+  const leaves = new Map<string, number[]>();
+
+  const clusterFor = (tokens: string[]): number => {
+    const consts: string[] = [];
+    for (const t of tokens) {
+      if (isConstant(t)) consts.push(t);
+      if (consts.length === 2) break;
+    }
+    const leafKey = `${tokens.length}\u0000${consts.join('\u0000')}`;
+    let leaf = leaves.get(leafKey);
+    if (!leaf) leaves.set(leafKey, (leaf = []));
+    if (variants.length < MAX_MERGING_VARIANTS) {
+      let best = -1;
+      let bestSim = MERGE_SIMILARITY;
+      for (let k = leaf.length - 1, seen = 0; k >= 0 && seen < MAX_CANDIDATES; k--, seen++) {
+        const c = clusters[leaf[k]];
+        let eq = 0;
+        for (let p = 0; p < tokens.length; p++) if (c.tokens[p] === WILD || c.tokens[p] === tokens[p]) eq++;
+        const sim = eq / tokens.length;
+        if (sim >= bestSim && (sim > bestSim || best < 0)) {
+          best = leaf[k];
+          bestSim = sim;
+        }
+      }
+      if (best >= 0) {
+        const c = clusters[best];
+        for (let p = 0; p < tokens.length; p++) if (c.tokens[p] !== tokens[p]) c.tokens[p] = WILD;
+        return best;
+      }
+    }
+    const id = clusters.length;
+    clusters.push({ id, tokens: tokens.slice(), variants: [], count: 0, first: -1, last: -1, severe: false });
+    leaf.push(id);
+    return id;
+  };
+
+  const variantFor = (key: string, headBody: string): number => {
+    let v = byKey.get(key);
+    if (v !== undefined) return v;
+    v = variants.length;
+    const tokens = key.split(' ');
+    const cluster = clusterFor(tokens);
+    const constText = tokens.filter((t) => t !== VAR).join(' ').replace(/\u0001/g, ' ');
+    variants.push({
+      id: v, tokens, cluster, count: 0, first: -1, last: -1,
+      severe: isSevere(headBody) || key.includes('\u0003'),
+      queryScore: queryOn ? ctx.query.score(constText) : 0,
+      queryHits: [],
+    });
+    clusters[cluster].variants.push(v);
+    byKey.set(key, v);
+    return v;
+  };
+
+  // Pass 1: entries (head + continuation lines).
+  let i = 0;
+  while (i < lines.length) {
+    if ((entries.length & 2047) === 0) ctx.checkDeadline();
+    const start = i;
+    const head = body(lines[i]);
+    i++;
+    let severeCont: string | undefined;
+    let notable: number[] | undefined;
+    while (i < lines.length && i - start < MAX_ENTRY_LINES) {
+      const b = body(lines[i]);
+      const blank = b.trim() === '';
+      const cont = blank || looksLikeContinuation(b) || (rules.byIndent && (b.charCodeAt(0) === 32 || b.charCodeAt(0) === 9)) ||
+        (rules.byTimestamp && !startsWithTimestamp(b));
+      if (!cont || head.trim() === '') break;
+      if (!blank) {
+        const sev = isSevere(b);
+        if (sev && severeCont === undefined) severeCont = templateKey(b);
+        if (sev || (queryOn && ctx.query.score(b.length > 1000 ? b.slice(0, 1000) : b) > 0)) (notable ??= []).push(i);
+      }
+      i++;
+    }
+    let key = templateKey(head);
+    if (severeCont !== undefined) key += ' \u0003 ' + severeCont;
+    const v = variantFor(key, head);
+    const e = entries.length;
+    for (let k = start; k < i; k++) entryOf[k] = e;
+    const entry: Entry = { start, end: i, variant: v };
+    if (notable) entry.notable = notable;
+    entries.push(entry);
+  }
+
+  // Pass 2: counts, first/last, spans and query hits.
+  for (let e = 0; e < entries.length; e++) {
+    if ((e & 4095) === 0) ctx.checkDeadline();
+    const en = entries[e];
+    const v = variants[en.variant];
+    const c = clusters[v.cluster];
+    v.count++;
+    c.count++;
+    if (v.first < 0) v.first = e;
+    v.last = e;
+    if (c.first < 0) c.first = e;
+    c.last = e;
+    if (v.severe) c.severe = true;
+    if (queryOn) {
+      const b = body(lines[en.start]);
+      if (ctx.query.score(b.length > 1000 ? b.slice(0, 1000) : b) > v.queryScore) v.queryHits.push(e);
+    }
+  }
+  for (const c of clusters) {
+    if (c.first < 0) continue;
+    c.firstTs = timestampOf(body(lines[entries[c.first].start]));
+    if (c.last !== c.first) c.lastTs = timestampOf(body(lines[entries[c.last].start]));
+  }
+  return { lines, entries, entryOf, variants, clusters };
+}
