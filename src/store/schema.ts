@@ -28,5 +28,10 @@ CREATE TABLE IF NOT EXISTS requests (
 CREATE INDEX IF NOT EXISTS requests_at ON requests (at);
 `;
 
-/** Per-connection settings: the database lives in memory and is saved whole, so no journal on disk is needed. */
-export const CONNECTION_SQL = `PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;`;
+/**
+ * Per-connection settings. The database lives in sql.js's in-memory file system and is saved as a
+ * whole image, so it needs no journal and no locking between statements: with the default settings
+ * every statement re-validates the page cache, which makes a lookup ~20x slower. Without a journal a
+ * ROLLBACK is not possible, so the store never relies on one.
+ */
+export const CONNECTION_SQL = `PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;`;

@@ -59,6 +59,12 @@ export class SqlStore implements Store {
   /** Bytes of originals plus memo values, kept in step with the tables. */
   private totalBytes = 0;
   private requestCount = 0;
+  /**
+   * The memo is read on the proxy's request path for every tool result, so it is mirrored in a Map;
+   * last-access updates go to the table in batches (before a save, an eviction or a merge).
+   */
+  private readonly memo = new Map<string, { value: string; size: number; lastAccess: number }>();
+  private readonly touchedMemo = new Set<string>();
   private dirty: Dirty = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Infinity;
@@ -81,6 +87,7 @@ export class SqlStore implements Store {
     this.warn = options.onWarning ?? (() => {});
     this.db = this.load();
     this.recount();
+    this.loadMemo();
     if (this.evictExpired() + this.enforceCap() > 0) this.markDirty(2);
   }
 
@@ -187,6 +194,29 @@ export class SqlStore implements Store {
     }
   }
 
+  private loadMemo(): void {
+    this.memo.clear();
+    this.touchedMemo.clear();
+    const s = this.stmt('SELECT key, value, size, last_access FROM memo');
+    try {
+      while (s.step()) {
+        const [key, value, size, lastAccess] = s.get();
+        this.memo.set(String(key), { value: decode(value), size: Number(size), lastAccess: Number(lastAccess) });
+      }
+    } finally {
+      s.reset();
+    }
+  }
+
+  /** Writes batched memo last-access times to the table. */
+  private flushMemoTouches(): void {
+    for (const key of this.touchedMemo) {
+      const m = this.memo.get(key);
+      if (m) this.run('UPDATE memo SET last_access = ? WHERE key = ?', [m.lastAccess, key]);
+    }
+    this.touchedMemo.clear();
+  }
+
   private recount(): void {
     const o = Number(this.one('SELECT coalesce(sum(size), 0) FROM originals')![0]);
     const m = Number(this.one('SELECT coalesce(sum(size), 0) FROM memo')![0]);
@@ -268,31 +298,34 @@ export class SqlStore implements Store {
 
   getMemo(key: string): string | undefined {
     this.assertOpen();
-    const row = this.one('SELECT value, last_access FROM memo WHERE key = ?', [key]);
-    if (!row) return undefined;
-    if (this.isExpired(Number(row[1]))) {
+    const m = this.memo.get(key);
+    if (!m) return undefined;
+    if (this.isExpired(m.lastAccess)) {
       if (this.evictExpired() > 0) this.markDirty(2);
       return undefined;
     }
-    this.run('UPDATE memo SET last_access = ? WHERE key = ?', [this.now(), key]);
+    m.lastAccess = this.now();
+    this.touchedMemo.add(key);
     this.markDirty(1);
-    return decode(row[0]);
+    return m.value;
   }
 
   putMemo(key: string, value: string): void {
     this.assertOpen();
     const now = this.now();
     const body = Buffer.from(value, 'utf8');
-    const old = this.one('SELECT size FROM memo WHERE key = ?', [key]);
+    const old = this.memo.get(key);
     if (old) {
       this.run('UPDATE memo SET value = ?, size = ?, last_access = ? WHERE key = ?', [body, body.length, now, key]);
-      this.totalBytes += body.length - Number(old[0]);
+      this.totalBytes += body.length - old.size;
     } else {
       this.run('INSERT INTO memo (key, value, size, created_at, last_access) VALUES (?, ?, ?, ?, ?)', [
         key, body, body.length, now, now,
       ]);
       this.totalBytes += body.length;
     }
+    this.memo.set(key, { value, size: body.length, lastAccess: now });
+    this.touchedMemo.delete(key);
     this.enforceCap(undefined, key);
     this.markDirty(2);
   }
@@ -344,8 +377,13 @@ export class SqlStore implements Store {
     const cutoff = this.now() - this.ttlMs;
     this.run('DELETE FROM originals WHERE last_access < ?', [cutoff]);
     let n = this.db.getRowsModified();
-    this.run('DELETE FROM memo WHERE last_access < ?', [cutoff]);
-    n += this.db.getRowsModified();
+    for (const [key, m] of this.memo) {
+      if (m.lastAccess >= cutoff) continue;
+      this.run('DELETE FROM memo WHERE key = ?', [key]);
+      this.memo.delete(key);
+      this.touchedMemo.delete(key);
+      n++;
+    }
     if (n > 0) this.recount();
     return n;
   }
@@ -356,6 +394,7 @@ export class SqlStore implements Store {
    */
   private enforceCap(keepHash?: string, keepKey?: string): number {
     let n = 0;
+    if (this.totalBytes > this.maxBytes) this.flushMemoTouches();
     while (this.totalBytes > this.maxBytes) {
       const o = this.one('SELECT hash, size, last_access FROM originals WHERE hash != ? ORDER BY last_access, rowid LIMIT 1', [keepHash ?? '']);
       const m = this.one('SELECT key, size, last_access FROM memo WHERE key != ? ORDER BY last_access, rowid LIMIT 1', [keepKey ?? '']);
@@ -365,6 +404,7 @@ export class SqlStore implements Store {
         this.totalBytes -= Number(o[1]);
       } else {
         this.run('DELETE FROM memo WHERE key = ?', [m![0]]);
+        this.memo.delete(String(m![0]));
         this.totalBytes -= Number(m![1]);
       }
       n++;
@@ -394,7 +434,7 @@ export class SqlStore implements Store {
       oldest: totals[2] === null ? null : Number(totals[2]),
       newest: totals[3] === null ? null : Number(totals[3]),
       byKind,
-      memoEntries: Number(this.one('SELECT count(*) FROM memo')![0]),
+      memoEntries: this.memo.size,
       requests: this.requestCount,
     };
   }
@@ -402,6 +442,8 @@ export class SqlStore implements Store {
   clear(): void {
     this.assertOpen();
     this.db.exec('DELETE FROM originals; DELETE FROM memo; DELETE FROM requests;');
+    this.memo.clear();
+    this.touchedMemo.clear();
     this.totalBytes = 0;
     this.requestCount = 0;
     this.skipMerge = true;
@@ -436,26 +478,24 @@ export class SqlStore implements Store {
   /** Copies rows this store lacks from another image of the database; keeps the later last-access. */
   private mergeFrom(bytes: Uint8Array): void {
     const other = this.openBytes(bytes);
+    this.flushMemoTouches();
+    // Rows are merged one by one; a failure part-way leaves only complete rows behind (no journal to roll back).
+    this.db.exec('BEGIN');
     try {
-      this.db.exec('BEGIN');
+      this.mergeTable(other, 'originals', 'hash', 'body', ['kind', 'size', 'created_at']);
+      this.mergeTable(other, 'memo', 'key', 'value', ['size', 'created_at']);
+      const rows = other.prepare('SELECT uid, at, json FROM requests ORDER BY at, id');
       try {
-        this.mergeTable(other, 'originals', 'hash', 'body', ['kind', 'size', 'created_at']);
-        this.mergeTable(other, 'memo', 'key', 'value', ['size', 'created_at']);
-        const rows = other.prepare('SELECT uid, at, json FROM requests ORDER BY at, id');
-        try {
-          while (rows.step()) this.run('INSERT OR IGNORE INTO requests (uid, at, json) VALUES (?, ?, ?)', rows.get());
-        } finally {
-          rows.free();
-        }
-        this.db.exec('COMMIT');
-      } catch (e) {
-        this.db.exec('ROLLBACK');
-        throw e;
+        while (rows.step()) this.run('INSERT OR IGNORE INTO requests (uid, at, json) VALUES (?, ?, ?)', rows.get());
+      } finally {
+        rows.free();
       }
     } finally {
+      this.db.exec('COMMIT');
       other.close();
+      this.recount();
+      this.loadMemo();
     }
-    this.recount();
     this.trimRequests();
     this.evictExpired();
     this.enforceCap();
@@ -525,6 +565,7 @@ export class SqlStore implements Store {
         if (!this.skipMerge) this.refreshFromDisk();
         this.skipMerge = false;
         this.evictExpired();
+        this.flushMemoTouches();
         const image = this.db.export();
         this.dirty = 0;
         try {

@@ -101,6 +101,23 @@ test('entries not accessed within the TTL expire; get refreshes last access', as
   await again.close();
 });
 
+test('memo reads keep an entry alive, also across a reopen', async () => {
+  const clock = manualClock();
+  const path = join(tempDir(), 'store.sqlite');
+  const a = await openStore({ path, ttlMs: 1000, now: clock.now });
+  a.putMemo('hot', 'hot value');
+  a.putMemo('cold', 'cold value');
+  clock.advance(800);
+  assert.equal(a.getMemo('hot'), 'hot value');
+  await a.close();
+  clock.advance(800);
+  const b = await openStore({ path, ttlMs: 1000, now: clock.now });
+  assert.equal(b.getMemo('hot'), 'hot value');
+  assert.equal(b.getMemo('cold'), undefined);
+  assert.equal(b.summary().memoEntries, 1);
+  await b.close();
+});
+
 test('the size cap evicts least recently used entries first', async () => {
   const clock = manualClock();
   const store = await openStore({ path: join(tempDir(), 'store.sqlite'), maxBytes: 350, now: clock.now });
