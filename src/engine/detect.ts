@@ -4,6 +4,8 @@
  * of lines that look like them.
  */
 import type { ContentKind } from './types';
+import { recordLogScore } from './logs/detect-log';
+import { startsWithTimestamp } from './logs/line-facts';
 
 const SAMPLE_LINES = 400;
 
@@ -118,10 +120,10 @@ export function detectKind(text: string): ContentKind {
 
   const scores: Array<[ContentKind, number]> = [
     ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
-    ['search', Math.max(share(lines, (l) => RE.grepLine.test(l) || RE.grepNoLine.test(l) || l === '--'), looksLikeRgHeading(lines) ? 0.9 : 0)],
+    ['search', Math.max(share(lines, (l) => ((RE.grepLine.test(l) || RE.grepNoLine.test(l)) && !startsWithTimestamp(l)) || l === '--'), looksLikeRgHeading(lines) ? 0.9 : 0)],
     ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.tree.test(l) || RE.findPath.test(l))],
     ['build', share(lines, (l) => RE.build.test(l)) * 2.5],
-    ['logs', share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120)))],
+    ['logs', Math.max(share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120))), recordLogScore(lines))],
     ['table', share(lines, (l) => RE.mdTableRow.test(l)) + (lines.some((l) => RE.mdTableSep.test(l)) ? 0.2 : 0)],
     ['code', share(lines, (l) => RE.codeLine.test(l)) * 1.2],
   ];

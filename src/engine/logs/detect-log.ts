@@ -1,0 +1,42 @@
+/**
+ * Recognises logs that carry neither a leading timestamp nor a level word: record-per-line output
+ * whose lines share a field layout (e.g. `id node component state epoch flag message`) and repeat a
+ * small set of templates. Tables of numbers and search hits do not qualify: the templates must
+ * keep constant words and repeat.
+ */
+import { isConstant, templateKey } from './template';
+
+type Shape = string;
+
+function classOf(tok: string): string {
+  if (/^[+-]?\d+(?:[.,]\d+)?$/.test(tok)) return 'n';
+  if (/\d/.test(tok)) return 'd';
+  if (/[A-Za-z]/.test(tok)) return 'w';
+  return 'p';
+}
+
+/** 0 when the sample is not record-like; otherwise 0.9 × the share of lines with the dominant field layout. */
+export function recordLogScore(lines: readonly string[]): number {
+  if (lines.length < 5) return 0;
+  const shapes = new Map<Shape, number>();
+  const keys = new Set<string>();
+  let wordy = 0;
+  for (const l of lines) {
+    const toks = l.trim().split(/\s+/, 4);
+    if (toks.length < 4) continue;
+    const shape = toks.slice(0, 3).map(classOf).join('');
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+    const key = templateKey(l);
+    keys.add(key);
+    let consts = 0;
+    for (const t of key.split(' ')) if (isConstant(t) && ++consts >= 2) break;
+    if (consts >= 2) wordy++;
+  }
+  let best = '';
+  let bestN = 0;
+  for (const [s, n] of shapes) if (n > bestN) [best, bestN] = [s, n];
+  const share = bestN / lines.length;
+  if (!/[nd]/.test(best) || share < 0.6) return 0;
+  if (keys.size / lines.length > 0.5 || wordy / lines.length < 0.8) return 0;
+  return 0.9 * share;
+}
