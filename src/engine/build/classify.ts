@@ -1,0 +1,122 @@
+/**
+ * Line roles in build and test output. The order of the checks matters: a passing test whose name
+ * contains "error" is a pass, and "ℹ fail 2" or "test result: FAILED." are summaries, not failures.
+ */
+
+export type LineRole =
+  | 'blank'
+  | 'summary' // counts and final verdicts: always kept
+  | 'fail' // errors, failing tests, exceptions: kept (deduplicated by template)
+  | 'warn' // warnings and deprecations: one per template
+  | 'pass' // passing tests
+  | 'skip' // skipped / todo tests
+  | 'suite' // suite openers and run announcements
+  | 'progress' // compiling / downloading / installing lines
+  | 'other';
+
+const SUMMARY: RegExp[] = [
+  /^\s*[ℹ#]\s*(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms)\s+\d/,
+  /^\s*\d+\.\.\d+\s*$/, // TAP plan
+  /^\s*test result: /,
+  /^\s*(Tests|Test Suites|Test Files|Snapshots|Suites|Time|Duration|Ran all test suites)\b:?\s/,
+  /^\s*\d+ (passing|failing|pending)\b/,
+  /^=+ .*\b(passed|failed|errors?|skipped|warnings?|deselected|xfailed)\b.* in [\d.]+m?s\b/,
+  /^(FAIL|PASS|ok)\s*$/,
+  /^\s*Found \d+ errors?\b/,
+  /^\s*\d+ problems? \(\d+ errors?, \d+ warnings?\)/,
+  /^\s*(error|warning): (could not compile|aborting due to|build failed)/,
+  /^\s*Finished (`|\w+ \[)/,
+  /^\s*Successfully (installed|built)\b/,
+  /^\s*(added|removed|changed|audited) \d+ packages?\b/,
+  /^\s*found \d+ vulnerabilit/,
+  /\bBUILD (SUCCESS|SUCCESSFUL|FAILURE|FAILED)\b/,
+  /^\s*Ran \d+ tests? in /,
+  /^(OK|FAILED)( \(.*\))?\s*$/,
+  /^\s*\d+ (tests?|examples?|specs?)(,| completed)/,
+];
+
+const PASS: RegExp[] = [
+  /^\s*(✔|✓|√|☑)\s/,
+  /^\s*ok \d+\b/,
+  /^\s*PASS\s+\S/,
+  /^\s*--- PASS:/,
+  /^\s*test .+ \.\.\. ok\s*$/,
+  /^ok\s+\S+\s+(\(cached\)|[\d.]+m?s)/,
+  /\bPASSED\b(\s+\[\s*\d+%\])?\s*$/,
+  /^\s*[.s]+\s*(\[\s*\d+%\])?\s*$/,
+];
+
+const SKIP: RegExp[] = [/^\s*(﹣|-)\s.*#\s*(SKIP|TODO)\b/i, /#\s*(SKIP|TODO)\b/, /^\s*--- SKIP:/, /\bSKIPPED\b/, /^\s*test .+ \.\.\. ignored\s*$/];
+
+const SUITE: RegExp[] = [/^\s*▶\s/, /^\s*# Subtest:/, /^\s*=== (RUN|PAUSE|CONT|NAME)\b/, /^\s*running \d+ tests?\b/, /^\s*Running\s+\S/, /^\s*RUNS?\s+\S/];
+
+const PROGRESS: RegExp[] = [
+  /^\s*(Compiling|Checking|Documenting|Downloading|Downloaded|Fetching|Installing|Collecting|Building|Resolving|Updating|Unpacking|Preparing|Using cached|Requirement already satisfied|Blocking|Locking|Adding|Fresh|Packaging|Verifying|Linking|Generating|Processing|Obtaining|Extracting|Copying)\b/,
+  /^\s*\[\d+\/\d+\]\s/,
+  /^\s*\d{1,3}(\.\d+)?%/,
+  /[━█▇▆▅▄▃▂▁#=]{8,}/,
+  /^\s*(npm (http|timing|sill|verb)|npm notice)\b/,
+];
+
+const FAIL: RegExp[] = [
+  /^\s*(✖|✗|×|✘|❌)\s/,
+  /^\s*not ok \d+/,
+  /^\s*(FAIL|FAILED|ERROR)\b/,
+  /^\s*--- FAIL:/,
+  /^\s*●\s/,
+  /^\s*\d+\) \S/,
+  /\.\.\. (FAILED|failed|FAIL|ERROR)\s*$/,
+  /^_{3,} .+ _{3,}\s*$/,
+  /^E\s{2,}\S/,
+  /\berror( TS\d+|\[\w+\])?:/i,
+  /^\s*\d+:\d+\s+error\s/,
+  /\b(errors?|ERRORS?|Error|fatal|FATAL|Fatal|panic|panicked|PANIC|Exception|EXCEPTION|Traceback|failed|FAILED|Failed|failure|FAILURE|Failure|failing)\b/,
+  /\b\w+(Error|Exception)\b/,
+  /\b(Segmentation fault|core dumped|Killed|Aborted|timed out|Timeout|TIMEOUT|Unhandled|Uncaught|undefined reference)\b/,
+  /^npm (ERR!|error)/,
+  /^\s*\[(ERROR|FATAL|SEVERE)\]/,
+  /^\s*test at \S+:\d+:\d+/,
+  /^\s+[\w./-]+_test\.go:\d+: /, // t.Error / t.Fatal output of go test
+];
+
+const WARN: RegExp[] = [/\b(warning|Warning|WARNING|WARN|warn)\b/, /\bdeprecat/i, /^\s*\d+:\d+\s+warning\s/];
+
+function any(res: RegExp[], line: string): boolean {
+  for (const re of res) if (re.test(line)) return true;
+  return false;
+}
+
+/** The role of one line (without terminator). Very long lines are judged by their start. */
+export function classifyLine(line: string): LineRole {
+  if (line.trim() === '') return 'blank';
+  const l = line.length > 600 ? line.slice(0, 600) : line;
+  if (any(SUMMARY, l)) return 'summary';
+  if (any(PASS, l)) return 'pass';
+  if (any(SKIP, l)) return 'skip';
+  if (any(SUITE, l)) return 'suite';
+  if (l.startsWith('{"')) return jsonRecordRole(l);
+  if (any(FAIL, l)) return 'fail';
+  if (any(WARN, l)) return 'warn';
+  if (any(PROGRESS, l)) return 'progress';
+  return 'other';
+}
+
+/**
+ * A structured log record printed by the code under test (pino, bunyan, winston JSON): judged by
+ * its level field, not by words inside its payload.
+ */
+function jsonRecordRole(line: string): LineRole {
+  const m = /"(?:level|severity|lvl)":\s*(?:(\d+)|"(\w+)")/.exec(line);
+  if (!m) return any(FAIL, line) ? 'fail' : 'other';
+  const level = m[1] !== undefined ? Number(m[1]) : NaN;
+  const name = (m[2] ?? '').toLowerCase();
+  if (level >= 50 || /^(error|err|fatal|critical|crit|panic|emerg|alert)$/.test(name)) return 'fail';
+  if (level === 40 || /^warn(ing)?$/.test(name)) return 'warn';
+  return 'other';
+}
+
+/** Lines that continue the block above them whatever their indentation (compiler snippets, pytest). */
+export const CONTINUATION = /^\s*(\d+\s*)?\|(\s|$)|^\s*(-->|::: |= (note|help)\b)|^[>E] |^\s+at\s/;
+
+/** Lines after which the block extends to the next blank line (Go panics and goroutine dumps). */
+export const DUMP_START = /^(panic: |fatal error: |goroutine \d+ \[)/;

@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compress } from '../../src/engine/compress';
+import { classifyLine } from '../../src/engine/build/classify';
+import { MemorySink } from '../helpers/memory-sink';
+import { assertInvariants } from '../helpers/invariants';
+
+function run(input: string, query?: string) {
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, kind: 'build', query, countTokens: false });
+  assertInvariants(input, r.text, sink);
+  const again = compress(input, { store: new MemorySink(), kind: 'build', query, countTokens: false });
+  assert.equal(again.text, r.text, 'output is deterministic');
+  return { ...r, sink };
+}
+
+function nodeSpecRun(passing: number): string {
+  const out: string[] = ['parsed config: test/**/*.test.js'];
+  for (let i = 0; i < passing; i++) {
+    if (i === 150) {
+      out.push('▶ router suite');
+      out.push('  ✔ matches static routes (1.2ms)');
+      out.push('  ✖ rejects a malformed path (3.4ms)');
+      out.push("    AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:");
+      out.push('    ');
+      out.push('    400 !== 404');
+      out.push('    ');
+      out.push('        at TestContext.<anonymous> (/home/dev/app/test/router.test.js:88:12)');
+      out.push('        at async Test.run (node:internal/test_runner/test:797:9)');
+      out.push('✖ router suite (9.1ms)');
+    }
+    out.push(`✔ handles request number ${i} with payload (${(i % 7) + 0.25}ms)`);
+    if (i % 97 === 5) out.push(`(node:${1000 + i}) [DEP0040] DeprecationWarning: The \`punycode\` module is deprecated.`);
+  }
+  out.push('ℹ tests 302', 'ℹ suites 1', 'ℹ pass 300', 'ℹ fail 1', 'ℹ skipped 0', 'ℹ duration_ms 1234.5');
+  return out.join('\n') + '\n';
+}
+
+test('node:test spec output keeps the failure, its assertion and location, and the counts', () => {
+  const input = nodeSpecRun(300);
+  const { text, report } = run(input, 'Which tests failed and why?');
+  for (const kept of [
+    '  ✖ rejects a malformed path (3.4ms)',
+    'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:',
+    '    400 !== 404',
+    '/home/dev/app/test/router.test.js:88:12',
+    '▶ router suite',
+    'ℹ tests 302',
+    'ℹ fail 1',
+    '[DEP0040] DeprecationWarning',
+  ]) assert.ok(text.includes(kept), `kept: ${kept}`);
+  assert.ok(!text.includes('handles request number 200 '), 'passing tests are folded');
+  assert.match(text, /passing tests/);
+  assert.equal(text.split('[DEP0040]').length - 1, 1, 'a repeated warning is kept once');
+  assert.ok(report.bytesOut < report.bytesIn / 5, `saved enough: ${report.bytesOut}/${report.bytesIn}`);
+});
+
+test('tsc output keeps the first error of every file and one of each code, folding the rest', () => {
+  const lines: string[] = [];
+  for (let f = 0; f < 6; f++) {
+    for (let e = 0; e < 8; e++) lines.push(`src/module${f}.ts(${10 + e},${5 + f}): error TS7006: Parameter 'arg${e}' implicitly has an 'any' type.`);
+  }
+  lines.push("src/module2.ts(99,1): error TS2322: Type 'string' is not assignable to type 'number'.");
+  for (let f = 0; f < 10; f++) {
+    lines.push(`node_modules/some-lib/dist/part${f}.d.ts(1,20): error TS7016: Could not find a declaration file for module 'graphql'.`);
+    lines.push("  Try `npm i --save-dev @types/graphql` if it exists or add a new declaration (.d.ts) file containing `declare module 'graphql';`");
+  }
+  lines.push('', 'Found 59 errors in 16 files.');
+  const input = lines.join('\n') + '\n';
+  const { text } = run(input);
+  for (let f = 0; f < 6; f++) assert.ok(text.includes(`src/module${f}.ts(10,${5 + f}): error TS7006`), `first error of module${f}`);
+  assert.ok(text.includes('src/module2.ts(99,1): error TS2322'), 'a new error code is kept');
+  assert.ok(text.includes('node_modules/some-lib/dist/part0.d.ts(1,20): error TS7016'), 'first error of the dependency');
+  assert.ok(!text.includes('part5.d.ts'), 'further errors in the same dependency are folded');
+  assert.ok(text.includes('Found 59 errors in 16 files.'));
+  assert.ok(!text.includes("src/module3.ts(14,8)"), 'repeats of a code in a file are folded');
+  assert.match(text, /TS7006×7/, 'the marker names the folded codes');
+});
+
+test('cargo build and test output keeps rustc errors with snippets and the test result', () => {
+  const out: string[] = [];
+  for (let i = 0; i < 60; i++) out.push(`   Compiling dep-crate-${i} v0.${i}.1`);
+  out.push(
+    'error[E0425]: cannot find value `undefined_var` in this scope',
+    '  --> src/main.rs:4:13',
+    '   |',
+    '4  |     let y = undefined_var + 1;',
+    '   |             ^^^^^^^^^^^^^ not found in this scope',
+    '',
+    'warning: unused variable: `x`',
+    ' --> src/lib.rs:2:9',
+    '  |',
+    '2 |     let x = 5;',
+    '  |         ^ help: if this is intentional, prefix it with an underscore: `_x`',
+    '',
+    'error: could not compile `app` (bin "app") due to 1 previous error',
+  );
+  for (let i = 0; i < 80; i++) out.push(`test tests::case_${i} ... ok`);
+  out.push('test tests::overflow ... FAILED', '', 'failures:', '', '---- tests::overflow stdout ----');
+  out.push("thread 'tests::overflow' panicked at src/lib.rs:40:9:", 'attempt to add with overflow', '');
+  out.push('test result: FAILED. 80 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s');
+  const input = out.join('\n') + '\n';
+  const { text } = run(input);
+  for (const kept of [
+    'error[E0425]: cannot find value `undefined_var` in this scope',
+    '  --> src/main.rs:4:13',
+    '4  |     let y = undefined_var + 1;',
+    'warning: unused variable: `x`',
+    'error: could not compile `app`',
+    'test tests::overflow ... FAILED',
+    "thread 'tests::overflow' panicked at src/lib.rs:40:9:",
+    'test result: FAILED. 80 passed; 1 failed',
+  ]) assert.ok(text.includes(kept), `kept: ${kept}`);
+  assert.ok(!text.includes('Compiling dep-crate-30'));
+  assert.ok(!text.includes('tests::case_40 ... ok'));
+  assert.match(text, /progress lines/);
+});
+
+test('pytest, go test and jest failures are kept with their detail', () => {
+  const pytest = [
+    '============================= test session starts ==============================',
+    'collected 120 items',
+    ...Array.from({ length: 60 }, (_, i) => `tests/test_api.py::test_endpoint_${i} PASSED                       [ ${i}%]`),
+    '=================================== FAILURES ===================================',
+    '________________________________ test_answer _________________________________',
+    '',
+    '    def test_answer():',
+    '>       assert inc(3) == 5',
+    'E       assert 4 == 5',
+    '',
+    'tests/test_sample.py:6: AssertionError',
+    '=========================== short test summary info ============================',
+    'FAILED tests/test_sample.py::test_answer - assert 4 == 5',
+    '========================= 1 failed, 60 passed in 0.12s =========================',
+  ].join('\n') + '\n';
+  const p = run(pytest).text;
+  for (const kept of ['E       assert 4 == 5', 'tests/test_sample.py:6: AssertionError', 'FAILED tests/test_sample.py::test_answer', '1 failed, 60 passed in 0.12s', '>       assert inc(3) == 5'])
+    assert.ok(p.includes(kept), `pytest kept: ${kept}`);
+  assert.ok(!p.includes('test_endpoint_30 PASSED'));
+
+  const gotest = [
+    ...Array.from({ length: 40 }, (_, i) => `=== RUN   TestHandler${i}\n--- PASS: TestHandler${i} (0.00s)`),
+    '=== RUN   TestParse',
+    '    parse_test.go:42: got "a", want "b"',
+    '--- FAIL: TestParse (0.00s)',
+    'FAIL',
+    'FAIL\texample.com/pkg/parse\t0.012s',
+    'ok  \texample.com/pkg/other\t0.003s',
+  ].join('\n') + '\n';
+  const g = run(gotest).text;
+  for (const kept of ['--- FAIL: TestParse (0.00s)', 'FAIL\texample.com/pkg/parse\t0.012s', 'parse_test.go:42: got "a", want "b"'])
+    assert.ok(g.includes(kept), `go kept: ${kept}`);
+  assert.ok(!g.includes('--- PASS: TestHandler20 '));
+
+  const jest = [
+    ...Array.from({ length: 30 }, (_, i) => `PASS src/component${i}.test.tsx`),
+    'FAIL src/cart.test.ts',
+    '  ● Cart › computes the total',
+    '',
+    '    expect(received).toBe(expected) // Object.is equality',
+    '',
+    '    Expected: 42',
+    '    Received: 41',
+    '',
+    '      at Object.<anonymous> (src/cart.test.ts:17:23)',
+    '',
+    'Test Suites: 1 failed, 30 passed, 31 total',
+    'Tests:       1 failed, 212 passed, 213 total',
+  ].join('\n') + '\n';
+  const j = run(jest).text;
+  for (const kept of ['FAIL src/cart.test.ts', '● Cart › computes the total', '    Expected: 42', '    Received: 41', 'src/cart.test.ts:17:23', 'Tests:       1 failed, 212 passed, 213 total'])
+    assert.ok(j.includes(kept), `jest kept: ${kept}`);
+  assert.ok(!j.includes('PASS src/component15.test.tsx'));
+});
+
+test('lines are classified with passes before failures and summaries before both', () => {
+  assert.equal(classifyLine('✔ Error when Response.bodyUsed (10.5ms)'), 'pass');
+  assert.equal(classifyLine('ℹ fail 2'), 'summary');
+  assert.equal(classifyLine('test result: FAILED. 1 passed; 1 failed'), 'summary');
+  assert.equal(classifyLine('src/a.ts(1,2): error TS2305: Module has no exported member.'), 'fail');
+  assert.equal(classifyLine('npm warn deprecated inflight@1.0.6: This module is not supported'), 'warn');
+  assert.equal(classifyLine('{"level":30,"msg":"request errored","url":"/error"}'), 'other');
+  assert.equal(classifyLine('{"level":50,"msg":"boom"}'), 'fail');
+  assert.equal(classifyLine('   Compiling serde v1.0.200'), 'progress');
+  assert.equal(classifyLine('▶ handles errors'), 'suite');
+});
+
+test('short build output is left alone', () => {
+  const input = 'src/a.ts(1,2): error TS2305: Module has no exported member x.\nFound 1 error.\n';
+  const { text } = run(input);
+  assert.equal(text, input);
+});
