@@ -7,7 +7,10 @@ import type { Mined } from './miner';
 
 /** A cluster seen at most this often is an anomaly: all of its entries are kept. */
 const RARE_CLUSTER = 3;
-/** A variant seen at most this often is kept whole when its cluster has few variants or it is severe. */
+/**
+ * A variant seen at most this often is kept whole when its cluster has few variants (an unusual
+ * form of an event). In a cluster with many variants, rare ones are just parameter values (user names).
+ */
 const RARE_VARIANT = 2;
 /** Variants represented (first occurrence) per severe cluster, and per plain cluster. */
 const SEVERE_VARIANTS = 6;
@@ -41,7 +44,7 @@ export function selectLines(m: Mined): Uint8Array {
     const wholeCluster = c.count <= RARE_CLUSTER;
     for (const v of c.variants) {
       const va = m.variants[v];
-      if (wholeCluster || (va.count <= RARE_VARIANT && (va.severe || c.variants.length <= SEVERE_VARIANTS))) rareEntries.set(v, []);
+      if (wholeCluster || (va.count <= RARE_VARIANT && c.variants.length <= SEVERE_VARIANTS)) rareEntries.set(v, []);
     }
   }
   if (rareEntries.size > 0) {
@@ -55,16 +58,7 @@ export function selectLines(m: Mined): Uint8Array {
     const severe = c.severe || c.variants.some((v) => m.variants[v].queryScore > 0);
     if (severe && c.count > 1) keepEntry(c.last);
     const cap = severe ? SEVERE_VARIANTS : PLAIN_VARIANTS;
-    let shown = 0;
-    // Severe variants first, then the rest, each in order of first appearance.
-    for (const pass of [true, false]) {
-      for (const v of c.variants) {
-        const va = m.variants[v];
-        if (va.severe !== pass || shown >= cap) continue;
-        keepEntry(va.first);
-        shown++;
-      }
-    }
+    for (const v of representativeVariants(m, c.variants, cap)) keepEntry(m.variants[v].first);
     for (const v of c.variants) {
       const va = m.variants[v];
       for (const e of rareEntries.get(v) ?? []) keepEntry(e);
@@ -76,4 +70,37 @@ export function selectLines(m: Mined): Uint8Array {
     }
   }
   return keep;
+}
+
+/** Positions whose values number at most this many across a cluster's variants tell event kinds apart. */
+const KIND_POSITION_VALUES = 4;
+
+/**
+ * Up to `cap` variants to show, severe ones first, then in order of appearance. When a cluster has
+ * more variants than that, positions with few distinct values (`password`/`none`) are taken to name
+ * the kind of event and positions with many (user names) to be parameters: one variant per
+ * distinct combination of the former is shown first.
+ */
+export function representativeVariants(m: Mined, variants: readonly number[], cap: number): number[] {
+  const ordered = [...variants].sort((a, b) => Number(m.variants[b].severe) - Number(m.variants[a].severe) || m.variants[a].first - m.variants[b].first);
+  if (ordered.length <= cap) return ordered;
+  const len = m.variants[ordered[0]].tokens.length;
+  const values: Array<Set<string>> = Array.from({ length: len }, () => new Set<string>());
+  for (const v of ordered) {
+    const t = m.variants[v].tokens;
+    for (let p = 0; p < len; p++) if (values[p].size <= KIND_POSITION_VALUES) values[p].add(t[p]);
+  }
+  const kindPositions: number[] = [];
+  for (let p = 0; p < len; p++) if (values[p].size > 1 && values[p].size <= KIND_POSITION_VALUES) kindPositions.push(p);
+  const out: number[] = [];
+  const seen = new Set<string>();
+  for (const v of ordered) {
+    const t = m.variants[v].tokens;
+    const sig = kindPositions.map((p) => t[p]).join('\u0000');
+    if (seen.has(sig)) continue;
+    seen.add(sig);
+    out.push(v);
+    if (out.length >= cap) break;
+  }
+  return out;
 }
