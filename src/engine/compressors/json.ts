@@ -1,3 +1,38 @@
+/**
+ * JSON (objects, arrays, JSON Lines): lossless re-encoding first (see json/view.ts); lossy
+ * selection only when the lossless view is still larger than the budget.
+ */
+import type { Ctx } from '../context';
+import { JsonSyntaxError, parseJson, parseJsonLines, T } from '../json/parse';
+import { detectStyle } from '../json/render';
+import { JsonView } from '../json/view';
 import type { Compressor } from './types';
 
-export const compressJson: Compressor = () => null;
+/** Output size the lossy view aims at: a tenth of the input, at least 6,000 characters. */
+export function jsonBudget(chars: number): number {
+  return Math.max(6000, Math.round(chars * 0.08));
+}
+
+export const compressJson: Compressor = (text: string, ctx: Ctx) => {
+  const tick = () => ctx.checkDeadline();
+  let root;
+  try {
+    root = parseJson(text, 0, text.length, tick);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    const lines = parseJsonLines(text, tick);
+    if (!lines) return null;
+    const style = detectStyle(text, lines[0].node);
+    const budget = jsonBudget(text.length);
+    const lossless = new JsonView(text, style, ctx, { lossy: false, budget }).renderLines(lines);
+    if (lossless.length <= budget) return { text: lossless, strategy: 'jsonl-table' };
+    return { text: new JsonView(text, style, ctx, { lossy: true, budget }).renderLines(lines), strategy: 'jsonl-table-lossy' };
+  }
+  if (root.t !== T.Obj && root.t !== T.Arr) return null;
+  const style = detectStyle(text, root);
+  const budget = jsonBudget(text.length);
+  const eol = text.endsWith('\n') ? '\n' : '';
+  const lossless = new JsonView(text, style, ctx, { lossy: false, budget }).render(root) + eol;
+  if (lossless.length <= budget) return { text: lossless, strategy: 'json-table' };
+  return { text: new JsonView(text, style, ctx, { lossy: true, budget }).render(root) + eol, strategy: 'json-table-lossy' };
+};

@@ -1,0 +1,139 @@
+/**
+ * Scores the rows of an array of objects for lossy selection. Safety first: rows holding a rare
+ * value of a categorical column (an outlier), an empty value where others have one (or the
+ * reverse), or an error-like value are anomalies; rows whose anomaly sits in a column the question
+ * names, or whose rare value is a word of the question, are "strong" and always kept, together
+ * with rows that reference them by id (e.g. the merge commit listing an odd commit as parent).
+ */
+import type { Query } from '../query';
+import { IDENTIFYING_KEY, isEmptySig, type ColumnInfo } from './columns';
+import { decodeString, T, type JObj } from './parse';
+
+export interface RowScores {
+  score: Float64Array;
+  strong: Uint8Array;
+  /** Rows referencing a strong row's identity. */
+  related: Set<number>;
+  /** Short reasons per strong row, for descriptions. */
+  why: Map<number, string>;
+}
+
+const ERRORISH = /\b(error|errors|errored|fail|failed|failure|failing|exception|fatal|critical|panic|denied|refused|timeout|timed out|invalid|unauthori[sz]ed|forbidden|crash(ed)?|broken|outage|degraded)\b/i;
+
+export function keyMatchesQuery(key: string, terms: readonly string[]): boolean {
+  const parts = key.toLowerCase().split(/[_\-.\s]+/).filter((p) => p.length >= 3);
+  for (const t of terms) {
+    for (const p of parts) {
+      if (p === t) return true;
+      if (t.length >= 4 && p.length >= 4 && (p.startsWith(t) || t.startsWith(p))) return true;
+    }
+  }
+  return false;
+}
+
+export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, query: Query, tick: () => void): RowScores {
+  const n = rows.length;
+  const score = new Float64Array(n);
+  const strong = new Uint8Array(n);
+  const why = new Map<number, string>();
+  const rare = new Uint8Array(n);
+  const errorish = new Uint8Array(n);
+  const terms = query.terms;
+  const termSet = new Set(terms);
+  const mark = (r: number, reason: string) => {
+    strong[r] = 1;
+    if (!why.has(r)) why.set(r, reason);
+  };
+
+  for (const col of info.columns) {
+    tick();
+    if (info.folded.has(col.id)) continue;
+    const relevant = terms.length > 0 && keyMatchesQuery(col.key, terms);
+    const counts = new Map<string, number>();
+    let empties = 0;
+    for (let r = 0; r < n; r++) {
+      const s = col.sigs[r];
+      counts.set(s, (counts.get(s) ?? 0) + 1);
+      if (isEmptySig(s)) empties++;
+    }
+    const rareMax = Math.max(1, Math.floor(n * 0.1));
+    const categorical = n >= 4 && counts.size <= Math.max(2, Math.min(12, n / 4));
+    const isRare = (c: number) => c <= rareMax && c * 4 <= n - c;
+    for (let r = 0; r < n; r++) {
+      const s = col.sigs[r];
+      const c = counts.get(s)!;
+      const v = col.values[r];
+      let flagged = false;
+      if (categorical && isRare(c)) flagged = true;
+      if (n >= 4 && isEmptySig(s) && isRare(empties)) flagged = true;
+      if (n >= 4 && !isEmptySig(s) && isRare(n - empties)) flagged = true;
+      const text = v && v.t === T.Str && v.e - v.s <= 202 ? decodeString(src.slice(v.s, v.e)) : v && v.t !== T.Obj && v.t !== T.Arr ? s : '';
+      if (flagged) {
+        rare[r]++;
+        if (relevant) mark(r, `${col.id}=${short(s)}`);
+      }
+      // A minority value that is a word of the question ("open" among closed issues).
+      if (text && categorical && c * 2 <= n && termSet.has(text.toLowerCase())) mark(r, `${col.id}=${short(s)}`);
+      if (text && v && v.t === T.Str && ERRORISH.test(text) && (categorical || IDENTIFYING_KEY.test(col.key))) errorish[r] = 1;
+    }
+  }
+
+  // Question words in values, weighted to the ones that tell rows apart.
+  const hits = new Uint8Array(n);
+  if (terms.length) {
+    const texts = rows.map((row) => valueText(src, row).toLowerCase());
+    for (const t of terms) {
+      tick();
+      let df = 0;
+      const has = new Uint8Array(n);
+      for (let r = 0; r < n; r++) if (texts[r].includes(t)) { has[r] = 1; df++; }
+      if (df === 0 || df * 2 > n) continue;
+      for (let r = 0; r < n; r++) if (has[r]) hits[r]++;
+    }
+  }
+
+  for (let r = 0; r < n; r++) score[r] = strong[r] * 10 + Math.min(rare[r], 3) + errorish[r] * 2 + hits[r] * 2;
+
+  // Rows that mention a strong row's own identity (top-level id-like value of 7+ characters).
+  const related = new Set<number>();
+  const sources = rows.map((row) => src.slice(row.s, row.e));
+  for (let r = 0; r < n; r++) {
+    if (!strong[r]) continue;
+    const row = rows[r];
+    for (let k = 0; k < row.keys.length; k++) {
+      const v = row.vals[k];
+      if (!/^(id|uuid|guid|sha|hash|key|node_id)$/i.test(row.keys[k]) || (v.t !== T.Str && v.t !== T.Num)) continue;
+      const raw = src.slice(v.s, v.e);
+      const value = v.t === T.Str ? decodeString(raw) : raw;
+      if (value.length < 7) continue;
+      let found = 0;
+      for (let o = 0; o < n && found < 3; o++) {
+        if (o === r || strong[o]) continue;
+        if (sources[o].includes(value)) {
+          related.add(o);
+          found++;
+        }
+      }
+    }
+  }
+  return { score, strong, related, why };
+}
+
+function short(s: string): string {
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
+
+/** The row's scalar values (strings decoded) joined, without keys, for question matching. */
+function valueText(src: string, row: JObj): string {
+  const out: string[] = [];
+  const stack: JObj[] = [row];
+  while (stack.length) {
+    const o = stack.pop()!;
+    for (const v of o.vals) {
+      if (v.t === T.Obj) stack.push(v);
+      else if (v.t === T.Arr) out.push(src.slice(v.s, Math.min(v.e, v.s + 2000)));
+      else out.push(src.slice(v.s, v.e));
+    }
+  }
+  return out.join('\n');
+}
