@@ -24,6 +24,8 @@ export interface WeighedTerms {
   score(text: string): number;
   /** The rare terms (stems) found in the text. */
   matches(text: string): string[];
+  /** Sum of the inverse item frequencies, ln(items / items with term), of the rare terms in the text. */
+  weight(text: string): number;
 }
 
 /** Splits query terms into rare and common ones by their share of items that contain them. */
@@ -32,11 +34,15 @@ export function weighTerms(query: Query, items: readonly string[], maxShare = 0.
   const lowered = items.map((s) => s.toLowerCase());
   const rare: string[] = [];
   const common: string[] = [];
+  const idf = new Map<string, number>();
   for (const t of stems) {
     let n = 0;
     for (const s of lowered) if (s.includes(t)) n++;
     if (n === 0) continue;
-    if (n <= Math.max(1, items.length * maxShare)) rare.push(t);
+    if (n <= Math.max(1, items.length * maxShare)) {
+      rare.push(t);
+      idf.set(t, Math.log(items.length / n));
+    }
     else common.push(t);
   }
   const matches = (text: string): string[] => {
@@ -44,5 +50,10 @@ export function weighTerms(query: Query, items: readonly string[], maxShare = 0.
     const lower = text.toLowerCase();
     return rare.filter((t) => lower.includes(t));
   };
-  return { rare, common, matches, score: (text) => matches(text).length };
+  const weight = (text: string): number => {
+    let w = 0;
+    for (const t of matches(text)) w += idf.get(t) ?? 0;
+    return w;
+  };
+  return { rare, common, matches, weight, score: (text) => matches(text).length };
 }
