@@ -1,0 +1,230 @@
+/**
+ * Owns the proxy's lifecycle and the store inside the extension host (no vscode here, so it is
+ * tested with a real or fake backend): start with busy-port fallback, stop, bypass, stats, and
+ * change notifications for the status bar and the stats view.
+ */
+import type { Backend, ProxyHandleLike, StoreLike } from './backend';
+import type { HeadroomConfig } from './config';
+import { DEFAULT_EXCLUDED_TOOLS } from '../proxy/config';
+import { toStatsView, type StatsView } from './stats-view';
+
+export type ProxyState = 'stopped' | 'starting' | 'running' | 'failed';
+
+export interface StartResult {
+  url: string;
+  port: number;
+  /** Set when the configured port was busy and another one was used. */
+  fellBackFrom?: number;
+}
+
+export interface ControllerDeps {
+  backend: () => Promise<Backend>;
+  /** Store file (null: memory only). */
+  storePath: string | null;
+  log: (line: string) => void;
+  warn: (message: string) => void;
+}
+
+export class ProxyController {
+  private state: ProxyState = 'stopped';
+  private failure?: string;
+  private proxy?: ProxyHandleLike;
+  private store?: StoreLike;
+  private storeOpening?: Promise<StoreLike>;
+  private bypass = false;
+  private lastStats: unknown;
+  private unsubscribe?: () => void;
+  private readonly listeners = new Set<() => void>();
+  private readonly requestListeners = new Set<(record: unknown) => void>();
+  private starting?: Promise<StartResult>;
+  /** Request records, newest first, bounded: live ones from the proxy, seeded from the store's log. */
+  private recent: unknown[] = [];
+  static readonly RECENT_LIMIT = 200;
+
+  constructor(private readonly deps: ControllerDeps) {}
+
+  get status(): ProxyState {
+    return this.state;
+  }
+
+  get url(): string | undefined {
+    return this.proxy?.url;
+  }
+
+  get bypassed(): boolean {
+    return this.bypass;
+  }
+
+  onDidChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Every request record the proxy reports, as it arrives. */
+  onRequest(listener: (record: unknown) => void): () => void {
+    this.requestListeners.add(listener);
+    return () => this.requestListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** The store, opened once on first use (retrieval works with the proxy stopped too). */
+  openStore(config: HeadroomConfig): Promise<StoreLike> {
+    if (this.store) return Promise.resolve(this.store);
+    this.storeOpening ??= (async () => {
+      const backend = await this.deps.backend();
+      const store = await backend.openStore({
+        path: this.deps.storePath,
+        ttlMs: config.storeTtlDays * 86_400_000,
+        maxBytes: Math.round(config.storeMaxMB * 1024 * 1024),
+        onWarning: (m) => this.deps.warn(m),
+      });
+      this.store = store;
+      if (this.recent.length === 0) {
+        try {
+          this.recent = store.listRequests?.({ limit: ProxyController.RECENT_LIMIT }) ?? [];
+        } catch (err) {
+          this.deps.log(`could not read the request log: ${err}`);
+        }
+      }
+      return store;
+    })().finally(() => {
+      this.storeOpening = undefined;
+    });
+    return this.storeOpening;
+  }
+
+  async start(config: HeadroomConfig): Promise<StartResult> {
+    if (this.proxy) return { url: this.proxy.url, port: this.proxy.port };
+    this.starting ??= this.doStart(config).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async doStart(config: HeadroomConfig): Promise<StartResult> {
+    this.state = 'starting';
+    this.failure = undefined;
+    this.changed();
+    try {
+      const backend = await this.deps.backend();
+      const store = await this.openStore(config);
+      const options = {
+        host: '127.0.0.1',
+        anthropicUpstream: config.anthropicUpstream,
+        openaiUpstream: config.openaiUpstream,
+        store,
+        config: proxyConfig(config),
+        log: this.deps.log,
+      };
+      let fellBackFrom: number | undefined;
+      let proxy: ProxyHandleLike;
+      try {
+        proxy = await backend.startProxy({ ...options, port: config.port });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException)?.code !== 'EADDRINUSE' || config.port === 0) throw err;
+        this.deps.log(`port ${config.port} is busy; starting on a free port instead`);
+        fellBackFrom = config.port;
+        proxy = await backend.startProxy({ ...options, port: 0 });
+      }
+      this.proxy = proxy;
+      proxy.setBypass(this.bypass);
+      this.unsubscribe = proxy.onRequest((record) => {
+        this.recent.unshift(record);
+        if (this.recent.length > ProxyController.RECENT_LIMIT) this.recent.length = ProxyController.RECENT_LIMIT;
+        for (const l of this.requestListeners) l(record);
+        this.changed();
+      });
+      this.state = 'running';
+      this.deps.log(`proxy listening on ${proxy.url}${fellBackFrom ? ` (port ${fellBackFrom} was busy)` : ''}`);
+      this.changed();
+      return { url: proxy.url, port: proxy.port, fellBackFrom };
+    } catch (err) {
+      this.state = 'failed';
+      this.failure = err instanceof Error ? err.message : String(err);
+      this.deps.log(`proxy failed to start: ${this.failure}`);
+      this.changed();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<boolean> {
+    if (this.starting) await this.starting.catch(() => undefined);
+    const proxy = this.proxy;
+    if (!proxy) {
+      if (this.state === 'failed') {
+        this.state = 'stopped';
+        this.failure = undefined;
+        this.changed();
+      }
+      return false;
+    }
+    this.lastStats = safeStats(proxy);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.proxy = undefined;
+    await proxy.close();
+    await this.store?.flush();
+    this.state = 'stopped';
+    this.deps.log('proxy stopped');
+    this.changed();
+    return true;
+  }
+
+  setBypass(on: boolean): void {
+    this.bypass = on;
+    this.proxy?.setBypass(on);
+    this.deps.log(on ? 'compression paused: requests pass through unchanged' : 'compression resumed');
+    this.changed();
+  }
+
+  /** Raw stats from the running proxy, or the last snapshot before it stopped. */
+  rawStats(): unknown {
+    if (this.proxy) this.lastStats = safeStats(this.proxy) ?? this.lastStats;
+    return this.lastStats;
+  }
+
+  /** Recent request records, newest first. */
+  recentRecords(): readonly unknown[] {
+    return this.recent;
+  }
+
+  view(now = Date.now()): StatsView {
+    return toStatsView(this.rawStats(), {
+      running: this.state === 'running',
+      bypass: this.bypass,
+      url: this.proxy?.url,
+      failed: this.state === 'failed' ? this.failure : undefined,
+      now,
+      recent: this.recent,
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop().catch((e) => this.deps.log(`stop failed: ${e}`));
+    const store = this.store;
+    this.store = undefined;
+    await store?.close();
+  }
+}
+
+function safeStats(proxy: ProxyHandleLike): unknown {
+  try {
+    return proxy.stats();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The proxy's config from the extension settings; fields the proxy does not know are ignored by it. */
+export function proxyConfig(c: HeadroomConfig): Record<string, unknown> {
+  return {
+    minBytes: c.minBytes,
+    errorMinBytes: c.errorMinBytes,
+    excludeTools: [...DEFAULT_EXCLUDED_TOOLS, ...c.excludeTools],
+    retrieval: c.retrieval,
+    prices: c.prices,
+  };
+}
