@@ -22,7 +22,7 @@ const RE = {
   lsDirHeader: /^(\.{1,2}|\.?\/?[\w@.+~\-/]+):$/,
   tree: /^[│├└|`]|(── )/,
   findPath: /^(\.{1,2}\/|\/)[^\s:]*$/,
-  build: /\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}/,
+  build: /\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^\s*(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}|^test .+ \.\.\. (ok|FAILED|failed|ignored)$|^running \d+ tests?$|^\s+\d+:\d+\s+(error|warning)\s/,
   logTime: /^\s*[\[(]?(\d{4}[-/.]\d{2}[-/.]\d{2}[T ]?|\d{2}[-/]\w{3}[-/]\d{4}|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d\d:|\d{6}\s+\d{6}\b|\d{1,2}:\d{2}:\d{2}|\d{10}(\.\d+)?\b|\d{13}\b|-\s+\d+\s+\d{4}\.\d\d\.\d\d)/,
   logLevel: /(^|[\s\[|(<])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRIT|CRITICAL|SEVERE|ALERT|EMERG|notice|info|warn|error|debug)([\]|):>\s]|$)/,
   htmlStart: /^\s*(<!doctype html|<html|<head|<body|<div|<\?xml)/i,
@@ -102,6 +102,20 @@ function looksLikeRgHeading(lines: string[]): boolean {
   return headings > 0 && numbered >= headings && (numbered + headings) / lines.length > 0.8;
 }
 
+function isGrepHit(l: string): boolean {
+  return (RE.grepLine.test(l) || RE.grepNoLine.test(l)) && !startsWithTimestamp(l);
+}
+
+/** A sentence-like line: unindented, many words, nearly all of them plain words. */
+function isProseLine(l: string): boolean {
+  if (!/^["'(A-Za-z]/.test(l) || isGrepHit(l) || RE.logTime.test(l) || RE.build.test(l)) return false;
+  const words = l.split(/\s+/);
+  if (words.length < 8) return false;
+  let plain = 0;
+  for (const w of words) if (/^["'(]?[A-Za-z][a-z'’-]*[)"',.;:!?]*$/.test(w)) plain++;
+  return plain / words.length >= 0.75;
+}
+
 /** Detects the kind of a piece of content. */
 export function detectKind(text: string): ContentKind {
   const head = text.slice(0, 4096);
@@ -120,15 +134,18 @@ export function detectKind(text: string): ContentKind {
 
   const scores: Array<[ContentKind, number]> = [
     ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
-    ['search', Math.max(share(lines, (l) => ((RE.grepLine.test(l) || RE.grepNoLine.test(l)) && !startsWithTimestamp(l)) || l === '--'), looksLikeRgHeading(lines) ? 0.9 : 0)],
+    ['search', Math.max(share(lines, (l) => isGrepHit(l) || l === '--'), looksLikeRgHeading(lines) ? 0.9 : 0)],
     ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.tree.test(l) || RE.findPath.test(l))],
     ['build', share(lines, (l) => RE.build.test(l)) * 2.5],
     ['logs', Math.max(share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120))), recordLogScore(lines))],
     ['table', share(lines, (l) => RE.mdTableRow.test(l)) + (lines.some((l) => RE.mdTableSep.test(l)) ? 0.2 : 0)],
-    ['code', share(lines, (l) => RE.codeLine.test(l)) * 1.2],
+    // Search hits quote code; they are search results, not code.
+    ['code', share(lines, (l) => RE.codeLine.test(l) && !isGrepHit(l)) * 1.2],
   ];
   scores.sort((a, b) => b[1] - a[1]);
   const [bestKind, best] = scores[0];
+  // Sentences around an excerpt of another kind (a question quoting a log): mixed content.
+  if (best >= 0.25 && best < 0.75 && share(lines, isProseLine) >= 0.25) return 'mixed';
   if (best >= 0.5) return bestKind;
   if (looksLikeCsv(lines)) return 'table';
   // Several kinds present in quantity: mixed content (e.g. prose around a log excerpt).
