@@ -1,0 +1,97 @@
+/**
+ * Turns what happened to a request into its record: token counts (js-tiktoken, off the request
+ * path, in small slices so other requests are not held up, memoized by content hash) and an
+ * estimate of dollars saved, priced per bucket and net of costs the proxy caused.
+ */
+import { countTokens } from '../engine/tokens';
+import { ccrHash } from '../engine/hash';
+import { priceFor } from './prices';
+import type { Usage } from './usage';
+import type { RequestRecord } from './record';
+import type { OutputRecord } from './rewrite';
+
+const SLICE = 32 * 1024;
+const MEMO_MAX = 20000;
+const tokenMemo = new Map<string, number>();
+
+function remember(key: string, n: number): void {
+  if (tokenMemo.size >= MEMO_MAX) tokenMemo.delete(tokenMemo.keys().next().value as string);
+  tokenMemo.set(key, n);
+}
+
+/** Counts tokens in slices cut at line ends, yielding to the event loop between slices. */
+export async function countTokensSliced(text: string, model: string | undefined, hash?: string): Promise<number> {
+  const key = `${model ?? ''}|${hash ?? ccrHash(text)}`;
+  const hit = tokenMemo.get(key);
+  if (hit !== undefined) return hit;
+  let total = 0;
+  let at = 0;
+  while (at < text.length) {
+    let end = Math.min(text.length, at + SLICE);
+    if (end < text.length) {
+      const nl = text.lastIndexOf('\n', end);
+      if (nl > at) end = nl + 1;
+    }
+    total += countTokens(text.slice(at, end), model);
+    at = end;
+    if (at < text.length) await new Promise<void>((r) => setImmediate(r));
+  }
+  remember(key, total);
+  return total;
+}
+
+export interface OutputTokens {
+  saved: number;
+  savedReplayed: number;
+  savedFirstSight: number;
+}
+
+/** Fills tokensIn/tokensOut of compressed outputs and sums what they saved. */
+export async function countOutputs(outputs: OutputRecord[], model: string | undefined): Promise<{ records: RequestRecord['outputs']; tokens: OutputTokens }> {
+  const tokens: OutputTokens = { saved: 0, savedReplayed: 0, savedFirstSight: 0 };
+  const records: RequestRecord['outputs'] = [];
+  for (const o of outputs) {
+    const rec: RequestRecord['outputs'][number] = { tool: o.tool, kind: o.kind, bytesIn: o.bytesIn, bytesOut: o.bytesOut, replayed: o.replayed };
+    if (o.reason) rec.reason = o.reason;
+    if (!o.reason && o.original !== undefined && o.compressed !== undefined) {
+      rec.tokensIn = await countTokensSliced(o.original, model, o.hash);
+      rec.tokensOut = await countTokensSliced(o.compressed, model);
+      const saved = rec.tokensIn - rec.tokensOut;
+      tokens.saved += saved;
+      if (o.replayed) tokens.savedReplayed += saved;
+      else tokens.savedFirstSight += saved;
+    }
+    records.push(rec);
+  }
+  return { records, tokens };
+}
+
+export function totalInput(u: Usage): number {
+  return u.input + u.cacheRead + u.cacheWrite;
+}
+
+/**
+ * Dollars saved. Tokens removed from outputs seen before would mostly have been cache reads when
+ * the provider reported cache reads, so they are priced at the read rate; first-sight removals at
+ * the uncached input rate. Subtracted: the retrieval tool's tokens, the cache write the proxy
+ * caused when it first added the tool (the whole prefix is written again), and every extra
+ * upstream call made to answer a retrieval.
+ */
+export function dollarsSaved(args: {
+  model?: string; usage?: Usage; tokens: OutputTokens; tokensAdded: number;
+  firstInjection: boolean; retrievalUsage?: Usage;
+}): number {
+  const { price } = priceFor(args.model);
+  const perTok = (rate: number) => rate / 1_000_000;
+  const replayRate = args.usage && args.usage.cacheRead > 0 ? price.cacheRead : price.input;
+  let saved = args.tokens.savedFirstSight * perTok(price.input) + args.tokens.savedReplayed * perTok(replayRate);
+  saved -= args.tokensAdded * perTok(replayRate);
+  if (args.firstInjection && args.usage && args.usage.cacheWrite > 0) {
+    saved -= args.usage.cacheWrite * perTok(price.cacheWrite - price.cacheRead);
+  }
+  const r = args.retrievalUsage;
+  if (r) {
+    saved -= r.input * perTok(price.input) + r.cacheRead * perTok(price.cacheRead) + r.cacheWrite * perTok(price.cacheWrite) + r.output * perTok(price.output);
+  }
+  return saved;
+}

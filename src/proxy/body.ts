@@ -1,0 +1,71 @@
+/** Reading request bodies: a size cap, and decoding of compressed request bodies. */
+import type { IncomingMessage } from 'node:http';
+import * as zlib from 'node:zlib';
+import { HttpError } from './errors';
+
+/** Reads the raw body; rejects with 413 past the cap (on the bytes as sent). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      done = true;
+      req.resume();
+      reject(new HttpError(413, `Request body of ${declared} bytes exceeds the proxy limit of ${maxBytes} bytes.`));
+      return;
+    }
+    req.on('data', (c: Buffer) => {
+      if (done) return;
+      size += c.length;
+      if (size > maxBytes) {
+        done = true;
+        chunks.length = 0;
+        reject(new HttpError(413, `Request body exceeds the proxy limit of ${maxBytes} bytes.`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!done) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    req.on('error', (e) => {
+      if (!done) reject(e);
+      done = true;
+    });
+  });
+}
+
+type ZstdModule = { zstdDecompressSync?: (b: Buffer, o?: object) => Buffer };
+
+/** Decodes a body by its content-encoding (gzip, deflate, br; zstd where the runtime has it). */
+export function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return raw;
+  const opts = { maxOutputLength: maxBytes };
+  try {
+    if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(raw, opts);
+    if (enc === 'deflate') {
+      try {
+        return zlib.inflateSync(raw, opts);
+      } catch {
+        return zlib.inflateRawSync(raw, opts);
+      }
+    }
+    if (enc === 'br') return zlib.brotliDecompressSync(raw, opts);
+    if (enc === 'zstd') {
+      const z = zlib as unknown as ZstdModule;
+      if (typeof z.zstdDecompressSync !== 'function') throw new HttpError(415, 'zstd request bodies are not supported by this runtime; send gzip, deflate, br or identity.');
+      return z.zstdDecompressSync(raw, opts);
+    }
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|larger than/i.test(String((e as Error).message))) {
+      throw new HttpError(413, `Decoded request body exceeds the proxy limit of ${maxBytes} bytes.`);
+    }
+    throw new HttpError(400, `Request body could not be decoded as ${enc}.`);
+  }
+  throw new HttpError(415, `Unsupported content-encoding "${enc}".`);
+}

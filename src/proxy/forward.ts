@@ -1,0 +1,139 @@
+/**
+ * Sends a request upstream and pipes the response back unchanged (status, headers, bytes, SSE
+ * event boundaries), reading usage from a copy. A client that goes away aborts the upstream
+ * request; an upstream that fails mid-stream ends the client's stream the same way.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as zlib from 'node:zlib';
+import { downstreamHeaders, headerValue, upstreamHeaders } from './headers';
+import { providerError } from './errors';
+import type { Api } from './extract';
+import type { Provider } from './routes';
+import { upstreamRequest } from './upstream';
+import { usageFromJson, UsageTee } from './usage';
+import type { Usage } from './usage';
+
+export interface ForwardOutcome {
+  status: number;
+  usage?: Usage;
+  /** The response did not complete (client left, upstream reset, stream without terminal event). */
+  truncated: boolean;
+  error?: string;
+  /** performance.now() when the upstream request was sent. */
+  sentAt: number;
+}
+
+export interface ForwardArgs {
+  req: IncomingMessage;
+  res: ServerResponse;
+  target: URL;
+  provider: Provider;
+  api: Api | null;
+  /** The body to send; null streams the client's request body through. */
+  body: Buffer | null;
+  bodyChanged: boolean;
+  /**
+   * Takes over a successful response (the retrieval loop); returns true when it handled it.
+   * Called before anything is written to the client.
+   */
+  intercept?: (upRes: IncomingMessage) => boolean;
+}
+
+const JSON_TEE_CAP = 8 * 1024 * 1024;
+
+export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
+  const { req, res, target, provider, api } = args;
+  return new Promise((resolve) => {
+    let settled = false;
+    const outcome: ForwardOutcome = { status: 0, truncated: false, sentAt: 0 };
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    const headers = upstreamHeaders(req.rawHeaders, {
+      host: target.host,
+      newLength: args.body && args.bodyChanged ? args.body.length : undefined,
+    });
+    const upReq = upstreamRequest(target, req.method ?? 'GET', headers);
+    let upstreamDone = false;
+    res.on('close', () => {
+      if (!upstreamDone) {
+        outcome.truncated = true;
+        outcome.error ??= 'client disconnected';
+        upReq.destroy();
+        finish();
+      }
+    });
+    upReq.on('error', (e) => {
+      upstreamDone = true;
+      outcome.error = `upstream: ${e.message}`;
+      if (!res.headersSent) {
+        const err = providerError(api ?? (provider === 'anthropic' ? 'anthropic-like' : 'openai-like'), 502, `Upstream request failed: ${e.message}`);
+        outcome.status = 502;
+        res.writeHead(502, { 'content-type': 'application/json' }).end(err.body);
+      } else {
+        outcome.truncated = true;
+        res.destroy();
+      }
+      finish();
+    });
+    upReq.on('response', (upRes) => {
+      outcome.status = upRes.statusCode ?? 502;
+      if (args.intercept && upRes.statusCode === 200 && args.intercept(upRes)) {
+        upstreamDone = true;
+        finish();
+        return;
+      }
+      const contentType = headerValue(upRes.rawHeaders, 'content-type') ?? '';
+      const encoding = headerValue(upRes.rawHeaders, 'content-encoding');
+      const isSse = contentType.includes('text/event-stream');
+      const tee = isSse && !encoding ? new UsageTee(provider, api) : null;
+      const jsonChunks: Buffer[] | null = !isSse && contentType.includes('json') ? [] : null;
+      let jsonSize = 0;
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
+      res.flushHeaders();
+      upRes.on('data', (chunk: Buffer) => {
+        if (tee) tee.push(chunk);
+        else if (jsonChunks && jsonSize < JSON_TEE_CAP) {
+          jsonChunks.push(chunk);
+          jsonSize += chunk.length;
+        }
+      });
+      upRes.pipe(res);
+      upRes.on('close', () => {
+        upstreamDone = true;
+        if (!upRes.complete) {
+          outcome.truncated = true;
+          outcome.error ??= 'upstream ended the response early';
+          res.destroy();
+        } else {
+          if (tee) {
+            outcome.usage = tee.usage;
+            if (upRes.statusCode === 200 && !tee.completed) outcome.truncated = true;
+          } else if (jsonChunks && jsonSize < JSON_TEE_CAP) {
+            outcome.usage = parseJsonUsage(provider, Buffer.concat(jsonChunks), encoding);
+          }
+        }
+        finish();
+      });
+    });
+    outcome.sentAt = performance.now();
+    if (args.body) upReq.end(args.body);
+    else req.pipe(upReq);
+  });
+}
+
+function parseJsonUsage(provider: Provider, body: Buffer, encoding: string | undefined): Usage | undefined {
+  try {
+    let b = body;
+    const enc = (encoding ?? '').toLowerCase();
+    if (enc === 'gzip') b = zlib.gunzipSync(body);
+    else if (enc === 'br') b = zlib.brotliDecompressSync(body);
+    else if (enc === 'deflate') b = zlib.inflateSync(body);
+    else if (enc && enc !== 'identity') return undefined;
+    return usageFromJson(provider, JSON.parse(b.toString('utf8')));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * A JSON scanner over the original request bytes. It records where every value starts and ends
+ * (byte offsets) without building JavaScript values, so the proxy can replace a few string values
+ * and forward every other byte exactly as the client wrote it (spacing, escapes, number forms,
+ * key order). Iterative, so deeply nested input cannot overflow the call stack.
+ */
+
+export type JsonNode = JsonObject | JsonArray | JsonString | JsonScalar;
+
+export interface JsonObject {
+  type: 'object';
+  start: number;
+  /** Offset just past the closing brace. */
+  end: number;
+  entries: Array<[string, JsonNode]>;
+}
+export interface JsonArray {
+  type: 'array';
+  start: number;
+  end: number;
+  items: JsonNode[];
+}
+export interface JsonString {
+  type: 'string';
+  /** Offset of the opening quote. */
+  start: number;
+  /** Offset just past the closing quote. */
+  end: number;
+  /** True when the literal contains a backslash escape. */
+  escaped: boolean;
+}
+export interface JsonScalar {
+  type: 'scalar';
+  start: number;
+  end: number;
+}
+
+export class JsonSyntaxError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(`${message} at byte ${offset}`);
+  }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/** Parses the structure of a JSON document; throws JsonSyntaxError on malformed input. */
+export function scanJson(buf: Buffer): JsonNode {
+  const n = buf.length;
+  let pos = 0;
+  const skipSpace = () => {
+    while (pos < n && isSpace(buf[pos])) pos++;
+  };
+  const scanString = (): JsonString => {
+    const start = pos;
+    pos++;
+    let escaped = false;
+    for (;;) {
+      const q = buf.indexOf(QUOTE, pos);
+      if (q < 0) throw new JsonSyntaxError('unterminated string', start);
+      // Control characters are not allowed raw inside strings; checking costs a pass, so we
+      // rely on the upstream to reject them, as it would have without us.
+      let bs = 0;
+      for (let i = q - 1; i >= pos && buf[i] === BACKSLASH; i--) bs++;
+      if (!escaped && buf.subarray(pos, q).indexOf(BACKSLASH) !== -1) escaped = true;
+      pos = q + 1;
+      if (bs % 2 === 0) return { type: 'string', start, end: pos, escaped };
+    }
+  };
+  const scanScalar = (): JsonScalar => {
+    const start = pos;
+    while (pos < n) {
+      const c = buf[pos];
+      if (c === 0x2c || c === 0x5d || c === 0x7d || isSpace(c)) break;
+      pos++;
+    }
+    const text = buf.toString('latin1', start, pos);
+    if (!(text === 'true' || text === 'false' || text === 'null' || /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text))) {
+      throw new JsonSyntaxError('unexpected token', start);
+    }
+    return { type: 'scalar', start, end: pos };
+  };
+
+  type Frame = { node: JsonObject | JsonArray; key: string | null };
+  const stack: Frame[] = [];
+  let root: JsonNode | null = null;
+
+  // Reads one value start; containers are pushed and filled by the loop below.
+  const beginValue = (): JsonNode | null => {
+    skipSpace();
+    if (pos >= n) throw new JsonSyntaxError('unexpected end', pos);
+    const c = buf[pos];
+    if (c === 0x7b) {
+      const node: JsonObject = { type: 'object', start: pos, end: -1, entries: [] };
+      pos++;
+      stack.push({ node, key: null });
+      return null;
+    }
+    if (c === 0x5b) {
+      const node: JsonArray = { type: 'array', start: pos, end: -1, items: [] };
+      pos++;
+      stack.push({ node, key: null });
+      return null;
+    }
+    if (c === QUOTE) return scanString();
+    return scanScalar();
+  };
+
+  const attach = (value: JsonNode) => {
+    const top = stack[stack.length - 1];
+    if (!top) {
+      root = value;
+      return;
+    }
+    if (top.node.type === 'array') top.node.items.push(value);
+    else top.node.entries.push([top.key as string, value]);
+  };
+
+  let value = beginValue();
+  if (value) root = value;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const container = top.node;
+    skipSpace();
+    if (pos >= n) throw new JsonSyntaxError('unexpected end', pos);
+    let c = buf[pos];
+    const empty = container.type === 'array' ? container.items.length === 0 : container.entries.length === 0;
+    const close = container.type === 'array' ? 0x5d : 0x7d;
+    if (c === close) {
+      pos++;
+      container.end = pos;
+      stack.pop();
+      attach(container);
+      continue;
+    }
+    if (!empty) {
+      if (c !== 0x2c) throw new JsonSyntaxError('expected , or closing bracket', pos);
+      pos++;
+      skipSpace();
+      c = buf[pos];
+    }
+    if (container.type === 'object') {
+      if (c !== QUOTE) throw new JsonSyntaxError('expected key', pos);
+      const k = scanString();
+      top.key = decodeString(buf, k);
+      skipSpace();
+      if (buf[pos] !== 0x3a) throw new JsonSyntaxError('expected :', pos);
+      pos++;
+    }
+    value = beginValue();
+    if (value) attach(value);
+  }
+  skipSpace();
+  if (pos !== n) throw new JsonSyntaxError('trailing data', pos);
+  return root as unknown as JsonNode;
+}
+
+/** The JavaScript string a string literal stands for. */
+export function decodeString(buf: Buffer, node: JsonString): string {
+  if (!node.escaped) return buf.toString('utf8', node.start + 1, node.end - 1);
+  return JSON.parse(buf.toString('utf8', node.start, node.end)) as string;
+}
+
+/** Looks up a member of an object node (last one wins, as in JSON.parse). */
+export function member(node: JsonNode | undefined, key: string): JsonNode | undefined {
+  if (!node || node.type !== 'object') return undefined;
+  for (let i = node.entries.length - 1; i >= 0; i--) if (node.entries[i][0] === key) return node.entries[i][1];
+  return undefined;
+}
+
+/** The decoded value of a string member, if the member is a string. */
+export function stringMember(buf: Buffer, node: JsonNode | undefined, key: string): string | undefined {
+  const m = member(node, key);
+  return m && m.type === 'string' ? decodeString(buf, m) : undefined;
+}
+
+/** The raw text of a scalar member (true/false/null/number), if present. */
+export function scalarMember(buf: Buffer, node: JsonNode | undefined, key: string): string | undefined {
+  const m = member(node, key);
+  return m && m.type === 'scalar' ? buf.toString('latin1', m.start, m.end) : undefined;
+}
+
+export interface Splice {
+  start: number;
+  end: number;
+  bytes: Buffer;
+}
+
+/** The original buffer with the given (non-overlapping) ranges replaced. */
+export function applySplices(buf: Buffer, splices: Splice[]): Buffer {
+  if (splices.length === 0) return buf;
+  const sorted = [...splices].sort((a, b) => a.start - b.start);
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (const s of sorted) {
+    if (s.start < at) throw new Error('overlapping splices');
+    parts.push(buf.subarray(at, s.start), s.bytes);
+    at = s.end;
+  }
+  parts.push(buf.subarray(at));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A JSON string literal for a text. When the client escaped all non-ASCII characters
+ * (Python's ensure_ascii style), the replacement does the same so the body keeps one style.
+ */
+export function encodeString(text: string, asciiOnly: boolean): Buffer {
+  let s = JSON.stringify(text);
+  if (asciiOnly) s = s.replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+  return Buffer.from(s, 'utf8');
+}
+
+/** True when a string literal carries only ASCII bytes but contains \\u escapes (ensure_ascii style). */
+export function looksAsciiEscaped(buf: Buffer, node: JsonString): boolean {
+  if (!node.escaped) return false;
+  for (let i = node.start; i < node.end; i++) if (buf[i] >= 0x80) return false;
+  return buf.subarray(node.start, node.end).indexOf('\\u', 0, 'latin1') !== -1;
+}

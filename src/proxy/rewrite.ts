@@ -1,0 +1,186 @@
+/**
+ * Compresses the tool outputs of one request and splices the results into the original bytes.
+ * Every decision for a tool output the engine looked at is memoized by content hash (in memory
+ * and in the store), so a tool output gets identical bytes on every later turn and after a
+ * restart: the provider's cached prefix never changes under the client.
+ */
+import { compress, ENGINE_VERSION } from '../engine/compress';
+import { ccrHash } from '../engine/hash';
+import { hasMarker, markerHashes } from '../engine/marker';
+import type { Store } from '../store/types';
+import { toolMatcher } from './config';
+import type { ProxyConfig } from './config';
+import { extractShape } from './extract';
+import type { Api, RequestShape, ToolOutput } from './extract';
+import { applySplices, decodeString, encodeString, looksAsciiEscaped, scanJson } from './json-scan';
+import type { Splice } from './json-scan';
+import { retrieveToolSplice } from './retrieve-tool';
+
+export type LeftAlone =
+  | 'too-small' | 'excluded-tool' | 'error-output' | 'already-compressed' | 'not-smaller'
+  | 'empty' | 'binary' | 'budget' | 'error' | 'no-strategy' | 'cache-control';
+
+export interface OutputRecord {
+  tool?: string;
+  kind?: string;
+  bytesIn: number;
+  bytesOut: number;
+  /** Why the output was left alone; absent when it was compressed. */
+  reason?: LeftAlone;
+  /** The compressed bytes came from the memo (seen before). */
+  replayed: boolean;
+  /** Content hash of the original, for token-count memoization. */
+  hash?: string;
+  /** Kept only for compressed outputs, for counting tokens after forwarding. */
+  original?: string;
+  compressed?: string;
+}
+
+export interface RewriteResult {
+  body: Buffer;
+  changed: boolean;
+  shape: RequestShape;
+  outputs: OutputRecord[];
+  /** The forwarded body names stored originals with markers. */
+  hasMarkers: boolean;
+  retrieveToolInjected: boolean;
+  ms: number;
+}
+
+const MEMO_PREFIX = `proxy:${ENGINE_VERSION}:`;
+const LOCAL_MEMO_MAX = 4096;
+
+interface MemoEntry {
+  text?: string;
+  reason?: LeftAlone;
+  kind?: string;
+}
+
+export class Rewriter {
+  private readonly isExcluded: (name: string | undefined) => boolean;
+  private readonly local = new Map<string, MemoEntry>();
+
+  constructor(private readonly store: Store, private readonly config: ProxyConfig) {
+    this.isExcluded = toolMatcher(config.excludeTools);
+  }
+
+  /** Parses and rewrites a request body; returns null when the body is not a JSON object. */
+  rewrite(api: Api, buf: Buffer, options: { injectRetrieveTool: boolean }): RewriteResult | null {
+    const start = performance.now();
+    const root = scanJson(buf);
+    const shape = extractShape(api, buf, root, this.config.compressUserTextToolResults);
+    if (!shape) return null;
+    const deadline = start + this.config.budgetMs;
+    const splices: Splice[] = [];
+    const outputs: OutputRecord[] = [];
+    let hasMarkers = false;
+    for (let i = 0; i < shape.protectedOutputs; i++) outputs.push({ bytesIn: 0, bytesOut: 0, reason: 'cache-control', replayed: false });
+    for (const out of shape.outputs) {
+      const r = this.processOutput(buf, out, shape.query, shape.model, deadline);
+      outputs.push(r.record);
+      if (r.splice) splices.push(r.splice);
+      if (r.marked) hasMarkers = true;
+    }
+    let retrieveToolInjected = false;
+    if (options.injectRetrieveTool && this.config.retrieval && hasMarkers && !shape.clientHasRetrieveTool) {
+      const s = retrieveToolSplice(api, buf, shape);
+      if (s) {
+        splices.push(s);
+        retrieveToolInjected = true;
+      }
+    }
+    const body = applySplices(buf, splices);
+    return {
+      body, changed: splices.length > 0, shape, outputs, hasMarkers, retrieveToolInjected,
+      ms: performance.now() - start,
+    };
+  }
+
+  private processOutput(
+    buf: Buffer, out: ToolOutput, query: string | undefined, model: string | undefined, deadline: number,
+  ): { record: OutputRecord; splice?: Splice; marked: boolean } {
+    const rawBytes = out.node.end - out.node.start - 2;
+    const base = { tool: out.tool, replayed: false };
+    if (this.isExcluded(out.tool)) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'excluded-tool' }, marked: false };
+    // Escapes make the literal at most ~6x its text; a literal under the floor is surely too small.
+    if (rawBytes < this.config.minBytes) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'too-small' }, marked: false };
+    const full = decodeString(buf, out.node);
+    const head = out.keepHead ? full.slice(0, out.keepHead) : '';
+    const tail = out.keepTail ? full.slice(full.length - out.keepTail) : '';
+    const text = head || tail ? full.slice(head.length, full.length - tail.length) : full;
+    const bytesIn = Buffer.byteLength(text, 'utf8');
+    const leave = (reason: LeftAlone, hash?: string, marked = false) =>
+      ({ record: { ...base, bytesIn, bytesOut: bytesIn, reason, hash }, marked });
+    if (bytesIn < this.config.minBytes) return leave('too-small');
+    if (out.isError && bytesIn < this.config.errorMinBytes) return leave('error-output');
+    if (hasMarker(text)) return leave('already-compressed', undefined, this.namesStoredOriginal(text));
+
+    const hash = ccrHash(text);
+    const key = MEMO_PREFIX + hash;
+    let entry = this.lookup(key);
+    const replayed = entry !== undefined;
+    if (!entry) {
+      const budgetMs = Math.max(1, deadline - performance.now());
+      const result = compress(text, { store: this.store, query, countTokens: false, budgetMs, model });
+      entry = result.report.unchanged
+        ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
+        : { text: result.text, kind: result.report.kind };
+      this.remember(key, entry);
+    }
+    if (entry.reason || entry.text === undefined) return { record: { ...base, bytesIn, bytesOut: bytesIn, reason: entry.reason, hash, kind: entry.kind, replayed }, marked: false };
+    const replacement = head + entry.text + tail;
+    const bytes = encodeString(replacement, looksAsciiEscaped(buf, out.node));
+    return {
+      record: {
+        ...base, replayed, hash, kind: entry.kind, bytesIn, bytesOut: Buffer.byteLength(entry.text, 'utf8'),
+        original: text, compressed: entry.text,
+      },
+      splice: { start: out.node.start, end: out.node.end, bytes },
+      marked: hasMarker(entry.text),
+    };
+  }
+
+  private namesStoredOriginal(text: string): boolean {
+    return markerHashes(text).some((h) => this.store.has(h));
+  }
+
+  private lookup(key: string): MemoEntry | undefined {
+    const hit = this.local.get(key);
+    if (hit) return hit;
+    const stored = this.store.getMemo(key);
+    if (stored === undefined) return undefined;
+    const entry = decodeMemo(stored);
+    if (entry) this.keepLocal(key, entry);
+    return entry;
+  }
+
+  private remember(key: string, entry: MemoEntry): void {
+    this.keepLocal(key, entry);
+    this.store.putMemo(key, encodeMemo(entry));
+  }
+
+  private keepLocal(key: string, entry: MemoEntry): void {
+    if (this.local.size >= LOCAL_MEMO_MAX) this.local.delete(this.local.keys().next().value as string);
+    this.local.set(key, entry);
+  }
+}
+
+function mapUnchanged(u: string): LeftAlone {
+  return u === 'empty' || u === 'binary' || u === 'already-compressed' || u === 'not-smaller' || u === 'budget' || u === 'error' || u === 'no-strategy'
+    ? u : 'not-smaller';
+}
+
+/** Memo values: `=<kind>\n<compressed text>` or `!<kind>\n<reason>`. */
+function encodeMemo(e: MemoEntry): string {
+  return e.text !== undefined ? `=${e.kind ?? ''}\n${e.text}` : `!${e.kind ?? ''}\n${e.reason}`;
+}
+
+function decodeMemo(v: string): MemoEntry | undefined {
+  const nl = v.indexOf('\n');
+  if (nl < 1) return undefined;
+  const kind = v.slice(1, nl) || undefined;
+  const rest = v.slice(nl + 1);
+  if (v[0] === '=') return { text: rest, kind };
+  if (v[0] === '!') return { reason: rest as LeftAlone, kind };
+  return undefined;
+}

@@ -1,0 +1,283 @@
+/**
+ * The local proxy: an HTTP server on loopback between coding agents and the Anthropic / OpenAI
+ * APIs. It compresses tool outputs by splicing new string values into the client's exact bytes,
+ * forwards everything else untouched and streams responses straight through.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../store/types';
+import { countOutputs, dollarsSaved, totalInput } from './accounting';
+import { decodeBody, readBody } from './body';
+import { resolveConfig } from './config';
+import type { ProxyConfig } from './config';
+import { HttpError, providerError } from './errors';
+import { forward } from './forward';
+import type { ForwardOutcome } from './forward';
+import { handleInternal } from './endpoints';
+import { JsonSyntaxError } from './json-scan';
+import { agentFromUserAgent } from './record';
+import type { RequestRecord } from './record';
+import { Rewriter } from './rewrite';
+import type { RewriteResult } from './rewrite';
+import { RETRIEVE_TOOL_JSON } from './retrieve-tool';
+import { isLoopbackHost, route, upstreamUrl } from './routes';
+import type { Route } from './routes';
+import { StatsAggregator } from './stats';
+import type { StatsSnapshot } from './stats';
+import { makeRetrievalInterceptor } from './retrieval/intercept';
+import { attachWebSocket } from './websocket';
+import { loadPersisted, persistRecord } from './persist';
+
+export type { ProxyConfig } from './config';
+export type { StatsSnapshot } from './stats';
+export type { RequestRecord } from './record';
+
+export interface ProxyOptions {
+  host?: string;
+  port?: number;
+  anthropicUpstream?: string;
+  openaiUpstream?: string;
+  store: Store;
+  config?: Partial<ProxyConfig>;
+  log?: (line: string) => void;
+}
+
+export interface ProxyHandle {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  setBypass(on: boolean): void;
+  stats(): StatsSnapshot;
+  onRequest(listener: (record: RequestRecord) => void): () => void;
+}
+
+export const PROXY_VERSION = '0.1.0';
+export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
+export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
+
+/** Shared state of one running proxy, handed to the route handlers. */
+export interface ProxyState {
+  config: ProxyConfig;
+  store: Store;
+  rewriter: Rewriter;
+  stats: StatsAggregator;
+  anthropicUpstream: string;
+  openaiUpstream: string;
+  bypass: boolean;
+  startedAt: number;
+  log: (line: string) => void;
+  emit(record: RequestRecord): void;
+  retrievalCounters: { count: number; misses: number };
+}
+
+export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8787;
+  const listeners = new Set<(record: RequestRecord) => void>();
+  const config = resolveConfig(options.config);
+  const state: ProxyState = {
+    config,
+    store: options.store,
+    rewriter: new Rewriter(options.store, config),
+    stats: new StatsAggregator(),
+    anthropicUpstream: options.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM,
+    openaiUpstream: options.openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM,
+    bypass: false,
+    startedAt: Date.now(),
+    log: options.log ?? (() => {}),
+    emit(record) {
+      state.stats.add(record);
+      persistRecord(state.store, record, state.log);
+      for (const l of listeners) {
+        try {
+          l(record);
+        } catch (e) {
+          state.log(`onRequest listener failed: ${(e as Error).message}`);
+        }
+      }
+    },
+    retrievalCounters: { count: 0, misses: 0 },
+  };
+  for (const r of loadPersisted(state.store)) state.stats.add(r);
+
+  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    handle(state, req, res).catch((e) => {
+      state.log(`request failed: ${(e as Error).message}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(providerError('openai-like', 500, 'Internal proxy error').body);
+      else res.destroy();
+    });
+  });
+  attachWebSocket(server, state);
+
+  return new Promise((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const err = new Error(
+        e.code === 'EADDRINUSE' ? `Port ${port} on ${host} is already in use` : `Cannot listen on ${host}:${port}: ${e.message}`,
+      ) as NodeJS.ErrnoException;
+      err.code = e.code;
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const actual = (server.address() as AddressInfo).port;
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      const url = `http://${shownHost}:${actual}`;
+      state.log(`Headroom proxy listening on ${url}`);
+      resolve({
+        url,
+        port: actual,
+        close: () => new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeAllConnections();
+        }),
+        setBypass(on) {
+          state.bypass = on;
+        },
+        stats: () => state.stats.snapshot(),
+        onRequest(listener) {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      });
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function errorFormatFor(path: string): 'anthropic-like' | 'openai-like' {
+  return path.includes('/messages') ? 'anthropic-like' : 'openai-like';
+}
+
+function sendError(res: http.ServerResponse, format: Parameters<typeof providerError>[0], status: number, message: string): void {
+  const e = providerError(format, status, message);
+  res.writeHead(e.status, { 'content-type': 'application/json' }).end(e.body);
+}
+
+function allowedOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return isLoopbackHost(new URL(origin).host);
+  } catch {
+    return false;
+  }
+}
+
+async function handle(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const rawUrl = req.url ?? '/';
+  if (!isLoopbackHost(req.headers.host) || !allowedOrigin(req.headers.origin)) {
+    req.resume();
+    sendError(res, errorFormatFor(rawUrl), 403, 'The Headroom proxy only accepts requests addressed to a loopback host.');
+    return;
+  }
+  if (await handleInternal(state, req, res)) return;
+
+  const method = req.method ?? 'GET';
+  const r = route(rawUrl, method, req.headers);
+  const bypass = state.bypass || req.headers['x-headroom-bypass'] === '1';
+  const base = r.provider === 'anthropic' ? state.anthropicUpstream : state.openaiUpstream;
+  const target = upstreamUrl(base, r.path, r.query);
+  const format = r.api ?? (r.provider === 'anthropic' ? 'anthropic-like' : 'openai-like');
+
+  if (!r.api) {
+    const outcome = await forward({ req, res, target, provider: r.provider, api: null, body: null, bodyChanged: false });
+    record(state, req, r, { bypass, outcome, msAdded: 0 });
+    return;
+  }
+
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, state.config.maxBodyBytes);
+  } catch (e) {
+    if (e instanceof HttpError) return sendError(res, format, e.status, e.message);
+    throw e;
+  }
+  const received = performance.now();
+  let rewritten: RewriteResult | null = null;
+  if (!bypass) {
+    let decoded: Buffer;
+    try {
+      decoded = decodeBody(raw, req.headers['content-encoding'], state.config.maxBodyBytes);
+    } catch (e) {
+      if (e instanceof HttpError) return sendError(res, format, e.status, e.message);
+      throw e;
+    }
+    try {
+      rewritten = state.rewriter.rewrite(r.api, decoded, { injectRetrieveTool: true });
+    } catch (e) {
+      if (e instanceof JsonSyntaxError) return sendError(res, format, 400, `Request body is not valid JSON: ${e.message}`);
+      state.log(`compression failed open: ${(e as Error).message}`);
+      rewritten = null;
+    }
+  }
+  const changed = !!rewritten?.changed;
+  const body = changed ? rewritten!.body : raw;
+  const retrieval = { count: 0, misses: 0, usage: undefined as RequestRecord['retrievalUsage'] };
+  const intercept = rewritten?.retrieveToolInjected
+    ? makeRetrievalInterceptor(state, { req, res, target, api: r.api, body, shape: rewritten.shape, stats: retrieval })
+    : undefined;
+  const outcome = await forward({ req, res, target, provider: r.provider, api: r.api, body, bodyChanged: changed, intercept });
+  if (intercept) await intercept.done;
+  const msAdded = outcome.sentAt ? outcome.sentAt - received : 0;
+  record(state, req, r, { bypass, outcome, msAdded, rewritten, bodyBytes: body.length, retrieval });
+}
+
+interface RecordInput {
+  bypass: boolean;
+  outcome: ForwardOutcome;
+  msAdded: number;
+  rewritten?: RewriteResult | null;
+  bodyBytes?: number;
+  retrieval?: { count: number; misses: number; usage?: RequestRecord['retrievalUsage'] };
+}
+
+/** Builds and emits the request's record off the request path. */
+function record(state: ProxyState, req: http.IncomingMessage, r: Route, input: RecordInput): void {
+  const ua = req.headers['user-agent'];
+  const headers = req.headers as Record<string, unknown>;
+  setImmediate(() => {
+    void (async () => {
+      const rw = input.rewritten;
+      const model = rw?.shape.model;
+      const { records, tokens } = rw ? await countOutputs(rw.outputs, model) : { records: [], tokens: { saved: 0, savedReplayed: 0, savedFirstSight: 0 } };
+      const usage = input.outcome.usage;
+      const tokensAdded = rw?.retrieveToolInjected ? Math.ceil(RETRIEVE_TOOL_JSON[r.api ?? 'anthropic'].length / 4) : 0;
+      const tokensAfter = usage ? totalInput(usage) : Math.round((input.bodyBytes ?? 0) / 4);
+      const rec: RequestRecord = {
+        id: randomUUID(),
+        ts: Date.now(),
+        agent: agentFromUserAgent(typeof ua === 'string' ? ua : undefined, headers),
+        provider: r.provider,
+        api: r.api,
+        path: r.path,
+        model,
+        stream: rw?.shape.stream ?? false,
+        status: input.outcome.status,
+        bypass: input.bypass,
+        msAdded: Math.round(input.msAdded * 100) / 100,
+        tokensBefore: tokensAfter + tokens.saved - tokensAdded,
+        tokensAfter,
+        tokensSaved: tokens.saved - tokensAdded,
+        tokensAdded,
+        usage,
+        usageEstimated: !usage,
+        outputs: records,
+        retrieveToolInjected: !!rw?.retrieveToolInjected,
+        retrievals: input.retrieval?.count ?? 0,
+        retrievalMisses: input.retrieval?.misses ?? 0,
+        retrievalUsage: input.retrieval?.usage,
+        dollarsSaved: dollarsSaved({
+          model, usage, tokens, tokensAdded,
+          firstInjection: !!rw?.retrieveToolInjected && !rw.outputs.some((o) => o.replayed),
+          retrievalUsage: input.retrieval?.usage,
+        }),
+      };
+      if (input.outcome.truncated) rec.truncated = true;
+      if (input.outcome.error) rec.error = input.outcome.error;
+      state.emit(rec);
+    })().catch((e) => state.log(`accounting failed: ${(e as Error).message}`));
+  });
+}

@@ -1,0 +1,135 @@
+/** Aggregates of request records for /stats: totals and breakdowns by day, model, agent and kind. */
+import type { RequestRecord } from './record';
+
+export interface Bucket {
+  requests: number;
+  compressedRequests: number;
+  tokensBefore: number;
+  tokensAfter: number;
+  tokensSaved: number;
+  tokensAdded: number;
+  dollarsSaved: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  msAddedTotal: number;
+}
+
+export interface KindBucket {
+  outputs: number;
+  compressed: number;
+  bytesIn: number;
+  bytesOut: number;
+  tokensSaved: number;
+}
+
+export interface StatsSnapshot {
+  since: number;
+  totals: Bucket & { savedPercent: number; msAddedAvg: number };
+  byDay: Record<string, Bucket>;
+  byModel: Record<string, Bucket>;
+  byAgent: Record<string, Bucket>;
+  byKind: Record<string, KindBucket>;
+  leftAlone: Record<string, number>;
+  retrievals: { count: number; misses: number };
+  errors: number;
+  bypassed: number;
+}
+
+function emptyBucket(): Bucket {
+  return {
+    requests: 0, compressedRequests: 0, tokensBefore: 0, tokensAfter: 0, tokensSaved: 0, tokensAdded: 0, dollarsSaved: 0,
+    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, msAddedTotal: 0,
+  };
+}
+
+function add(b: Bucket, r: RequestRecord): void {
+  b.requests++;
+  if (r.tokensSaved > 0) b.compressedRequests++;
+  b.tokensBefore += r.tokensBefore;
+  b.tokensAfter += r.tokensAfter;
+  b.tokensSaved += r.tokensSaved;
+  b.tokensAdded += r.tokensAdded;
+  b.dollarsSaved += r.dollarsSaved;
+  b.msAddedTotal += r.msAdded;
+  if (r.usage) {
+    b.inputTokens += r.usage.input;
+    b.outputTokens += r.usage.output;
+    b.cacheReadTokens += r.usage.cacheRead;
+    b.cacheWriteTokens += r.usage.cacheWrite;
+  }
+}
+
+export class StatsAggregator {
+  private readonly since = Date.now();
+  private readonly totals = emptyBucket();
+  private readonly byDay = new Map<string, Bucket>();
+  private readonly byModel = new Map<string, Bucket>();
+  private readonly byAgent = new Map<string, Bucket>();
+  private readonly byKind = new Map<string, KindBucket>();
+  private readonly leftAlone = new Map<string, number>();
+  private retrievals = 0;
+  private misses = 0;
+  private errors = 0;
+  private bypassed = 0;
+
+  add(r: RequestRecord): void {
+    add(this.totals, r);
+    add(bucket(this.byDay, new Date(r.ts).toISOString().slice(0, 10)), r);
+    add(bucket(this.byModel, r.model ?? 'unknown'), r);
+    add(bucket(this.byAgent, r.agent), r);
+    for (const o of r.outputs) {
+      if (o.reason) this.leftAlone.set(o.reason, (this.leftAlone.get(o.reason) ?? 0) + 1);
+      const k = o.kind ?? 'unknown';
+      let kb = this.byKind.get(k);
+      if (!kb) this.byKind.set(k, (kb = { outputs: 0, compressed: 0, bytesIn: 0, bytesOut: 0, tokensSaved: 0 }));
+      kb.outputs++;
+      if (!o.reason) kb.compressed++;
+      kb.bytesIn += o.bytesIn;
+      kb.bytesOut += o.bytesOut;
+      if (o.tokensIn !== undefined && o.tokensOut !== undefined) kb.tokensSaved += o.tokensIn - o.tokensOut;
+    }
+    this.retrievals += r.retrievals;
+    this.misses += r.retrievalMisses;
+    if (r.error || r.status >= 500) this.errors++;
+    if (r.bypass) this.bypassed++;
+  }
+
+  snapshot(): StatsSnapshot {
+    const t = this.totals;
+    return {
+      since: this.since,
+      totals: {
+        ...t,
+        dollarsSaved: round(t.dollarsSaved),
+        savedPercent: t.tokensBefore ? round((100 * t.tokensSaved) / t.tokensBefore) : 0,
+        msAddedAvg: t.requests ? round(t.msAddedTotal / t.requests) : 0,
+      },
+      byDay: fromMap(this.byDay),
+      byModel: fromMap(this.byModel),
+      byAgent: fromMap(this.byAgent),
+      byKind: Object.fromEntries(this.byKind),
+      leftAlone: Object.fromEntries(this.leftAlone),
+      retrievals: { count: this.retrievals, misses: this.misses },
+      errors: this.errors,
+      bypassed: this.bypassed,
+    };
+  }
+}
+
+function bucket(map: Map<string, Bucket>, key: string): Bucket {
+  let b = map.get(key);
+  if (!b) map.set(key, (b = emptyBucket()));
+  return b;
+}
+
+function fromMap(map: Map<string, Bucket>): Record<string, Bucket> {
+  const out: Record<string, Bucket> = {};
+  for (const [k, b] of map) out[k] = { ...b, dollarsSaved: round(b.dollarsSaved) };
+  return out;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10000) / 10000;
+}

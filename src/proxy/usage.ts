@@ -1,0 +1,81 @@
+/** The provider's reported usage, read from a copy of the response (JSON body or SSE stream). */
+import type { Provider } from './routes';
+import type { Api } from './extract';
+import { SseSplitter } from './sse';
+
+export interface Usage {
+  /** Uncached input tokens. */
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+type Json = Record<string, unknown>;
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const obj = (v: unknown): Json | undefined => (v && typeof v === 'object' ? (v as Json) : undefined);
+
+/** Merges an Anthropic usage object (message_start or cumulative message_delta) into u. */
+function anthropicUsage(u: Usage, raw: Json): void {
+  u.input = num(raw.input_tokens) ?? u.input;
+  u.output = num(raw.output_tokens) ?? u.output;
+  u.cacheRead = num(raw.cache_read_input_tokens) ?? u.cacheRead;
+  u.cacheWrite = num(raw.cache_creation_input_tokens) ?? u.cacheWrite;
+}
+
+function openaiUsage(raw: Json): Usage {
+  const prompt = num(raw.prompt_tokens) ?? num(raw.input_tokens) ?? 0;
+  const details = obj(raw.prompt_tokens_details) ?? obj(raw.input_tokens_details);
+  const cached = num(details?.cached_tokens) ?? 0;
+  return { input: Math.max(0, prompt - cached), output: num(raw.completion_tokens) ?? num(raw.output_tokens) ?? 0, cacheRead: cached, cacheWrite: 0 };
+}
+
+export function usageFromJson(provider: Provider, body: Json): Usage | undefined {
+  const raw = obj(body.usage) ?? obj(obj(body.response)?.usage);
+  if (!raw) return undefined;
+  if (provider === 'anthropic') {
+    const u: Usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+    anthropicUsage(u, raw);
+    return u;
+  }
+  return openaiUsage(raw);
+}
+
+/** Follows a stream's events and keeps the latest usage figures. */
+export class UsageTee {
+  usage?: Usage;
+  /** The stream reached its terminal event (message_stop, [DONE], response.completed...). */
+  completed = false;
+  private readonly splitter = new SseSplitter();
+
+  constructor(private readonly provider: Provider, private readonly api: Api | null) {}
+
+  push(chunk: Buffer): void {
+    for (const ev of this.splitter.push(chunk)) this.onEvent(ev.event, ev.data);
+  }
+
+  onEvent(event: string | undefined, data: string): void {
+    if (data === '[DONE]') {
+      this.completed = true;
+      return;
+    }
+    if (event === 'message_stop' || event === 'response.completed' || event === 'response.incomplete' || event === 'response.failed') this.completed = true;
+    if (!data.includes('"usage"')) return;
+    let json: Json;
+    try {
+      json = JSON.parse(data) as Json;
+    } catch {
+      return;
+    }
+    if (this.provider === 'anthropic') {
+      const raw = obj(json.usage) ?? obj(obj(json.message)?.usage);
+      if (!raw) return;
+      this.usage ??= { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+      anthropicUsage(this.usage, raw);
+      return;
+    }
+    const raw = obj(json.usage) ?? obj(obj(json.response)?.usage);
+    if (raw) this.usage = openaiUsage(raw);
+    void this.api;
+  }
+}

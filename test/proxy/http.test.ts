@@ -1,0 +1,230 @@
+/** Routing, security and fault behaviour of the proxy's HTTP side. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import * as zlib from 'node:zlib';
+import { startHarness, post } from './helpers/harness';
+import { anthropicBody, bigLog } from './helpers/fixtures';
+import { anthropicSse } from './helpers/fake-upstream';
+import { startProxy } from '../../src/proxy/server';
+import { normalizePath, upstreamUrl, isLoopbackHost } from '../../src/proxy/routes';
+
+function rawRequest(url: string, options: http.RequestOptions, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('path normalisation and upstream joining', () => {
+  assert.deepEqual(normalizePath('/messages?beta=true'), { path: '/v1/messages', query: '?beta=true' });
+  assert.deepEqual(normalizePath('/v1/v1/chat/completions'), { path: '/v1/chat/completions', query: '' });
+  assert.deepEqual(normalizePath('/p/myproj/v1/responses'), { path: '/v1/responses', query: '' });
+  assert.equal(upstreamUrl('https://gw.example/anthropic/', '/v1/messages', '?beta=true').href, 'https://gw.example/anthropic/v1/messages?beta=true');
+  assert.equal(upstreamUrl('https://api.openai.com/v1', '/v1/models', '').href, 'https://api.openai.com/v1/models');
+  assert.ok(isLoopbackHost('127.0.0.1:8787') && isLoopbackHost('localhost') && isLoopbackHost('[::1]:80'));
+  assert.ok(!isLoopbackHost('evil.example') && !isLoopbackHost('127.0.0.1.evil.example') && !isLoopbackHost(undefined));
+});
+
+test('non-loopback Host is refused in the provider format, without CORS headers', async () => {
+  const h = await startHarness();
+  try {
+    const r = await rawRequest(`${h.proxy.url}/v1/messages`, { method: 'POST', headers: { host: 'evil.example:8787', 'content-type': 'application/json' } }, Buffer.from('{}'));
+    assert.equal(r.status, 403);
+    assert.equal(JSON.parse(r.body.toString()).type, 'error');
+    assert.ok(!Object.keys(r.headers).some((k) => k.startsWith('access-control-')));
+    const o = await rawRequest(`${h.proxy.url}/v1/chat/completions`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/json' } }, Buffer.from('{}'));
+    assert.equal(o.status, 403);
+    assert.ok(JSON.parse(o.body.toString()).error.message);
+    assert.equal(h.upstream.received.length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('routes: count_tokens and models pass through; upstream chosen by auth headers; /health and /stats', async () => {
+  const h = await startHarness();
+  try {
+    const body = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+    await post(`${h.proxy.url}/v1/messages/count_tokens?beta=true`, body);
+    assert.equal(h.upstream.received[0].url, '/v1/messages/count_tokens?beta=true');
+    assert.deepEqual(h.upstream.received[0].body, body, 'count_tokens is never compressed');
+    const m = await fetch(`${h.proxy.url}/v1/models?limit=5`, { headers: { authorization: 'Bearer sk-x', 'x-headroom-project': 'p' } });
+    assert.equal(m.status, 200);
+    assert.equal(h.upstream.received[1].url, '/v1/models?limit=5');
+    assert.equal(h.upstream.received[1].headers['x-headroom-project'], undefined, 'x-headroom-* never forwarded');
+    assert.equal(h.upstream.received[1].headers.authorization, 'Bearer sk-x');
+    const health = await (await fetch(`${h.proxy.url}/health`)).json() as Record<string, unknown>;
+    assert.equal(health.status, 'ok');
+    assert.equal((health.store as Record<string, unknown>).state, 'ok');
+    const stats = await (await fetch(`${h.proxy.url}/stats`)).json() as Record<string, unknown>;
+    assert.ok('totals' in stats && 'byModel' in stats && 'byAgent' in stats && 'byKind' in stats);
+  } finally {
+    await h.close();
+  }
+});
+
+test('bypass: per-request header and global switch forward untouched', async () => {
+  const h = await startHarness();
+  try {
+    const body = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+    await post(`${h.proxy.url}/v1/messages`, body, { 'x-headroom-bypass': '1' });
+    assert.deepEqual(h.upstream.received[0].body, body);
+    assert.equal(h.upstream.received[0].headers['x-headroom-bypass'], undefined);
+    h.proxy.setBypass(true);
+    await post(`${h.proxy.url}/v1/messages`, body);
+    assert.deepEqual(h.upstream.received[1].body, body);
+    h.proxy.setBypass(false);
+    await post(`${h.proxy.url}/v1/messages`, body);
+    assert.ok(h.upstream.received[2].body.length < body.length / 3);
+  } finally {
+    await h.close();
+  }
+});
+
+test('upstream errors 429/529/500 reach the client unchanged', async () => {
+  let status = 429;
+  const h = await startHarness({
+    respond: (_got, res) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '7', 'x-request-id': 'req_9' })
+        .end(`{"type":"error","error":{"type":"x","message":"status ${status}"}}`);
+    },
+  });
+  try {
+    for (status of [429, 529, 500]) {
+      const r = await post(`${h.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: 'x' })));
+      assert.equal(r.status, status);
+      assert.equal(r.headers.get('retry-after'), '7');
+      assert.equal(r.headers.get('x-request-id'), 'req_9');
+      assert.equal(r.body.toString(), `{"type":"error","error":{"type":"x","message":"status ${status}"}}`);
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test('bad JSON gives 400 and oversized bodies 413, in the provider format', async () => {
+  const h = await startHarness({ config: { maxBodyBytes: 10_000 } });
+  try {
+    const bad = await post(`${h.proxy.url}/v1/messages`, '{"model": "x", "messages": [');
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body.toString()).error.type, 'invalid_request_error');
+    const badChat = await post(`${h.proxy.url}/v1/chat/completions`, '{nope}');
+    assert.equal(badChat.status, 400);
+    assert.ok(JSON.parse(badChat.body.toString()).error.message);
+    const big = await post(`${h.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+    assert.equal(big.status, 413);
+    assert.equal(JSON.parse(big.body.toString()).error.type, 'request_too_large');
+    assert.equal(h.upstream.received.length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+test('gzip and brotli request bodies are decoded; unchanged encoded bodies are forwarded as sent; zstd handled', async () => {
+  const h = await startHarness();
+  try {
+    const big = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+    const gz = zlib.gzipSync(big);
+    await post(`${h.proxy.url}/v1/messages`, gz, { 'content-encoding': 'gzip' });
+    const g = h.upstream.received[0];
+    assert.equal(g.headers['content-encoding'], undefined);
+    assert.ok(g.body.length < big.length / 3);
+    JSON.parse(g.body.toString());
+    await post(`${h.proxy.url}/v1/messages`, zlib.brotliCompressSync(big), { 'content-encoding': 'br' });
+    assert.ok(h.upstream.received[1].body.length < big.length / 3);
+    const small = zlib.gzipSync(Buffer.from(JSON.stringify(anthropicBody({ toolOutput: 'ok' }))));
+    await post(`${h.proxy.url}/v1/messages`, small, { 'content-encoding': 'gzip' });
+    assert.deepEqual(h.upstream.received[2].body, small);
+    assert.equal(h.upstream.received[2].headers['content-encoding'], 'gzip');
+    const z = await post(`${h.proxy.url}/v1/messages`, Buffer.from('garbage'), { 'content-encoding': 'zstd' });
+    if (typeof (zlib as unknown as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function') assert.equal(z.status, 400);
+    else assert.equal(z.status, 415);
+  } finally {
+    await h.close();
+  }
+});
+
+test('SSE streams are delivered byte for byte', async () => {
+  const h = await startHarness();
+  try {
+    const r = await post(`${h.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog(), stream: true })));
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'text/event-stream');
+    assert.deepEqual(r.body, Buffer.from(anthropicSse(), 'utf8'));
+    await new Promise((res) => setTimeout(res, 100));
+    const s = h.proxy.stats();
+    assert.equal(s.totals.cacheReadTokens, 900, 'usage read from the stream');
+    assert.equal(s.totals.outputTokens, 12);
+    assert.ok(s.totals.tokensSaved > 1000);
+  } finally {
+    await h.close();
+  }
+});
+
+test('client disconnect aborts the upstream request; upstream reset ends the client stream', async () => {
+  let mode: 'hang' | 'reset' = 'hang';
+  const h = await startHarness({
+    respond: (_got, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message_start\ndata: {"type":"message_start"}\n\n');
+      if (mode === 'reset') setTimeout(() => res.socket?.destroy(), 20);
+    },
+  });
+  try {
+    const ac = new AbortController();
+    const r = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: 'x', stream: true })), signal: ac.signal, headers: { 'content-type': 'application/json' } });
+    const reader = r.body!.getReader();
+    await reader.read();
+    ac.abort();
+    for (let i = 0; i < 50 && h.upstream.aborted === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    assert.equal(h.upstream.aborted, 1, 'upstream saw the request aborted');
+
+    mode = 'reset';
+    const r2 = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: 'x', stream: true })), headers: { 'content-type': 'application/json' } });
+    await assert.rejects(async () => {
+      const rd = r2.body!.getReader();
+      for (;;) {
+        const { done } = await rd.read();
+        if (done) break;
+      }
+    }, 'the client stream ends with an error, not a clean end');
+  } finally {
+    await h.close();
+  }
+});
+
+test('unreachable upstream gives 502 in the provider format', async () => {
+  const h = await startHarness();
+  const { openStore } = await import('../../src/store/store');
+  const store = await openStore({ path: null });
+  const p = await startProxy({ port: 0, store, anthropicUpstream: 'http://127.0.0.1:1', openaiUpstream: 'http://127.0.0.1:1' });
+  try {
+    const r = await post(`${p.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: 'x' })));
+    assert.equal(r.status, 502);
+    assert.equal(JSON.parse(r.body.toString()).type, 'error');
+  } finally {
+    await p.close();
+    await store.close();
+    await h.close();
+  }
+});
+
+test('a busy port rejects with EADDRINUSE naming the port', async () => {
+  const h = await startHarness();
+  try {
+    await assert.rejects(startProxy({ port: h.proxy.port, store: h.store }), (e: NodeJS.ErrnoException) => {
+      assert.equal(e.code, 'EADDRINUSE');
+      assert.ok(e.message.includes(String(h.proxy.port)));
+      return true;
+    });
+  } finally {
+    await h.close();
+  }
+});
