@@ -36,8 +36,8 @@ export class Ctx {
   }
 
   /** A context for a part of the input (mixed content), sharing store, hashes and deadline. */
-  child(kind: ContentKind): Ctx {
-    const c = new Ctx(this.query, kind, this.sink, this.deadline, this.fileName);
+  child(kind: ContentKind, fileName: string | undefined = this.fileName): Ctx {
+    const c = new Ctx(this.query, kind, this.sink, this.deadline, fileName);
     (c as { hashes: string[] }).hashes = this.hashes;
     return c;
   }
