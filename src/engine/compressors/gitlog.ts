@@ -1,3 +1,102 @@
+/**
+ * git log (default, --stat, -p, --graph, --oneline). When the question singles out some commits
+ * (its rarer terms in their stat paths or messages), those keep their commit line, author, date,
+ * subject, matching stat lines, summary and (with -p) the relevant parts of their patch, and runs
+ * of the other commits fold into one marker each. Otherwise every commit keeps its commit line,
+ * author, date and subject, and its body, trailers, stat and patch fold behind a marker.
+ */
+import { renderSelection, type Ctx } from '../context';
+import { body, splitLines } from '../lines';
+import { parseDiff } from '../text/diff-parse';
+import { parseGitLog, type ParsedLog } from '../text/gitlog-parse';
+import { weighTerms } from '../text/terms';
+import { selectDiff } from './diff';
 import type { Compressor } from './types';
 
-export const compressGitlog: Compressor = () => null;
+/** A commit is singled out when its weight reaches this share of the best commit's weight. */
+const RELEVANT_SHARE = 0.6;
+/** ... and the best weight shows a term found in at most ~15% of commits. */
+const MIN_WEIGHT = Math.log(1 / 0.15);
+const ONELINE = /^(?:[*|\\/] ?)*[0-9a-f]{7,40} \S/;
+
+export const compressGitlog: Compressor = (text, ctx) => {
+  const lines = splitLines(text);
+  const log = parseGitLog(lines);
+  if (log.commits.length === 0) return compressOneline(lines, ctx);
+  ctx.checkDeadline();
+  const keep = selectLog(lines, log, ctx);
+  const out = renderSelection(lines, keep, ctx, { unit: 'lines', describe: (s, e) => describeRun(log, s, e) });
+  return { text: out, strategy: 'gitlog-select' };
+};
+
+function selectLog(lines: readonly string[], log: ParsedLog, ctx: Ctx): Uint8Array {
+  const n = lines.length;
+  const keep = new Uint8Array(n);
+  const { roles, commits, commitOf } = log;
+  // Each commit's searchable text: message and stat, not its patch.
+  const items = commits.map((c) => {
+    let s = '';
+    for (let i = c.start; i < c.end && s.length < 20_000; i++) if (roles[i] !== 'patch') s += lines[i];
+    return s;
+  });
+  const terms = weighTerms(ctx.query, items, 0.3);
+  const weights = items.map((s) => terms.weight(s));
+  const best = weights.reduce((a, w) => Math.max(a, w), 0);
+  const focused = best >= MIN_WEIGHT;
+  const relevant = weights.map((w) => focused && w >= best * RELEVANT_SHARE);
+  const lineBar = best * RELEVANT_SHARE * 0.5;
+
+  const hasPatch = roles.includes('patch');
+  const diffKeep = hasPatch ? selectDiff(lines, parseDiff(lines), ctx) : undefined;
+  for (let i = 0; i < n; i++) {
+    if ((i & 1023) === 0) ctx.checkDeadline();
+    const c = commitOf[i];
+    const role = roles[i];
+    if (c < 0) {
+      keep[i] = 1;
+      continue;
+    }
+    const headline = role === 'commit' || role === 'meta' || role === 'subject';
+    if (!relevant[c]) {
+      keep[i] = !focused && headline ? 1 : 0;
+      continue;
+    }
+    if (headline || role === 'summary') keep[i] = 1;
+    else if (role === 'stat') keep[i] = terms.weight(lines[i]) >= lineBar ? 1 : 0;
+    else if (role === 'message') keep[i] = terms.weight(lines[i]) >= best * RELEVANT_SHARE ? 1 : 0;
+    else if (role === 'patch') keep[i] = diffKeep?.[i] ?? 0;
+    else if (role === 'blank') keep[i] = roles[i - 1] === 'meta' || (roles[i + 1] === 'commit' && keep[i - 1]) ? 1 : 0;
+  }
+  return keep;
+}
+
+function describeRun(log: ParsedLog, start: number, end: number): string | undefined {
+  let commits = 0;
+  let stats = 0;
+  for (let i = start; i < end; i++) {
+    if (log.roles[i] === 'commit') commits++;
+    else if (log.roles[i] === 'stat') stats++;
+  }
+  if (commits) return `${commits} ${commits === 1 ? 'commit' : 'commits'}`;
+  if (stats) return `message and ${stats} stat ${stats === 1 ? 'line' : 'lines'}`;
+  return undefined;
+}
+
+/** --oneline: keep the commits the question singles out and the newest few; fold the rest. */
+function compressOneline(lines: readonly string[], ctx: Ctx) {
+  const bodies = lines.map(body);
+  const isCommit = bodies.map((b) => ONELINE.test(b));
+  const count = isCommit.filter(Boolean).length;
+  if (count < 40 || count / Math.max(1, bodies.filter((b) => b.trim()).length) < 0.6) return null;
+  const terms = weighTerms(ctx.query, bodies, 0.3);
+  const keep = new Uint8Array(lines.length);
+  let head = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (!isCommit[i]) keep[i] = 1;
+    else if (head < 20) {
+      keep[i] = 1;
+      head++;
+    } else if (terms.weight(bodies[i]) >= MIN_WEIGHT) keep[i] = 1;
+  }
+  return { text: renderSelection(lines, keep, ctx, { unit: 'commits' }), strategy: 'gitlog-oneline' };
+}
