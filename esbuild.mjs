@@ -37,7 +37,10 @@ const common = {
 
 const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: join(outdir, 'cli.js'), banner: { js: '#!/usr/bin/env node' } },
-  { ...common, entryPoints: ['src/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode'] },
+  // The extension host bundle stays small for a fast activation; the store, proxy and engine are a
+  // second bundle (dist/backend.js) that the extension requires on first use.
+  { ...common, entryPoints: ['src/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode', './backend.js'] },
+  { ...common, entryPoints: ['src/extension/backend-impl.ts'], outfile: join(outdir, 'backend.js') },
   ...(existsSync('webview/main.ts')
     ? [{ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: join(outdir, 'webview.js') }]
     : []),

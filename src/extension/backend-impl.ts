@@ -1,0 +1,12 @@
+/**
+ * The real store and proxy, bundled separately (dist/backend.js) so activation does not parse the
+ * engine, tokenizer and sql.js; `loadBackend()` requires it on first use.
+ */
+import { openStore } from '../store/store';
+import { startProxy } from '../proxy/server';
+import type { Backend, ProxyHandleLike, StoreLike } from './backend';
+
+export const backend: Backend = {
+  openStore: (o) => openStore(o) as Promise<StoreLike>,
+  startProxy: (o) => startProxy(o as never) as Promise<ProxyHandleLike>,
+};
