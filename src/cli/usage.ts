@@ -1,0 +1,26 @@
+import { CONTENT_KINDS } from '../engine/types';
+
+export const USAGE = `Usage: headroom <command> [options]
+
+Commands:
+  compress   Compress stdin to stdout; the report goes to stderr as one JSON line.
+             --query TEXT      the agent's question (steers what is kept)
+             --kind KIND       skip detection (${CONTENT_KINDS.join(', ')})
+             --file-name NAME  file name or language hint for source code
+             --model NAME      model whose tokenizer counts the tokens
+             --no-tokens       skip token counting (faster)
+             --budget-ms N     give up (output = input) after N ms (default 5000 + 1 per 10 KB)
+  retrieve   Write the original stored under HASH to stdout, byte for byte.
+             headroom retrieve HASH   (24 lowercase hex digits, as in "hash=…")
+  stats      Show what the store holds.
+             --json            machine-readable output
+  proxy      Run the local proxy for AI agents.
+             --port N                 (default 8787, env HEADROOM_PORT; 0 = any free port)
+             --host HOST              loopback address (default 127.0.0.1)
+             --anthropic-upstream URL (env HEADROOM_ANTHROPIC_UPSTREAM)
+             --openai-upstream URL    (env HEADROOM_OPENAI_UPSTREAM)
+
+Every command takes --store PATH (env HEADROOM_STORE; default ~/.headroom/store.sqlite).
+  -h, --help       show this help
+  -v, --version    show the version
+`;

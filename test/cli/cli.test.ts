@@ -1,0 +1,259 @@
+// The bundled CLI run as a subprocess, with its store in a temp dir. It is bundled here with the
+// same esbuild settings as esbuild.mjs, into a private folder (with sql-wasm.wasm beside it, as in
+// dist/), so parallel builds and cleanups of the shared dist/ cannot pull it away mid-test.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+import { createServer, type AddressInfo } from 'node:net';
+import { get as httpGet } from 'node:http';
+import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ccrHash } from '../../src/engine/hash';
+
+const ROOT = resolve(__dirname, '..', '..');
+const OUT = mkdtempSync(join(tmpdir(), 'headroom-cli-build-'));
+const CLI = join(OUT, 'cli.js');
+
+before(async () => {
+  await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: CLI,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'error',
+  });
+  copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(OUT, 'sql-wasm.wasm'));
+});
+
+interface Run {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+function cli(args: string[], input: string | Buffer = '', env: NodeJS.ProcessEnv = {}): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    input,
+    env: { ...process.env, HEADROOM_STORE: '', ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+}
+
+function tempStore(): string {
+  return join(mkdtempSync(join(tmpdir(), 'headroom-cli-')), 'store.sqlite');
+}
+
+/** A service log with a few distinct events, repeated noise, unicode and one error. */
+function sampleLog(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    const s = String(i % 60).padStart(2, '0');
+    if (i % 500 === 7) lines.push(`2024-06-01T12:${s}:00Z WARN cache miss ratio high: ${i % 97}% (région eu-west — ✓)`);
+    else lines.push(`2024-06-01T12:${s}:00Z INFO http GET /api/items/${i} 200 ${(i * 7) % 113}ms`);
+  }
+  lines[2500] = '2024-06-01T12:40:00Z ERROR payment-service: charge failed for order 9f3a: ECONNREFUSED 10.0.0.7:5432';
+  return lines.join('\n') + '\n';
+}
+
+test('--version, --help, and usage errors', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const v = cli(['--version']);
+  assert.equal(v.status, 0);
+  assert.equal(v.stdout.toString(), `headroom ${pkg.version}\n`);
+  const h = cli(['--help']);
+  assert.equal(h.status, 0);
+  assert.match(h.stdout.toString(), /Usage: headroom <command>/);
+  for (const cmd of ['compress', 'retrieve', 'stats', 'proxy']) assert.match(h.stdout.toString(), new RegExp(`\\n  ${cmd} `));
+  const none = cli([]);
+  assert.equal(none.status, 2);
+  const unknown = cli(['frobnicate']);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  assert.match(unknown.stderr, /Usage: headroom/);
+  const badFlag = cli(['stats', '--no-such-flag', '--store', tempStore()]);
+  assert.equal(badFlag.status, 2);
+  assert.match(badFlag.stderr, /no-such-flag/);
+  const badKind = cli(['compress', '--kind', 'poetry', '--store', tempStore()], 'x');
+  assert.equal(badKind.status, 2);
+  assert.match(badKind.stderr, /unknown --kind "poetry"/);
+});
+
+test('compress shrinks stdin, reports one JSON line, and every hash retrieves its exact bytes', () => {
+  const store = tempStore();
+  const input = sampleLog();
+  const r = cli(['compress', '--store', store, '--query', 'why did the payment fail?'], input);
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout.toString('utf8');
+  assert.ok(r.stdout.length < Buffer.byteLength(input) / 4, `output ${r.stdout.length} bytes`);
+  assert.ok(out.includes('ERROR payment-service: charge failed for order 9f3a: ECONNREFUSED 10.0.0.7:5432'));
+  const reportLines = r.stderr.split('\n').filter((l) => l !== '');
+  assert.equal(reportLines.length, 1, r.stderr);
+  const report = JSON.parse(reportLines[0]);
+  assert.equal(report.kind, 'logs');
+  assert.equal(report.bytesIn, Buffer.byteLength(input));
+  assert.equal(report.bytesOut, r.stdout.length);
+  assert.ok(report.tokensIn > report.tokensOut, 'tokens counted');
+  assert.ok(report.hashes.length > 0);
+  for (const hash of report.hashes) {
+    assert.ok(out.includes(`hash=${hash}`), `marker for ${hash} in output`);
+    const got = cli(['retrieve', '--store', store, hash]);
+    assert.equal(got.status, 0, got.stderr);
+    assert.equal(got.stderr, '');
+    assert.equal(ccrHash(got.stdout.toString('utf8')), hash);
+    assert.ok(input.includes(got.stdout.toString('utf8')), 'retrieved bytes are a part of the input');
+  }
+  // The marker's own spelling is accepted too.
+  const viaMarker = cli(['retrieve', `hash=${report.hashes[0]}`], '', { HEADROOM_STORE: store });
+  assert.equal(viaMarker.status, 0, viaMarker.stderr);
+  assert.equal(ccrHash(viaMarker.stdout.toString('utf8')), report.hashes[0]);
+});
+
+test('retrieve: unknown hash exits 1 and malformed hash exits 2, each with a clear message', () => {
+  const store = tempStore();
+  const unknown = cli(['retrieve', '--store', store, 'abcdefabcdefabcdefabcdef']);
+  assert.equal(unknown.status, 1);
+  assert.equal(unknown.stdout.length, 0);
+  assert.match(unknown.stderr, /no original stored for hash abcdefabcdefabcdefabcdef .*unknown or has expired/);
+  const malformed = cli(['retrieve', '--store', store, 'abc123']);
+  assert.equal(malformed.status, 2);
+  assert.match(malformed.stderr, /"abc123" is not a Headroom hash/);
+  const missing = cli(['retrieve', '--store', store]);
+  assert.equal(missing.status, 2);
+  assert.equal(existsSync(store), false, 'looking things up does not create a store file');
+});
+
+test('compress passes input through byte for byte when it cannot compress it', () => {
+  const store = tempStore();
+  const binary = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x41, 0x0a, 0xc3, 0x28, 0x00, 0x10]);
+  const r = cli(['compress', '--store', store, '--no-tokens'], binary);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout, binary);
+  assert.equal(JSON.parse(r.stderr).unchanged, 'binary');
+  const empty = cli(['compress', '--store', store, '--no-tokens'], '');
+  assert.equal(empty.status, 0);
+  assert.equal(empty.stdout.length, 0);
+  assert.equal(JSON.parse(empty.stderr).unchanged, 'empty');
+});
+
+test('stats describes the store, in text and JSON', () => {
+  const store = tempStore();
+  const c = cli(['compress', '--store', store, '--no-tokens'], sampleLog());
+  const hashes: string[] = JSON.parse(c.stderr).hashes;
+  const text = cli(['stats', '--store', store]);
+  assert.equal(text.status, 0, text.stderr);
+  const s = text.stdout.toString();
+  assert.match(s, new RegExp(`Originals: ${hashes.length} entr(y|ies)`));
+  assert.match(s, /\n  logs +\d+ /);
+  assert.ok(s.includes(store));
+  const json = cli(['stats', '--json'], '', { HEADROOM_STORE: store });
+  assert.equal(json.status, 0, json.stderr);
+  const summary = JSON.parse(json.stdout.toString());
+  assert.equal(summary.entries, hashes.length);
+  assert.equal(summary.byKind.logs.entries, hashes.length);
+  assert.equal(summary.path, store);
+  assert.ok(summary.fileBytes > 0);
+});
+
+test('a corrupt store file is moved aside with a message and the command still works', () => {
+  const store = tempStore();
+  writeFileSync(store, 'garbage, not a database\n'.repeat(50));
+  const r = cli(['stats', '--json', '--store', store]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^headroom: warning: Headroom store .* is not a valid Headroom store .*moved to .*\.corrupt-/);
+  assert.equal(JSON.parse(r.stdout.toString()).entries, 0);
+  const dir = resolve(store, '..');
+  assert.ok(readdirSync(dir).some((f) => f.startsWith('store.sqlite.corrupt-')));
+  const c = cli(['compress', '--store', store, '--no-tokens'], sampleLog());
+  assert.equal(c.status, 0, c.stderr);
+  assert.equal(c.stderr.split('\n').filter(Boolean).length, 1, 'no further warning');
+});
+
+function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; got ${buf}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = buf.match(re);
+      if (m) {
+        clearTimeout(timer);
+        resolvePromise(m[1] ?? m[0]);
+      }
+    });
+    child.on('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`exited before ${re}; got ${buf}`));
+    });
+  });
+}
+
+function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolvePromise, reject) => {
+    httpGet(url, (res) => {
+      let data = '';
+      res.on('data', (d) => (data += d));
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+    }).on('error', reject);
+  });
+}
+
+test('proxy prints its URL, serves /health, and stops cleanly on SIGTERM', async () => {
+  const store = tempStore();
+  const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', store], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  try {
+    const url = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const health = await getJson(`${url}/health`);
+    assert.equal(health.status, 200);
+    assert.equal((health.body as { status: string }).status, 'ok');
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.match(stderr, /SIGTERM, stopping the proxy/);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
+test('proxy on a busy port exits 1 naming the port', async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const port = (blocker.address() as AddressInfo).port;
+  try {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolvePromise) => {
+      const child = spawn(process.execPath, [CLI, 'proxy', '--store', tempStore()], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, HEADROOM_PORT: String(port) },
+      });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolvePromise({ code, stderr });
+      });
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`could not start the proxy: .*${port}`));
+  } finally {
+    blocker.close();
+  }
+});
+
+test('proxy refuses a non-loopback host and a bad upstream URL', () => {
+  const host = cli(['proxy', '--host', '0.0.0.0', '--store', tempStore()]);
+  assert.equal(host.status, 2);
+  assert.match(host.stderr, /loopback/);
+  const up = cli(['proxy', '--port', '0', '--store', tempStore()], '', { HEADROOM_OPENAI_UPSTREAM: 'not a url' });
+  assert.equal(up.status, 2);
+  assert.match(up.stderr, /--openai-upstream is not a URL/);
+});
