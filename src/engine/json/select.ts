@@ -21,14 +21,35 @@ export interface RowScores {
 const ERRORISH = /\b(error|errors|errored|fail|failed|failure|failing|exception|fatal|critical|panic|denied|refused|timeout|timed out|invalid|unauthori[sz]ed|forbidden|crash(ed)?|broken|outage|degraded)\b/i;
 
 export function keyMatchesQuery(key: string, terms: readonly string[]): boolean {
-  const parts = key.toLowerCase().split(/[_\-.\s]+/).filter((p) => p.length >= 3);
-  for (const t of terms) {
-    for (const p of parts) {
-      if (p === t) return true;
-      if (t.length >= 4 && p.length >= 4 && (p.startsWith(t) || t.startsWith(p))) return true;
-    }
+  for (const t of terms) if (keyMatchesTerm(key, t)) return true;
+  return false;
+}
+
+function keyMatchesTerm(key: string, t: string): boolean {
+  const parts = key.toLowerCase().split(/[_\-.\s]+/);
+  for (const p of parts) {
+    if (p.length < 3) continue;
+    if (p === t) return true;
+    if (t.length >= 4 && p.length >= 4 && (p.startsWith(t) || t.startsWith(p))) return true;
   }
   return false;
+}
+
+/**
+ * Question words that name a filter column: a word matching the keys of many columns ("url" in
+ * an API response) asks for output fields, one matching a few columns ("draft") picks rows.
+ */
+const OUTPUT_WORDS = new Set(
+  'id ids number numbers num name names title titles url urls link links href sha shas hash message messages body text description date dates time created updated path file login author authors email'.split(' '),
+);
+
+function filterTerms(info: ColumnInfo, terms: readonly string[]): string[] {
+  const live = info.columns.filter((c) => !info.folded.has(c.id));
+  return terms.filter((t) => {
+    if (OUTPUT_WORDS.has(t)) return false;
+    const n = live.filter((c) => keyMatchesTerm(c.key, t)).length;
+    return n > 0 && n <= 3;
+  });
 }
 
 export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, query: Query, tick: () => void): RowScores {
@@ -40,15 +61,35 @@ export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, 
   const errorish = new Uint8Array(n);
   const terms = query.terms;
   const termSet = new Set(terms);
+  // Question words in values, weighted to the ones that tell rows apart.
+  const hits = new Uint8Array(n);
+  const common = new Set<string>();
+  if (terms.length) {
+    const texts = rows.map((row) => valueText(src, row).toLowerCase());
+    for (const t of terms) {
+      tick();
+      let df = 0;
+      const has = new Uint8Array(n);
+      for (let r = 0; r < n; r++) if (texts[r].includes(t)) { has[r] = 1; df++; }
+      if (df * 2 > n) common.add(t);
+      if (df === 0 || df * 2 > n) continue;
+      for (let r = 0; r < n; r++) if (has[r]) hits[r]++;
+    }
+  }
+  const values = terms.length ? valueWords(src, info) : new Set<string>();
+  const filters = filterTerms(info, terms).filter((t) => !values.has(t) && !common.has(t));
   const mark = (r: number, reason: string) => {
     strong[r] = 1;
     if (!why.has(r)) why.set(r, reason);
   };
 
+  // Minority values that are words of the question; only the shallowest such columns count
+  // (an issue's own state, not its milestone's).
+  const valueHits: Array<{ r: number; depth: number; why: string }> = [];
   for (const col of info.columns) {
     tick();
     if (info.folded.has(col.id)) continue;
-    const relevant = terms.length > 0 && keyMatchesQuery(col.key, terms);
+    const relevant = filters.length > 0 && keyMatchesQuery(col.key, filters);
     const counts = new Map<string, number>();
     let empties = 0;
     for (let r = 0; r < n; r++) {
@@ -59,6 +100,7 @@ export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, 
     const rareMax = Math.max(1, Math.floor(n * 0.1));
     const categorical = n >= 4 && counts.size <= Math.max(2, Math.min(12, n / 4));
     const isRare = (c: number) => c <= rareMax && c * 4 <= n - c;
+    const checkText = categorical || IDENTIFYING_KEY.test(col.key);
     for (let r = 0; r < n; r++) {
       const s = col.sigs[r];
       const c = counts.get(s)!;
@@ -67,30 +109,20 @@ export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, 
       if (categorical && isRare(c)) flagged = true;
       if (n >= 4 && isEmptySig(s) && isRare(empties)) flagged = true;
       if (n >= 4 && !isEmptySig(s) && isRare(n - empties)) flagged = true;
-      const text = v && v.t === T.Str && v.e - v.s <= 202 ? decodeString(src.slice(v.s, v.e)) : v && v.t !== T.Obj && v.t !== T.Arr ? s : '';
       if (flagged) {
         rare[r]++;
         if (relevant) mark(r, `${col.id}=${short(s)}`);
       }
+      if (!checkText || !v || v.t === T.Obj || v.t === T.Arr || v.e - v.s > 202) continue;
+      const text = v.t === T.Str ? decodeString(s) : s;
       // A minority value that is a word of the question ("open" among closed issues).
-      if (text && categorical && c * 2 <= n && termSet.has(text.toLowerCase())) mark(r, `${col.id}=${short(s)}`);
-      if (text && v && v.t === T.Str && ERRORISH.test(text) && (categorical || IDENTIFYING_KEY.test(col.key))) errorish[r] = 1;
+      if (categorical && c * 2 <= n && termSet.has(text.toLowerCase())) valueHits.push({ r, depth: col.path.length, why: `${col.id}=${short(s)}` });
+      if (v.t === T.Str && !errorish[r] && ERRORISH.test(text)) errorish[r] = 1;
     }
   }
 
-  // Question words in values, weighted to the ones that tell rows apart.
-  const hits = new Uint8Array(n);
-  if (terms.length) {
-    const texts = rows.map((row) => valueText(src, row).toLowerCase());
-    for (const t of terms) {
-      tick();
-      let df = 0;
-      const has = new Uint8Array(n);
-      for (let r = 0; r < n; r++) if (texts[r].includes(t)) { has[r] = 1; df++; }
-      if (df === 0 || df * 2 > n) continue;
-      for (let r = 0; r < n; r++) if (has[r]) hits[r]++;
-    }
-  }
+  const minDepth = Math.min(...valueHits.map((h) => h.depth));
+  for (const h of valueHits) if (h.depth === minDepth) mark(h.r, h.why);
 
   for (let r = 0; r < n; r++) score[r] = strong[r] * 10 + Math.min(rare[r], 3) + errorish[r] * 2 + hits[r] * 2;
 
@@ -117,6 +149,24 @@ export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, 
     }
   }
   return { score, strong, related, why };
+}
+
+/** Short string values of the table's columns, lowercased: question words that are values, not keys. */
+function valueWords(src: string, info: ColumnInfo): Set<string> {
+  const out = new Set<string>();
+  for (const c of info.columns) {
+    if (info.folded.has(c.id)) continue;
+    let distinct = 0;
+    for (const v of c.values) {
+      if (!v || v.t !== T.Str || v.e - v.s > 40) continue;
+      const w = decodeString(src.slice(v.s, v.e)).toLowerCase();
+      if (!out.has(w)) {
+        out.add(w);
+        if (++distinct > 50) break;
+      }
+    }
+  }
+  return out;
 }
 
 function short(s: string): string {

@@ -11,7 +11,7 @@ import type { Ctx } from '../context';
 import { omissionMarker } from '../marker';
 import { detectKind } from '../detect';
 import { compressAs } from '../compressors/registry';
-import { analyzeColumns, FLAT_DEPTH, IDENTIFYING_KEY, type ColumnInfo } from './columns';
+import { analyzeColumns, FLAT_DEPTH, IDENTIFYING_KEY, type Column, type ColumnInfo } from './columns';
 import { decodeString, T, type JArr, type JNode, type JObj } from './parse';
 import { compact, cutLiteral, keyLiteral, type Style } from './render';
 import { keyMatchesQuery, scoreRows } from './select';
@@ -27,7 +27,7 @@ const HEAD_CHARS = 600;
 const TAIL_CHARS = 240;
 /** Summary rows cut their strings here. */
 const SUMMARY_STRING = 100;
-const SUMMARY_COLUMNS = 5;
+const SUMMARY_COLUMNS = 4;
 const MAX_STRONG = 25;
 const MAX_WEAK = 8;
 
@@ -57,6 +57,18 @@ export class JsonView {
   }
 
   private tick = (): void => this.ctx.checkDeadline();
+
+  /** Column analyses by table (first row), shared by the lossless and the lossy view. */
+  private static analyses = new WeakMap<JObj, ColumnInfo>();
+
+  private columnsOf(rows: JObj[]): ColumnInfo {
+    let info = JsonView.analyses.get(rows[0]);
+    if (!info) {
+      info = analyzeColumns(this.src, rows, this.tick);
+      JsonView.analyses.set(rows[0], info);
+    }
+    return info;
+  }
 
   /** Renders the whole document. */
   render(root: JNode): string {
@@ -141,7 +153,7 @@ export class JsonView {
    */
   private table(rows: JObj[], indent: string, budget: number, stored: (rows: number[]) => string, title: string, bracket: boolean): string {
     const n = rows.length;
-    const info = n >= 3 ? analyzeColumns(this.src, rows, this.tick) : emptyInfo();
+    const info = n >= 3 ? this.columnsOf(rows) : emptyInfo();
     const leaves = info.columns.length ? countLeaves(info, n) : 0;
     const records = leaves >= 5;
     const rowIndent = bracket ? indent + '  ' : indent;
@@ -211,10 +223,10 @@ export class JsonView {
     for (const r of scores.related) if (strong++ < MAX_STRONG + 10) take(r);
     let weak = 0;
     for (const r of order) {
-      if (scores.score[r] <= 0 || tiers[r] === Tier.Full) continue;
-      if (weak >= MAX_WEAK || used > budget * 0.5) break;
+      if (scores.score[r] < 2 || tiers[r] === Tier.Full) continue;
+      if (weak >= MAX_WEAK || used > budget * 0.4) break;
       const line = full(r);
-      if (used + line.length > budget * 0.6) continue;
+      if (used + line.length > budget * 0.45) continue;
       take(r);
       weak++;
     }
@@ -267,19 +279,18 @@ export class JsonView {
 
   /** A row on one line, folded columns left out. */
   private row(o: JObj, info: ColumnInfo, mode: 'full' | 'text'): string {
-    return this.object(o, [], info, mode, null) ?? '{}';
+    return this.object(o, '', 0, info, mode, null) ?? '{}';
   }
 
-  private object(o: JObj, path: string[], info: ColumnInfo, mode: 'full' | 'text' | 'summary', only: Set<string> | null): string | null {
+  private object(o: JObj, prefix: string, depth: number, info: ColumnInfo, mode: 'full' | 'text' | 'summary', only: Set<string> | null): string | null {
     const parts: string[] = [];
     for (let k = 0; k < o.keys.length; k++) {
       const v = o.vals[k];
-      const p = [...path, o.keys[k]];
-      const id = p.join('.');
+      const id = prefix + o.keys[k];
       let text: string | null;
-      if (v.t === T.Obj && v.keys.length > 0 && p.length < FLAT_DEPTH) {
+      if (v.t === T.Obj && v.keys.length > 0 && depth + 1 < FLAT_DEPTH) {
         if (only && ![...only].some((c) => c.startsWith(id + '.'))) continue;
-        text = this.object(v, p, info, mode, only);
+        text = this.object(v, id + '.', depth + 1, info, mode, only);
         if (text === null) continue;
       } else {
         if (only ? !only.has(id) : info.folded.has(id)) continue;
@@ -287,22 +298,25 @@ export class JsonView {
       }
       parts.push(keyLiteral(o.keys[k]) + this.style.colon + text);
     }
-    if (parts.length === 0 && path.length > 0) return null;
+    if (parts.length === 0 && depth > 0) return null;
     return '{' + parts.join(this.style.comma) + '}';
   }
 
   /** Identifying columns shown for summarised rows: question-named ones first, then by position. */
   private summaryColumns(info: ColumnInfo) {
     const terms = this.ctx.query.terms;
-    const candidates = info.columns.filter((c) => !info.folded.has(c.id) && c.path.length <= 2 && IDENTIFYING_KEY.test(c.key) && !/(^|_)(url|href|link)$/i.test(c.key) || (c.path.length <= 2 && !info.folded.has(c.id) && terms.length > 0 && keyMatchesQuery(c.key, terms) && !/url$/i.test(c.key)));
-    const relevant = candidates.filter((c) => terms.length > 0 && keyMatchesQuery(c.key, terms));
-    const chosen = new Set(relevant.slice(0, SUMMARY_COLUMNS));
-    for (const c of candidates) if (chosen.size < SUMMARY_COLUMNS) chosen.add(c);
+    const relevant = (c: Column) => terms.length > 0 && keyMatchesQuery(c.key, terms);
+    const candidates = info.columns.filter(
+      (c) => !info.folded.has(c.id) && c.path.length <= 2 && !/(^|_)(url|uri|href|link)$/i.test(c.key) && (IDENTIFYING_KEY.test(c.key) || relevant(c)),
+    );
+    const categorical = (c: Column) => new Set(c.sigs).size <= Math.max(2, Math.min(12, c.sigs.length / 4));
+    const rank = (c: Column) => c.path.length * 3 + (relevant(c) ? 0 : categorical(c) ? 1 : /^(id|uuid|guid|node_id)$/i.test(c.key) ? 2.5 : 2);
+    const chosen = new Set(candidates.map((c, i) => ({ c, k: rank(c) + i / 1e4 })).sort((a, b) => a.k - b.k).slice(0, SUMMARY_COLUMNS).map((x) => x.c));
     return info.columns.filter((c) => chosen.has(c));
   }
 
   private summaryRow(o: JObj, cols: ReturnType<JsonView['summaryColumns']>): string {
-    return this.object(o, [], emptyInfo(), 'summary', new Set(cols.map((c) => c.id))) ?? '{}';
+    return this.object(o, '', 0, emptyInfo(), 'summary', new Set(cols.map((c) => c.id))) ?? '{}';
   }
 
   /** "same in every row" header: the equal fields as one object (shortened in lossy mode). */
