@@ -116,6 +116,22 @@ function isProseLine(l: string): boolean {
   return plain / words.length >= 0.75;
 }
 
+/** A short paragraph of sentences: the question or explanation around pasted output. */
+function isProseParagraph(block: string[]): boolean {
+  return block.length > 0 && block.length <= 12 && share(block, isProseLine) >= 0.5;
+}
+
+/** The first and last blank-line separated paragraphs (only when a blank line sets them apart). */
+function edgeParagraphs(text: string): [string[], string[]] {
+  const head = text.slice(0, 4000);
+  const headEnd = head.search(/\n[ \t]*\r?\n/);
+  const tail = text.slice(-4000).trimEnd();
+  let tailStart = -1;
+  for (const m of tail.matchAll(/\n[ \t]*\r?\n/g)) tailStart = m.index;
+  const lines = (s: string) => s.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  return [headEnd > 0 ? lines(head.slice(0, headEnd)) : [], tailStart > 0 ? lines(tail.slice(tailStart)) : []];
+}
+
 /** Detects the kind of a piece of content. */
 export function detectKind(text: string): ContentKind {
   const head = text.slice(0, 4096);
@@ -146,6 +162,7 @@ export function detectKind(text: string): ContentKind {
   const [bestKind, best] = scores[0];
   // Sentences around an excerpt of another kind (a question quoting a log): mixed content.
   if (best >= 0.25 && best < 0.75 && share(lines, isProseLine) >= 0.25) return 'mixed';
+  if (best >= 0.5 && bestKind !== 'code' && bestKind !== 'gitlog' && edgeParagraphs(text).some(isProseParagraph)) return 'mixed';
   if (best >= 0.5) return bestKind;
   if (looksLikeCsv(lines)) return 'table';
   // Several kinds present in quantity: mixed content (e.g. prose around a log excerpt).
