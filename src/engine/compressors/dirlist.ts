@@ -1,3 +1,96 @@
+/**
+ * Directory listings (ls -la, ls -R / -laR, find, tree). Lines stay verbatim; whole lines and
+ * whole directories go behind markers. With a focus from the question (its rarer terms in
+ * directory paths or entry names), the matching directories keep their whole listing, matching
+ * entries keep their line and their directory header, and runs of other directories fold into one
+ * marker each. Without one, vendored/build directories (node_modules, .git, target, dist...) fold,
+ * and long directories keep their head.
+ */
+import { renderSelection, type Ctx } from '../context';
+import { splitLines } from '../lines';
+import { parseDirlist, type ParsedDirlist } from '../text/dirlist-parse';
+import { weighTerms } from '../text/terms';
 import type { Compressor } from './types';
 
-export const compressDirlist: Compressor = () => null;
+const NOISE = /(^|\/)(node_modules|\.git|\.hg|\.svn|target|dist|build|out|__pycache__|\.venv|venv|\.tox|\.mypy_cache|\.pytest_cache|\.next|\.nuxt|\.cache|coverage|vendor|bower_components|\.gradle|\.idea|\.terraform)(\/|$)/;
+/** A matching directory longer than this keeps its header, matching entries and head only. */
+const FULL_GROUP = 80;
+/** Entries kept at the head of a long or unfocused directory. */
+const HEAD = 12;
+/** A directory or entry is singled out when its terms are this rare: ln(1/share), share ≈ 12%. */
+const SPECIFIC = Math.log(1 / 0.12);
+
+export const compressDirlist: Compressor = (text, ctx) => {
+  if (text.length < 1000) return null;
+  const lines = splitLines(text);
+  const parsed = parseDirlist(lines);
+  if (parsed.groups.length === 0) return null;
+  ctx.checkDeadline();
+  const keep = selectDirlist(lines.length, parsed, ctx);
+  const out = renderSelection(lines, keep, ctx, { unit: 'lines', describe: (s, e) => describeRun(parsed, s, e) });
+  return { text: out, strategy: 'dirlist-select' };
+};
+
+function selectDirlist(n: number, parsed: ParsedDirlist, ctx: Ctx): Uint8Array {
+  const keep = new Uint8Array(n);
+  const { groups, lines } = parsed;
+  const terms = weighTerms(ctx.query, groups.map((g) => g.path), 0.3);
+  // Entry names are weighed among entries, minus terms common to directory paths (the project name).
+  const entryTerms = weighTerms(ctx.query, lines.map((l) => l.name), 0.3);
+  const entryWeight = (name: string) => {
+    let w = 0;
+    for (const t of entryTerms.matches(name)) if (!terms.common.includes(t)) w += entryTerms.weight(t);
+    return w;
+  };
+  const groupHit = groups.map((g) => !NOISE.test(g.path) && terms.weight(g.path) >= SPECIFIC);
+  const keepLine = (i: number) => {
+    keep[i] = 1;
+    // Tree entries need their ancestors to say where they are.
+    for (let p = lines[i].parent; p >= 0 && !keep[p]; p = lines[p].parent) keep[p] = 1;
+  };
+  let focused = groupHit.some(Boolean);
+  for (let i = 0; i < n; i++) {
+    const l = lines[i];
+    if (l.header || !l.name || l.group < 0) continue;
+    if ((i & 1023) === 0) ctx.checkDeadline();
+    if (NOISE.test(groups[l.group].path)) continue;
+    // A subdirectory's entry in ls -R output: its own block speaks for it.
+    if (groups[l.group].headerLine >= 0 && /^d[rwxsStT-]{9}/.test(lines[i].raw)) continue;
+    if (entryWeight(l.name) >= SPECIFIC) {
+      keepLine(i);
+      const h = groups[l.group].headerLine;
+      if (h >= 0) keepLine(h);
+      focused = true;
+    }
+  }
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g];
+    if (NOISE.test(group.path) && !(focused && groupHit[g])) continue;
+    if (focused && !groupHit[g]) continue;
+    if (group.headerLine >= 0) keepLine(group.headerLine);
+    const limit = focused && group.lines.length <= FULL_GROUP ? Infinity : HEAD;
+    let shown = 0;
+    for (const i of group.lines) {
+      if (i === group.headerLine) continue;
+      if (shown++ < limit) keepLine(i);
+    }
+  }
+  // Outside groups (blank separators, a leading `total`): keep when between kept lines.
+  for (let i = 0; i < n; i++) {
+    if (lines[i].group < 0 && !keep[i]) keep[i] = i > 0 && keep[i - 1] && i + 1 < n && keep[i + 1] ? 1 : 0;
+  }
+  return keep;
+}
+
+function describeRun(parsed: ParsedDirlist, start: number, end: number): string | undefined {
+  const dirs = new Set<number>();
+  let entries = 0;
+  for (let i = start; i < end; i++) {
+    const l = parsed.lines[i];
+    if (l.group < 0) continue;
+    if (l.header) dirs.add(l.group);
+    else if (l.name) entries++;
+  }
+  if (dirs.size === 0) return entries ? `${entries} entries` : undefined;
+  return `${dirs.size} ${dirs.size === 1 ? 'directory' : 'directories'}, ${entries} lines`;
+}
