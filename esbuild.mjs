@@ -13,9 +13,14 @@ const outdir = 'dist';
 /** Every .wasm file a bundle needs at run time, as [source path, name in dist/]. */
 function wasmAssets() {
   const assets = [[require.resolve('sql.js/dist/sql-wasm.wasm'), 'sql-wasm.wasm']];
+  // Code compression (src/engine/code/grammars.ts): the web-tree-sitter runtime and the grammars
+  // it loads from dist/ at run time. C comes from tree-sitter-c; the others from @vscode/tree-sitter-wasm.
+  assets.push([require.resolve('web-tree-sitter/web-tree-sitter.wasm'), 'web-tree-sitter.wasm']);
+  assets.push([join('node_modules', 'tree-sitter-c', 'tree-sitter-c.wasm'), 'tree-sitter-c.wasm']);
   const grammarDir = join('node_modules', '@vscode', 'tree-sitter-wasm', 'wasm');
-  if (existsSync(grammarDir)) {
-    for (const f of readdirSync(grammarDir)) if (f.endsWith('.wasm')) assets.push([join(grammarDir, f), f]);
+  for (const lang of ['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java', 'cpp']) {
+    const f = `tree-sitter-${lang}.wasm`;
+    assets.push([join(grammarDir, f), f]);
   }
   return assets;
 }

@@ -27,7 +27,7 @@ export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
     }
   };
   const { outline, method } = outlineCode(code, lang, () => ctx.checkDeadline(), timedOut);
-  const keep = selectBodies(outline, code, ctx.query);
+  const { keep, relevant } = selectBodies(outline, code, ctx.query);
   const regions: Region[] = [];
   // Long comments that are no function's doc stay whole only when they name what the question names.
   const idents = [...codeIdentifiers(ctx.query.text)];
@@ -38,7 +38,7 @@ export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
   for (const u of outline.units) if (u.body && !keep.has(u) && worthEliding(code, u.body)) regions.push(u.body);
   for (const c of outline.comments) {
     if (!c.tail || !worthEliding(code, c.tail)) continue;
-    if (c.doc ? keep.has(c.doc) : namesIdent(regionText(code, c))) continue;
+    if (c.doc ? relevant.has(c.doc) : namesIdent(regionText(code, c))) continue;
     regions.push(c.tail);
   }
   if (regions.length === 0) return null;

@@ -74,7 +74,8 @@ const failed = new Set<CodeLanguage>();
 
 function initRuntime(): Promise<TreeSitter> {
   runtime ??= (async () => {
-    const mod = (await import('web-tree-sitter')) as TreeSitter;
+    // require() makes bundlers take the CommonJS build, which finds its files without import.meta.
+    const mod = (typeof require === 'function' ? require('web-tree-sitter') : await import('web-tree-sitter')) as TreeSitter;
     const wasm = locateWasm(RUNTIME_WASM);
     await mod.Parser.init(wasm ? { locateFile: () => wasm } : undefined);
     ts = mod;

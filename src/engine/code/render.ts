@@ -4,18 +4,18 @@ import { eol } from '../lines';
 import type { Region } from './units';
 import { regionText, regionTokens } from './select';
 
-/** `[… 42 lines (120-161) elided; hash=…]`, with 1-based original line numbers. */
-export function elisionMarker(count: number, first: number, last: number, hash: string): string {
-  const what = count === 1 ? `1 line (${first})` : `${count} lines (${first}-${last})`;
+/** `[… lines 120-161 elided; hash=…]`, with 1-based original line numbers. */
+export function elisionMarker(first: number, last: number, hash: string): string {
+  const what = first === last ? `line ${first}` : `lines ${first}-${last}`;
   return `[… ${what} elided; hash=${hash}]`;
 }
 
 /** Rough token cost of one marker line; a region must be clearly dearer to be elided. */
-const MARKER_TOKENS = 24;
+const MARKER_TOKENS = 26;
 
 /** Whether eliding a region saves enough to be worth a marker. */
 export function worthEliding(lines: readonly string[], r: Region): boolean {
-  return regionTokens(lines, r) > MARKER_TOKENS + 16;
+  return regionTokens(lines, r) > MARKER_TOKENS + 6;
 }
 
 /** Regions may come from the lines without their line-number gutter; what is stored and kept is `lines`. */
@@ -29,7 +29,7 @@ export function renderCode(lines: readonly string[], regions: Region[], ctx: Ctx
     const text = regionText(lines, r);
     const hash = ctx.store(text, 'code');
     const lastEol = eol(lines[r.end]) || (r.end + 1 < lines.length ? '\n' : '');
-    out.push(r.indent + r.prefix + elisionMarker(r.end - r.start + 1, r.start + 1, r.end + 1, hash) + r.suffix + lastEol);
+    out.push(r.indent + r.prefix + elisionMarker(r.start + 1, r.end + 1, hash) + r.suffix + lastEol);
     next = r.end + 1;
   }
   for (let i = next; i < lines.length; i++) out.push(lines[i]);

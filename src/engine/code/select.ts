@@ -7,7 +7,7 @@ import type { Query } from '../query';
 import type { CodeOutline, CodeUnit, Region } from './units';
 
 /** Bodies shorter than this (rough tokens) are kept: a marker would save little. */
-const SMALL_BODY_TOKENS = 40;
+const SMALL_BODY_TOKENS = 32;
 /** Callers and callees longer than this many lines are not pulled in by the hop. */
 const HOP_MAX_LINES = 40;
 const HOP_MAX_UNITS = 6;
@@ -63,13 +63,22 @@ interface Scored {
   lines: number;
 }
 
-/** The units whose bodies are kept whole. */
-export function selectBodies(outline: CodeOutline, lines: readonly string[], query: Query): Set<CodeUnit> {
-  const keep = new Set<CodeUnit>();
+export interface BodySelection {
+  /** Units whose bodies stay whole. */
+  keep: Set<CodeUnit>;
+  /** The subset kept because the question is about them (their doc comments stay whole too). */
+  relevant: Set<CodeUnit>;
+}
+
+export function selectBodies(outline: CodeOutline, lines: readonly string[], query: Query): BodySelection {
+  const relevant = new Set<CodeUnit>();
+  const small = new Set<CodeUnit>();
   const withBody = outline.units.filter((u) => u.body);
-  for (const u of withBody) if (regionTokens(lines, u.body!) <= SMALL_BODY_TOKENS) keep.add(u);
+  for (const u of withBody) if (regionTokens(lines, u.body!) <= SMALL_BODY_TOKENS) small.add(u);
+  const keep = relevant;
+  const result = (): BodySelection => ({ keep: new Set([...small, ...relevant]), relevant });
   const terms = query.terms;
-  if (terms.length === 0 || withBody.length === 0) return keep;
+  if (terms.length === 0 || withBody.length === 0) return result();
 
   const docs = new Map<CodeUnit, string>();
   for (const c of outline.comments) if (c.doc) docs.set(c.doc, regionText(lines, c));
@@ -98,7 +107,7 @@ export function selectBodies(outline: CodeOutline, lines: readonly string[], que
     if (s.strong) s.score += 4;
   }
   const max = Math.max(...scored.map((s) => s.score));
-  if (max <= 0) return keep;
+  if (max <= 0) return result();
 
   const byScore = [...scored].sort((a, b) => b.score - a.score || a.unit.start - b.unit.start);
   let targets = byScore.filter((s) => s.strong);
@@ -109,7 +118,7 @@ export function selectBodies(outline: CodeOutline, lines: readonly string[], que
   // then the next best matches. Both draw on one budget of body lines.
   let budget = Math.max(MIN_BUDGET_LINES, Math.round(lines.length * BUDGET_SHARE));
   const take = (s: Scored) => {
-    if (keep.has(s.unit) || s.lines > budget) return;
+    if (keep.has(s.unit) || small.has(s.unit) || s.lines > budget) return;
     keep.add(s.unit);
     budget -= s.lines;
   };
@@ -117,7 +126,7 @@ export function selectBodies(outline: CodeOutline, lines: readonly string[], que
   const callees = new Set<string>();
   for (const t of targets) for (const m of t.text.matchAll(CALL_RE)) callees.add(m[1]);
   const hop = byScore.filter((s) => {
-    if (keep.has(s.unit) || s.lines > HOP_MAX_LINES) return false;
+    if (keep.has(s.unit) || small.has(s.unit) || s.lines > HOP_MAX_LINES) return false;
     if (callees.has(s.unit.name)) return true;
     for (const m of s.text.matchAll(CALL_RE)) if (targetNames.has(m[1])) return true;
     return false;
@@ -127,5 +136,5 @@ export function selectBodies(outline: CodeOutline, lines: readonly string[], que
     if (s.score < 0.5 * max || budget <= 0) break;
     take(s);
   }
-  return keep;
+  return result();
 }
