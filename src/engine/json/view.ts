@@ -9,8 +9,7 @@
  */
 import type { Ctx } from '../context';
 import { omissionMarker } from '../marker';
-import { detectKind } from '../detect';
-import { compressAs } from '../compressors/registry';
+import { TranscriptText } from './transcript';
 import { analyzeColumns, FLAT_DEPTH, IDENTIFYING_KEY, type Column, type ColumnInfo } from './columns';
 import { decodeString, T, type JArr, type JNode, type JObj } from './parse';
 import { compact, cutLiteral, keyLiteral, type Style } from './render';
@@ -50,13 +49,16 @@ export class JsonView {
     private readonly style: Style,
     private readonly ctx: Ctx,
     private readonly opts: ViewOptions,
-  ) {}
+  ) {
+    this.transcript = new TranscriptText(ctx);
+  }
 
   private get total(): number {
     return this.src.length;
   }
 
   private tick = (): void => this.ctx.checkDeadline();
+  private readonly transcript: TranscriptText;
 
   /** Column analyses by table (first row), shared by the lossless and the lossy view. */
   private static analyses = new WeakMap<JObj, ColumnInfo>();
@@ -140,11 +142,8 @@ export class JsonView {
 
   /** A long multi-line string (a tool output in a transcript) compressed as its own kind. */
   private compressText(value: string): string | null {
-    if (value.split('\n', 4).length < 4) return null;
-    const kind = detectKind(value);
-    const result = compressAs(kind, value, this.ctx.child(kind));
-    if (!result || result.text.length >= value.length) return null;
-    return JSON.stringify(result.text);
+    const packed = this.transcript.compress(value);
+    return packed === null ? null : JSON.stringify(packed);
   }
 
   /**
