@@ -32,7 +32,20 @@ export const compressJson: Compressor = (text: string, ctx: Ctx) => {
   const style = detectStyle(text, root);
   const budget = jsonBudget(text.length);
   const eol = text.endsWith('\n') ? '\n' : '';
-  const lossless = new JsonView(text, style, ctx, { lossy: false, budget }).render(root) + eol;
-  if (lossless.length <= budget) return { text: lossless, strategy: 'json-table' };
+  if (!clearlyOverBudget(text, budget)) {
+    const lossless = new JsonView(text, style, ctx, { lossy: false, budget }).render(root) + eol;
+    if (lossless.length <= budget) return { text: lossless, strategy: 'json-table' };
+  }
   return { text: new JsonView(text, style, ctx, { lossy: true, budget }).render(root) + eol, strategy: 'json-table-lossy' };
 };
+
+/** True when even without any whitespace the input is far over budget (skip the lossless try). */
+function clearlyOverBudget(text: string, budget: number): boolean {
+  if (text.length <= budget * 2.5) return false;
+  let ws = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) ws++;
+  }
+  return text.length - ws > budget * 2.5;
+}
