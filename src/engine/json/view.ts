@@ -224,8 +224,8 @@ export class JsonView {
     for (const r of order) {
       if (scores.score[r] < 2 || tiers[r] === Tier.Full) continue;
       if (weak >= MAX_WEAK || used > budget * 0.4) break;
-      const line = full(r);
-      if (used + line.length > budget * 0.45) continue;
+      // The source size bounds the rendered size (same values, no more whitespace).
+      if (used + (rows[r].e - rows[r].s) > budget * 0.45 && used + full(r).length > budget * 0.45) continue;
       take(r);
       weak++;
     }
@@ -233,7 +233,9 @@ export class JsonView {
     if (used === 0) take(0);
 
     const sumCols = this.summaryColumns(info);
-    const summaryLine = (r: number) => rowIndent + this.summaryRow(rows[r], sumCols);
+    const only = onlySet(sumCols);
+    const none = emptyInfo();
+    const summaryLine = (r: number) => rowIndent + (this.object(rows[r], '', 0, none, 'summary', only) ?? '{}');
     const rest: number[] = [];
     for (let r = 0; r < n; r++) if (tiers[r] !== Tier.Full) rest.push(r);
     const left = budget - used;
@@ -288,7 +290,7 @@ export class JsonView {
       const id = prefix + o.keys[k];
       let text: string | null;
       if (v.t === T.Obj && v.keys.length > 0 && depth + 1 < FLAT_DEPTH) {
-        if (only && ![...only].some((c) => c.startsWith(id + '.'))) continue;
+        if (only && !only.has(id + '.')) continue;
         text = this.object(v, id + '.', depth + 1, info, mode, only);
         if (text === null) continue;
       } else {
@@ -312,10 +314,6 @@ export class JsonView {
     const rank = (c: Column) => c.path.length * 3 + (relevant(c) ? 0 : categorical(c) ? 1 : /^(id|uuid|guid|node_id)$/i.test(c.key) ? 2.5 : 2);
     const chosen = new Set(candidates.map((c, i) => ({ c, k: rank(c) + i / 1e4 })).sort((a, b) => a.k - b.k).slice(0, SUMMARY_COLUMNS).map((x) => x.c));
     return info.columns.filter((c) => chosen.has(c));
-  }
-
-  private summaryRow(o: JObj, cols: ReturnType<JsonView['summaryColumns']>): string {
-    return this.object(o, '', 0, emptyInfo(), 'summary', new Set(cols.map((c) => c.id))) ?? '{}';
   }
 
   /** "same in every row" header: the equal fields as one object (shortened in lossy mode). */
@@ -393,6 +391,16 @@ export class JsonView {
     if (!best || best.rank >= 1.5) return undefined;
     return `${best.id}: ` + [...best.counts].map(([v, k]) => `${v} ×${k}`).join(', ');
   }
+}
+
+/** Column ids to show, plus every ancestor prefix ("a." for "a.b") so nested objects are entered. */
+function onlySet(cols: readonly Column[]): Set<string> {
+  const out = new Set<string>();
+  for (const c of cols) {
+    out.add(c.id);
+    for (let i = 1; i < c.path.length; i++) out.add(c.path.slice(0, i).join('.') + '.');
+  }
+  return out;
 }
 
 function emptyInfo(): ColumnInfo {
