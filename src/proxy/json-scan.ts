@@ -4,6 +4,7 @@
  * and forward every other byte exactly as the client wrote it (spacing, escapes, number forms,
  * key order). Iterative, so deeply nested input cannot overflow the call stack.
  */
+import { isAscii } from 'node:buffer';
 
 export type JsonNode = JsonObject | JsonArray | JsonString | JsonScalar;
 
@@ -218,6 +219,6 @@ export function encodeString(text: string, asciiOnly: boolean): Buffer {
 /** True when a string literal carries only ASCII bytes but contains \\u escapes (ensure_ascii style). */
 export function looksAsciiEscaped(buf: Buffer, node: JsonString): boolean {
   if (!node.escaped) return false;
-  for (let i = node.start; i < node.end; i++) if (buf[i] >= 0x80) return false;
-  return buf.subarray(node.start, node.end).indexOf('\\u', 0, 'latin1') !== -1;
+  const literal = buf.subarray(node.start, node.end);
+  return isAscii(literal) && literal.indexOf('\\u', 0, 'latin1') !== -1;
 }

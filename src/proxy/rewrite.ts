@@ -75,8 +75,10 @@ export class Rewriter {
     const outputs: OutputRecord[] = [];
     let hasMarkers = false;
     for (let i = 0; i < shape.protectedOutputs; i++) outputs.push({ bytesIn: 0, bytesOut: 0, reason: 'cache-control', replayed: false });
-    for (const out of shape.outputs) {
-      const r = this.processOutput(buf, out, shape.query, shape.model, deadline);
+    // Newest first: when a request brings many unseen outputs (a resumed session), the time
+    // budget goes to the latest ones, which stay in the conversation longest.
+    for (let i = shape.outputs.length - 1; i >= 0; i--) {
+      const r = this.processOutput(buf, shape.outputs[i], shape.query, shape.model, deadline);
       outputs.push(r.record);
       if (r.splice) splices.push(r.splice);
       if (r.marked) hasMarkers = true;
@@ -120,11 +122,17 @@ export class Rewriter {
     let entry = this.lookup(key);
     const replayed = entry !== undefined;
     if (!entry) {
-      const budgetMs = Math.max(1, deadline - performance.now());
-      const result = compress(text, { store: this.store, query, countTokens: false, budgetMs, model });
-      entry = result.report.unchanged
-        ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
-        : { text: result.text, kind: result.report.kind };
+      const budgetMs = deadline - performance.now();
+      if (budgetMs <= 0) {
+        // The request's budget is spent. The output goes up as sent, and that decision is
+        // memoized like any other, so later turns repeat the same bytes.
+        entry = { reason: 'budget' };
+      } else {
+        const result = compress(text, { store: this.store, query, countTokens: false, budgetMs, model });
+        entry = result.report.unchanged
+          ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
+          : { text: result.text, kind: result.report.kind };
+      }
       this.remember(key, entry);
     }
     if (entry.reason || entry.text === undefined) return { record: { ...base, bytesIn, bytesOut: bytesIn, reason: entry.reason, hash, kind: entry.kind, replayed }, marked: false };

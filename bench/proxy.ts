@@ -1,0 +1,276 @@
+/**
+ * Proxy benchmark (npm run bench:proxy): the same requests sent directly to a fake upstream and
+ * through the proxy, side by side. The upstream and the proxy each run in their own process on
+ * loopback; this process is the client. Reports added latency (p50/p99) for 10k- and 100k-token
+ * requests on first sight and seen before, streaming time-to-first-byte added, 100 concurrent
+ * streaming clients over 10,000 requests (errors, corrupted streams) and the proxy's peak RSS.
+ * Bounded in count and time.
+ */
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const role = process.argv[process.argv.indexOf('--role') + 1];
+
+// ---------------------------------------------------------------- fake upstream (child process)
+
+function sseFor(id: string): string {
+  const ev = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  const parts = [ev('message_start', { type: 'message_start', message: { id: `msg_${id}`, type: 'message', role: 'assistant', content: [], usage: { input_tokens: 100, cache_read_input_tokens: 1000, output_tokens: 1 } } })];
+  parts.push(ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
+  for (let i = 0; i < 16; i++) parts.push(ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `chunk ${i} of ${id} — ✓ ` } }));
+  parts.push(ev('content_block_stop', { type: 'content_block_stop', index: 0 }));
+  parts.push(ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 64 } }));
+  parts.push(ev('message_stop', { type: 'message_stop' }));
+  return parts.join('');
+}
+
+function runUpstream(): void {
+  const reply = JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 10, output_tokens: 2 } });
+  const server = http.createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+    let stream = false;
+    let head = '';
+    req.on('data', (c: Buffer) => {
+      if (head.length < 200) head += c.toString('latin1', 0, 200);
+    });
+    req.on('end', () => {
+      stream = /"stream":true/.test(head);
+      if (!stream) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(reply);
+        return;
+      }
+      const id = String(req.headers['x-bench-id'] ?? '0');
+      const bytes = Buffer.from(sseFor(id));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // First event at once, the rest in a few writes, as a provider would.
+      const cut = bytes.indexOf('\n\n') + 2;
+      res.write(bytes.subarray(0, cut));
+      setImmediate(() => {
+        res.write(bytes.subarray(cut, cut + 700));
+        setImmediate(() => res.end(bytes.subarray(cut + 700)));
+      });
+    });
+  });
+  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
+}
+
+// ---------------------------------------------------------------- proxy (child process)
+
+async function runProxy(): Promise<void> {
+  const { openStore } = await import('../src/store/store');
+  const { startProxy } = await import('../src/proxy/server');
+  const { countTokens } = await import('../src/engine/tokens');
+  const upstream = process.argv[process.argv.indexOf('--upstream') + 1];
+  const storePath = process.argv[process.argv.indexOf('--store') + 1];
+  countTokens('warm up the tokenizer', 'claude-sonnet-4-5');
+  const store = await openStore({ path: storePath });
+  const proxy = await startProxy({ port: 0, store, anthropicUpstream: upstream, openaiUpstream: upstream });
+  process.on('message', (m: { cmd: string }) => {
+    if (m.cmd === 'rss') process.send!({ maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024), heapKb: Math.round(process.memoryUsage().heapUsed / 1024), stats: proxy.stats().totals });
+  });
+  process.send!({ port: proxy.port });
+}
+
+// ---------------------------------------------------------------- client / orchestrator
+
+function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(process.argv[1], args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
+    child.once('exit', (code) => reject(new Error(`child ${args.join(' ')} exited with ${code}`)));
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 200 });
+
+interface Timing {
+  total: number;
+  ttfb: number;
+  body: Buffer;
+  status: number;
+}
+
+function send(port: number, body: Buffer, headers: Record<string, string> = {}): Promise<Timing> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = http.request({
+      host: '127.0.0.1', port, path: '/v1/messages', method: 'POST', agent,
+      headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-api-key': 'sk-ant-bench', 'anthropic-version': '2023-06-01', ...headers },
+    }, (res) => {
+      let ttfb = 0;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        if (!ttfb) ttfb = performance.now() - t0;
+        chunks.push(c);
+      });
+      res.on('end', () => resolve({ total: performance.now() - t0, ttfb, body: Buffer.concat(chunks), status: res.statusCode ?? 0 }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function logLines(n: number, seed: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const ts = `2026-03-01T12:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.${String((i * 37 + seed) % 1000).padStart(3, '0')}Z`;
+    if (i % 211 === 17) out.push(`${ts} ERROR worker-${i % 4} job ${seed}-${i} failed: connection refused`);
+    else if (i % 3 === 0) out.push(`${ts} INFO http GET /api/items/${(i * 13 + seed) % 500} 200 in ${3 + (i % 17)}ms req=${seed}-${i}`);
+    else out.push(`${ts} DEBUG cache ${i % 7 ? 'hit' : 'miss'} key=item:${(i * 7 + seed) % 400} size=${100 + ((i * seed) % 977)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function jsonRows(n: number, seed: number): string {
+  return JSON.stringify(Array.from({ length: n }, (_, k) => ({ id: k + seed, name: `item-${k}-${seed}`, status: k % 17 ? 'ok' : 'failed', owner: `team-${k % 5}`, size: (k * 131 + seed) % 9000 })), null, 2);
+}
+
+function grepOutput(n: number, seed: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(`src/module${i % 40}/file${(i * seed) % 90}.ts:${10 + i}:  const handler${i} = registry.get('key-${seed}-${i}');`);
+  return out.join('\n') + '\n';
+}
+
+/** An Anthropic request of roughly `tokens` tokens: a conversation whose tool results are logs, JSON and grep output. */
+function makeBody(tokens: number, seed: number, stream = false): Buffer {
+  const messages: unknown[] = [{ role: 'user', content: 'Why does the nightly job fail? Look at the logs and the item registry.' }];
+  const targetBytes = tokens * 3.6;
+  let bytes = 0;
+  let i = 0;
+  while (bytes < targetBytes) {
+    const kind = i % 3;
+    const out = kind === 0 ? logLines(300, seed * 100 + i) : kind === 1 ? jsonRows(120, seed * 100 + i) : grepOutput(200, seed * 100 + i);
+    bytes += out.length + 200;
+    messages.push({ role: 'assistant', content: [{ type: 'text', text: `Step ${i}: looking further.` }, { type: 'tool_use', id: `toolu_${seed}_${i}`, name: kind === 2 ? 'Grep' : 'Bash', input: { command: `step ${i}` } }] });
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${seed}_${i}`, content: out }] });
+    i++;
+  }
+  return Buffer.from(JSON.stringify({
+    model: 'claude-sonnet-4-5', max_tokens: 4096, ...(stream ? { stream: true } : {}),
+    system: [{ type: 'text', text: 'You are a coding agent.', cache_control: { type: 'ephemeral' } }],
+    tools: [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }, { name: 'Grep', description: 'Search', input_schema: { type: 'object' } }],
+    messages,
+  }));
+}
+
+function pct(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+const f = (n: number) => n.toFixed(2);
+
+async function pairs(label: string, upPort: number, proxyPort: number, bodies: () => Buffer, count: number, pick: (t: Timing) => number): Promise<void> {
+  const direct: number[] = [];
+  const proxied: number[] = [];
+  const deltas: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const body = bodies();
+    // Alternate the order so neither side always runs on a warmer connection.
+    const d = i % 2 ? await send(upPort, body) : undefined;
+    const p = await send(proxyPort, body);
+    const d2 = d ?? (await send(upPort, body));
+    if (p.status !== 200 || d2.status !== 200) throw new Error(`${label}: status ${p.status}/${d2.status}`);
+    direct.push(pick(d2));
+    proxied.push(pick(p));
+    deltas.push(pick(p) - pick(d2));
+  }
+  console.log(
+    `${label.padEnd(38)} direct p50 ${f(pct(direct, 50)).padStart(7)} p99 ${f(pct(direct, 99)).padStart(7)} | proxy p50 ${f(pct(proxied, 50)).padStart(7)} p99 ${f(pct(proxied, 99)).padStart(7)} | added p50 ${f(pct(proxied, 50) - pct(direct, 50)).padStart(6)} p99 ${f(pct(proxied, 99) - pct(direct, 99)).padStart(6)} ms  (n=${count})`,
+  );
+}
+
+async function load(proxyPort: number, clients: number, total: number, deadlineMs: number): Promise<void> {
+  const body = makeBody(2000, 7, true);
+  let next = 0;
+  let errors = 0;
+  let corrupted = 0;
+  let done = 0;
+  const t0 = performance.now();
+  const ttfbs: number[] = [];
+  const worker = async () => {
+    while (next < total && performance.now() - t0 < deadlineMs) {
+      const id = String(next++);
+      try {
+        const r = await send(proxyPort, body, { 'x-bench-id': id });
+        if (r.status !== 200) errors++;
+        else if (!r.body.equals(Buffer.from(sseFor(id)))) corrupted++;
+        ttfbs.push(r.ttfb);
+        done++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, worker));
+  const s = (performance.now() - t0) / 1000;
+  console.log(`load: ${clients} concurrent streaming clients, ${done} requests in ${s.toFixed(1)} s (${(done / s).toFixed(0)} req/s): errors ${errors}, corrupted streams ${corrupted}, TTFB p50 ${f(pct(ttfbs, 50))} p99 ${f(pct(ttfbs, 99))} ms`);
+}
+
+interface MemoryInfo {
+  maxRssKb: number;
+  rssKb: number;
+  heapKb: number;
+  stats: Record<string, number>;
+}
+
+async function reportMemory(child: ChildProcess, label: string): Promise<MemoryInfo> {
+  const info = await new Promise<MemoryInfo>((resolve) => {
+    child.once('message', (m) => resolve(m as MemoryInfo));
+    child.send({ cmd: 'rss' });
+  });
+  console.log(`proxy memory ${label}: rss ${(info.rssKb / 1024).toFixed(0)} MB, heap ${(info.heapKb / 1024).toFixed(0)} MB, peak rss ${(info.maxRssKb / 1024).toFixed(0)} MB`);
+  return info;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-bench-proxy-'));
+  const up = await startChild(['--role', 'upstream']);
+  const px = await startChild(['--role', 'proxy', '--upstream', `http://127.0.0.1:${up.port}`, '--store', join(dir, 'store.db')]);
+  try {
+    const b10 = makeBody(10_000, 1);
+    const b100 = makeBody(100_000, 2);
+    console.log(`bodies: 10k-token request ${(b10.length / 1024).toFixed(0)} KiB, 100k-token request ${(b100.length / 1024).toFixed(0)} KiB`);
+    for (let i = 0; i < 20; i++) {
+      await send(px.port, b10);
+      await send(up.port, b10);
+    }
+    await send(px.port, b100);
+    await reportMemory(px.child, 'after warm-up');
+    const total = (t: Timing) => t.total;
+    const ttfb = (t: Timing) => t.ttfb;
+    await pairs('10k tokens, seen before (total)', up.port, px.port, () => b10, 200, total);
+    await pairs('100k tokens, seen before (total)', up.port, px.port, () => b100, 100, total);
+    let seed = 1000;
+    await pairs('10k tokens, first sight (total)', up.port, px.port, () => makeBody(10_000, seed++), 60, total);
+    await pairs('100k tokens, first sight (total)', up.port, px.port, () => makeBody(100_000, seed++), 30, total);
+    const s10 = makeBody(10_000, 3, true);
+    const s100 = makeBody(100_000, 4, true);
+    await send(px.port, s10);
+    await send(px.port, s100);
+    await pairs('10k tokens streaming, seen before (TTFB)', up.port, px.port, () => s10, 150, ttfb);
+    await pairs('100k tokens streaming, seen before (TTFB)', up.port, px.port, () => s100, 80, ttfb);
+    await reportMemory(px.child, 'before load');
+    await load(px.port, 100, 10_000, 120_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const info = await reportMemory(px.child, 'end');
+    console.log(`proxy peak RSS: ${(info.maxRssKb / 1024).toFixed(0)} MB; requests recorded ${info.stats.requests}, tokens saved ${info.stats.tokensSaved} (${info.stats.savedPercent}%)`);
+  } finally {
+    px.child.kill();
+    up.child.kill();
+    agent.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (role === 'upstream') runUpstream();
+else if (role === 'proxy') void runProxy();
+else main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
