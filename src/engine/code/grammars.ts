@@ -122,7 +122,8 @@ export function parserNow(lang: CodeLanguage): Parser | undefined {
   if (cached) return cached;
   if (failed.has(lang)) return undefined;
   if (!ts) {
-    void ensureGrammar(lang).catch(() => undefined);
+    // Off the caller's path: even requiring the runtime's glue code takes milliseconds.
+    setImmediate(() => void ensureGrammar(lang).catch(() => undefined));
     return undefined;
   }
   let language = languages.get(lang);

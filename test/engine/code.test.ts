@@ -1,0 +1,217 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compress } from '../../src/engine/compress';
+import { prepareCode, warmCodeSupport } from '../../src/engine/code/prepare';
+import { parserNow } from '../../src/engine/code/grammars';
+import { detectLanguage, type CodeLanguage } from '../../src/engine/code/languages';
+import { MemorySink } from '../helpers/memory-sink';
+import { assertInvariants } from '../helpers/invariants';
+
+/** Speed is measured by `npm run bench:code`; tests must not fail on a busy machine. */
+const BUDGET = 60_000;
+const FIXTURES = join(__dirname, '..', 'fixtures', 'code');
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+
+const CASES: Array<{ file: string; lang: CodeLanguage; kept: string[]; elided: string[] }> = [
+  {
+    file: 'inventory.ts', lang: 'typescript',
+    kept: ["import { EventEmitter } from 'node:events';", 'export const MAX_SHELF_ITEMS = 250;', 'export interface StockItem {', '  location?: string;',
+      'export class Inventory extends EventEmitter {', '  restock(sku: string, quantity: number): StockItem {', '  reserve(sku: string, wanted: number): number {',
+      'export async function loadCsv(inventory: Inventory, input: Readable): Promise<number> {', 'export const formatItem = (item: StockItem): string => {'],
+    elided: ["      const [sku, qty] = line.split(',');"],
+  },
+  {
+    file: 'toolbar.tsx', lang: 'tsx',
+    kept: ["import React, { useCallback, useMemo, useState } from 'react';", 'export function Toolbar({ title, actions, onAction }: ToolbarProps) {', 'export const CountBadge = ({ count }: { count: number }) => {'],
+    elided: ['        placeholder="Filter actions"'],
+  },
+  {
+    file: 'router.js', lang: 'javascript',
+    kept: ["const { parse } = require('node:url');", 'class Router {', '  add(method, pattern, handler) {', '  match(method, url) {', 'function listener(router) {', 'module.exports = { Router, listener, notFound };'],
+    elided: ['      const m = route.regex.exec(pathname);'],
+  },
+  {
+    file: 'ratelimit.py', lang: 'python',
+    kept: ['import threading', 'DEFAULT_RATE = 10.0', 'class Bucket:', '    capacity: float', 'class RateLimiter:', '    def try_acquire(self, key: str, cost: float = 1.0) -> bool:',
+      '        Takes `cost` tokens from the bucket of `key` if it has them.', '    def wait_time(self, key: str, cost: float = 1.0) -> float:', '    @property',
+      'def acquire_blocking(limiter: RateLimiter, key: str, cost: float = 1.0, timeout: float = 30.0) -> bool:'],
+    elided: ['            missing = cost - bucket.tokens'],
+  },
+  {
+    file: 'queue.go', lang: 'go',
+    kept: ['package jobs', '\t"context"', 'type Job struct {', '\tRun      func(ctx context.Context) error', 'func NewQueue(workers, retries int) *Queue {', 'func (q *Queue) runWithRetry(job *Job) {', 'func (q *Queue) Close() {'],
+    elided: ['\t\tctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)'],
+  },
+  {
+    file: 'lru.rs', lang: 'rust',
+    kept: ['use std::collections::HashMap;', '#[derive(Debug)]', 'pub struct LruCache<K, V> {', 'impl<K: Hash + Eq + Clone, V> LruCache<K, V> {', '    pub fn put(&mut self, key: K, value: V) -> Option<V> {', '    fn evict_oldest(&mut self) {', '    fn evicts_least_recently_used() {'],
+    elided: ['            .min_by_key(|(_, (_, used))| *used)'],
+  },
+  {
+    file: 'Ledger.java', lang: 'java',
+    kept: ['package com.example.accounts;', 'import java.math.BigDecimal;', 'public class Ledger {', '    public record Entry(String reference, BigDecimal amount, long timestamp) {}',
+      '    public Entry deposit(String reference, BigDecimal amount) {', '    public Entry withdraw(String reference, BigDecimal amount) {', '    @Override'],
+    elided: ['            throw new IllegalStateException("insufficient funds in " + accountId + ": " + balance);'],
+  },
+  {
+    file: 'ringbuf.c', lang: 'c',
+    kept: ['#include <stdint.h>', '#define RING_MIN_CAPACITY 16', 'struct ring {', '    size_t capacity; /* a power of two */', 'struct ring *ring_new(size_t capacity)', 'size_t ring_write(struct ring *r, const uint8_t *src, size_t len)', 'size_t ring_read(struct ring *r, uint8_t *dst, size_t len)'],
+    elided: ['        dst[i] = r->data[(r->head + i) & mask];'],
+  },
+  {
+    file: 'matrix.cpp', lang: 'cpp',
+    kept: ['#include <vector>', 'namespace linalg {', 'class Matrix {', '    T &at(std::size_t r, std::size_t c) {', 'Matrix<T> Matrix<T>::multiply(const Matrix<T> &other) const {', '    std::vector<T> data_;'],
+    elided: ['                out.data_[i * other.cols_ + j] += a * other.data_[k * other.cols_ + j];'],
+  },
+];
+
+/**
+ * Walks the output against the input: every non-marker line must be the input line at the same
+ * original line number, and every marker must name the exact next run of input lines.
+ */
+function assertLineFaithful(input: string, output: string, sink: MemorySink): void {
+  const inLines = input.split('\n');
+  let next = 0; // 0-based index of the next input line expected
+  for (const line of output.split('\n')) {
+    const m = /\[… lines? (\d+)(?:-(\d+))? elided; hash=([0-9a-f]{24})\]/.exec(line);
+    if (m) {
+      const first = Number(m[1]);
+      const last = Number(m[2] ?? m[1]);
+      assert.equal(first, next + 1, `marker starts at line ${first}, expected ${next + 1}`);
+      const stored = sink.get(m[3]);
+      assert.equal(stored, inLines.slice(first - 1, last).join('\n') + '\n', `stored bytes of lines ${first}-${last}`);
+      next = last;
+    } else {
+      assert.equal(line, inLines[next], `line ${next + 1} not verbatim`);
+      next++;
+    }
+  }
+  assert.equal(next, inLines.length, 'output ends before the input does');
+}
+
+/** Replaces each marker line by the stored original: must give back the input exactly. */
+function expand(output: string, sink: MemorySink): string {
+  return output.replace(/^.*hash=([0-9a-f]{24}).*\n/gm, (_, h: string) => sink.get(h) ?? '<missing>');
+}
+
+test('before warm-up the first call uses the line-based fallback and starts loading the grammar', async () => {
+  const text = fixture('queue.go');
+  const sink = new MemorySink();
+  const cold = compress(text, { store: sink, kind: 'code', fileName: 'queue.go', countTokens: false, budgetMs: BUDGET });
+  assert.match(cold.report.strategy, /^code-lines:go$/);
+  assertInvariants(text, cold.text, sink);
+  assertLineFaithful(text, cold.text, sink);
+  assert.equal(await prepareCode(text, 'queue.go'), 'go');
+  const warm = compress(text, { store: sink, kind: 'code', fileName: 'queue.go', countTokens: false, budgetMs: BUDGET });
+  assert.equal(warm.report.strategy, 'code-tree:go');
+});
+
+test('all nine grammars load with the pinned runtime', async () => {
+  const loaded = await warmCodeSupport();
+  assert.deepEqual([...loaded].sort(), ['c', 'cpp', 'go', 'java', 'javascript', 'python', 'rust', 'tsx', 'typescript']);
+});
+
+for (const c of CASES) {
+  test(`${c.lang}: keeps declarations and signatures verbatim with their line numbers, elides bodies retrievably`, async () => {
+    await warmCodeSupport();
+    const text = fixture(c.file);
+    assert.equal(detectLanguage(text), c.lang, 'content detection');
+    const tree = parserNow(c.lang)!.parse(text)!;
+    assert.equal(tree.rootNode.hasError, false, 'fixture parses');
+    tree.delete();
+    const sink = new MemorySink();
+    const r = compress(text, { store: sink, kind: 'code', fileName: c.file, countTokens: false, budgetMs: BUDGET });
+    assert.equal(r.report.strategy, `code-tree:${c.lang}`);
+    assert.ok(r.text.length < text.length, 'smaller');
+    assertInvariants(text, r.text, sink);
+    assertLineFaithful(text, r.text, sink);
+    assert.equal(expand(r.text, sink), text, 'markers expand back to the input');
+    const outLines = new Set(r.text.split('\n'));
+    for (const k of c.kept) assert.ok(outLines.has(k), `kept: ${k}`);
+    for (const e of c.elided) assert.ok(!outLines.has(e), `elided: ${e}`);
+    // The output still parses: elisions never cut a construct in half.
+    const out = parserNow(c.lang)!.parse(r.text)!;
+    assert.equal(out.rootNode.hasError, false, `compressed ${c.lang} parses:\n${r.text}`);
+    out.delete();
+  });
+}
+
+test('the query steers which bodies stay whole (and pulls in callees one hop away)', async () => {
+  await warmCodeSupport();
+  const text = fixture('ratelimit.py');
+  const run = (query: string) => {
+    const sink = new MemorySink();
+    const r = compress(text, { store: sink, kind: 'code', fileName: 'ratelimit.py', query, countTokens: false, budgetMs: BUDGET });
+    assertLineFaithful(text, r.text, sink);
+    return new Set(r.text.split('\n'));
+  };
+  const acquire = run('How does RateLimiter.try_acquire create a bucket for a new key?');
+  assert.ok(acquire.has('                bucket = Bucket(self._capacity, self._rate, tokens=self._capacity, updated=now)'));
+  assert.ok(acquire.has('        bucket.tokens = min(bucket.capacity, bucket.tokens + elapsed * bucket.rate)'), 'callee _refill kept');
+  assert.ok(!acquire.has('            return missing / bucket.rate'), 'unrelated wait_time elided');
+
+  const wait = run('what does wait_time return when tokens are missing?');
+  assert.ok(wait.has('            return missing / bucket.rate'));
+  assert.ok(!wait.has('                bucket = Bucket(self._capacity, self._rate, tokens=self._capacity, updated=now)'));
+});
+
+test('names in the question match identifiers, strings and comments of Go and TypeScript bodies', async () => {
+  await warmCodeSupport();
+  const go = fixture('queue.go');
+  const sink = new MemorySink();
+  const r = compress(go, { store: sink, kind: 'code', fileName: 'queue.go', query: 'How does runWithRetry back off between attempts?', countTokens: false, budgetMs: BUDGET });
+  assert.ok(r.text.includes('\t\tbackoff *= 2\n'));
+  const ts = fixture('inventory.ts');
+  const r2 = compress(ts, { store: sink, kind: 'code', fileName: 'inventory.ts', query: 'where is "restock quantity must be positive" thrown?', countTokens: false, budgetMs: BUDGET });
+  assert.ok(r2.text.includes('      throw new RangeError(`restock quantity must be positive, got ${quantity}`);\n'));
+  assert.ok(r2.text.includes('        inventory.restock(sku, Number(qty));\n'), 'caller loadCsv kept');
+  assert.ok(!r2.text.includes("      this.emit('depleted', item);\n"), 'unrelated reserve elided');
+});
+
+test('code in a fence or with only a fence tag is compressed with that language', async () => {
+  await warmCodeSupport();
+  const text = fixture('ratelimit.py');
+  const sink = new MemorySink();
+  const r = compress(text, { store: sink, kind: 'code', fileName: 'python', countTokens: false, budgetMs: BUDGET });
+  assert.equal(r.report.strategy, 'code-tree:python');
+  const noName = compress(text, { store: sink, kind: 'code', countTokens: false, budgetMs: BUDGET });
+  assert.equal(noName.report.strategy, 'code-tree:python');
+});
+
+test('line-number gutters (cat -n, file-read tools) are kept verbatim; the code under them is parsed', async () => {
+  await warmCodeSupport();
+  const plain = fixture('inventory.ts');
+  const text = plain.split('\n').slice(0, -1).map((l, i) => `${String(i + 1).padStart(6)}\t${l}`).join('\n') + '\n';
+  const sink = new MemorySink();
+  const r = compress(text, { store: sink, kind: 'code', fileName: 'inventory.ts', countTokens: false, budgetMs: BUDGET });
+  assert.equal(r.report.strategy, 'code-tree:typescript');
+  assertLineFaithful(text, r.text, sink);
+  assert.ok(r.text.includes('    27\t  restock(sku: string, quantity: number): StockItem {\n'));
+});
+
+test('parse errors fall back to signatures found line by line, never breaking a line', async () => {
+  await warmCodeSupport();
+  const broken = fixture('inventory.ts').replace('export class Inventory extends EventEmitter {', 'export class Inventory extends EventEmitter {{{ <<<');
+  const sink = new MemorySink();
+  const r = compress(broken, { store: sink, kind: 'code', fileName: 'inventory.ts', countTokens: false, budgetMs: BUDGET });
+  assertInvariants(broken, r.text, sink);
+  assertLineFaithful(broken, r.text, sink);
+  assert.ok(r.text.includes('export async function loadCsv(inventory: Inventory, input: Readable): Promise<number> {\n'));
+});
+
+test('hostile inputs return promptly without throwing', async () => {
+  await warmCodeSupport();
+  const sink = new MemorySink();
+  for (const text of [
+    'function f() {' + ' x++;'.repeat(1_000_000) + ' }\n',
+    'function f() {\n' + '{\n'.repeat(10_000) + '}\n'.repeat(10_000) + '}\n',
+    'def f():\n' + '    x = 1\n'.repeat(200_000),
+  ]) {
+    const t0 = performance.now();
+    const r = compress(text, { store: sink, kind: 'code', countTokens: false, budgetMs: BUDGET });
+    assert.ok(performance.now() - t0 < 5000, 'prompt');
+    assertInvariants(text, r.text, sink);
+  }
+});
