@@ -9,7 +9,7 @@ import { body, splitLines } from '../lines';
 import { markerHashes } from '../marker';
 import type { ContentKind } from '../types';
 import { compressAs } from './registry';
-import type { Compressed, Compressor } from './types';
+import type { Compressed } from './types';
 
 const FENCE_OPEN = /^\s{0,3}(`{3,}|~{3,})\s*([\w+#.-]*)/;
 
@@ -24,6 +24,9 @@ const LANG_KIND: Record<string, ContentKind> = {
 };
 /** Fence languages that say nothing about the content: detect it. */
 const UNTYPED = new Set(['', 'text', 'txt', 'plain', 'plaintext', 'console', 'output', 'shell-session', 'terminal', 'sh-session', 'none']);
+
+/** Past this many parts the remainder is treated as one (each part costs a detection). */
+const MAX_DETECTIONS = 2000;
 
 export interface Segment {
   start: number;
@@ -42,7 +45,13 @@ export function segment(lines: readonly string[], ctx: Ctx): Segment[] {
     else out.push(s);
   };
   let i = 0;
+  let detections = 0;
   while (i < lines.length) {
+    if (++detections > MAX_DETECTIONS) {
+      // Thousands of parts: the rest is one part, so the work stays bounded by the sample size.
+      push({ start: i, end: lines.length, kind: plainKind(detectKind(lines.slice(i, i + 2000).join(''))) });
+      break;
+    }
     const open = FENCE_OPEN.exec(body(lines[i]));
     if (open) {
       const ticks = open[1];
@@ -100,12 +109,14 @@ function compressPart(kind: ContentKind, text: string, ctx: Ctx, fileName?: stri
   }
 }
 
-export const compressMixed: Compressor = (text, ctx) => {
+// A hoisted function, not a const: registry.ts and this module import each other.
+export function compressMixed(text: string, ctx: Ctx): Compressed | null {
   const lines = splitLines(text);
   const segments = segment(lines, ctx);
   const parts: string[] = [];
   const kinds = new Set<string>();
   for (const s of segments) {
+    ctx.checkDeadline();
     if (s.fence) {
       const innerEnd = s.fence.closed ? s.end - 1 : s.end;
       const inner = lines.slice(s.start + 1, innerEnd).join('');
@@ -125,5 +136,5 @@ export const compressMixed: Compressor = (text, ctx) => {
   const named = new Set(markerHashes(out));
   const hashes = ctx.hashes as string[];
   for (let k = hashes.length - 1; k >= 0; k--) if (!named.has(hashes[k])) hashes.splice(k, 1);
-  return { text: out, strategy: `mixed:${[...kinds].sort().join('+')}` } satisfies Compressed;
-};
+  return { text: out, strategy: `mixed:${[...kinds].sort().join('+')}` };
+}

@@ -61,10 +61,11 @@ export const compressProse: Compressor = (text, ctx) => {
   const keepPara = new Set<Paragraph>();
   keepPara.add(content[0]);
   keepPara.add(content[content.length - 1]);
-  const matches = queryMatches(content.map((p) => lines.slice(p.start, p.end).join('')), ctx);
+  const texts = content.map((p) => lines.slice(p.start, p.end).join(''));
+  const matches = queryMatches(texts, ctx);
   for (const p of paras) if (p.heading) keepPara.add(p);
   content.forEach((p, k) => {
-    if (matches[k] || PROBLEM.test(lines.slice(p.start, p.end).join(''))) keepPara.add(p);
+    if (matches[k] || PROBLEM.test(texts[k])) keepPara.add(p);
   });
 
   const keep = new Uint8Array(lines.length);
@@ -83,9 +84,13 @@ export const compressProse: Compressor = (text, ctx) => {
   }
   if (keptChars > text.length * (1 - MIN_DROPPED_SHARE)) return null;
 
+  // startsBefore[k]: paragraphs starting before line k, to count a run's paragraphs in O(1).
+  const startsBefore = new Uint32Array(lines.length + 1);
+  for (const p of paras) startsBefore[p.start + 1]++;
+  for (let k = 1; k <= lines.length; k++) startsBefore[k] += startsBefore[k - 1];
   const out = renderSelection(lines, keep, ctx, {
     describe: (s, e) => {
-      const n = paras.filter((p) => p.start >= s && p.end <= e).length;
+      const n = startsBefore[e] - startsBefore[s];
       return n > 0 ? `${n} ${n === 1 ? 'paragraph' : 'paragraphs'}` : undefined;
     },
   });
