@@ -8,6 +8,7 @@ import { ProxyController } from './controller';
 import { loadBackend } from './backend';
 import { OnceNotifier } from './once';
 import { redact } from './redact';
+import { describeRequest } from './request-log';
 
 export class HeadroomContext implements vscode.Disposable {
   readonly disposables: vscode.Disposable[] = [];
@@ -34,6 +35,7 @@ export class HeadroomContext implements vscode.Disposable {
       },
     });
     this.storeDir = storeDir;
+    this.push({ dispose: this.controller.onRequest((r) => this.log.info(redact(describeRequest(r)))) });
   }
 
   readonly storeDir: vscode.Uri;

@@ -138,7 +138,7 @@ export class ProxyController {
         this.changed();
       });
       this.state = 'running';
-      this.deps.log(`proxy listening on ${proxy.url}${fellBackFrom ? ` (port ${fellBackFrom} was busy)` : ''}`);
+      if (fellBackFrom !== undefined) this.deps.log(`proxy listening on ${proxy.url} because port ${fellBackFrom} was busy`);
       this.changed();
       return { url: proxy.url, port: proxy.port, fellBackFrom };
     } catch (err) {

@@ -63,3 +63,13 @@ test('status bar text and level follow the proxy state', () => {
   assert.equal(statusContent(s).text, '$(error) Headroom failed');
   assert.equal(statusContent(s).level, 'error');
 });
+
+test('each request is logged as one line with tokens, agent and reasons', async () => {
+  const { describeRequest } = await import('../../src/extension/request-log');
+  const line = describeRequest(record({ outputs: [
+    { tool: 'Bash', kind: 'logs', bytesIn: 40_000, bytesOut: 6_000, tokensIn: 9_000, tokensOut: 1_200, replayed: false },
+    { tool: 'Read', kind: 'code', bytesIn: 900, bytesOut: 900, reason: 'excluded tool', replayed: false },
+    { tool: 'Read', kind: 'code', bytesIn: 900, bytesOut: 900, reason: 'excluded tool', replayed: false },
+  ] }));
+  assert.equal(line, '/v1/messages 200 · claude-code claude-sonnet-4-5 · 10k → 2k tokens (80% saved) · 2 ms added · compressed: logs · left alone: excluded tool ×2');
+});
