@@ -103,3 +103,29 @@ test('an unclosed fence runs to the end and nothing is lost', () => {
   assert.ok(text.startsWith('Output:\n\n```\n'));
   assert.ok(text.includes('ERROR [pool] Timeout'));
 });
+
+test('a plain-text agent transcript keeps every turn and folds the passing tests of its tool output', () => {
+  const passing = Array.from({ length: 80 }, (_, i) => `✔ handles case number ${i} of the router (${i}.5ms)`).join('\n');
+  const input = [
+    'User: The router tests are failing since this morning, can you find out why and fix the problem?',
+    '',
+    'Assistant: I will run the test suite first to see which tests are failing and what the errors say.',
+    '',
+    '$ npm test',
+    passing,
+    '✖ rejects malformed paths (3.4ms)',
+    '  AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:',
+    'ℹ tests 81',
+    'ℹ fail 1',
+    '',
+    'Assistant: One test fails: the router accepts a malformed path. I will look at the path parser next.',
+    '',
+  ].join('\n');
+  const sink = new MemorySink();
+  const { text, report } = compress(input, { store: sink, countTokens: false });
+  assert.equal(report.kind, 'mixed');
+  assertInvariants(input, text, sink);
+  for (const kept of ['User: The router tests', 'Assistant: I will run', '$ npm test', '✖ rejects malformed paths (3.4ms)', 'AssertionError', 'ℹ fail 1', 'Assistant: One test fails'])
+    assert.ok(text.includes(kept), `kept: ${kept}`);
+  assert.match(text, /80 passing tests; hash=/);
+});
