@@ -30,11 +30,8 @@ export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
   const { keep, relevant } = selectBodies(outline, code, ctx.query);
   const regions: Region[] = [];
   // Long comments that are no function's doc stay whole only when they name what the question names.
-  const idents = [...codeIdentifiers(ctx.query.text)];
-  const namesIdent = (t: string) => {
-    const lower = t.toLowerCase();
-    return idents.some((i) => lower.includes(i));
-  };
+  const idents = [...codeIdentifiers(ctx.query.text)].map((i) => new RegExp(`(?<![\\w$])${i.replace(/[$]/g, '\\$')}(?![\\w$])`, 'i'));
+  const namesIdent = (t: string) => idents.some((re) => re.test(t));
   for (const u of outline.units) if (u.body && !keep.has(u) && worthEliding(code, u.body)) regions.push(u.body);
   for (const c of outline.comments) {
     if (!c.tail || !worthEliding(code, c.tail)) continue;

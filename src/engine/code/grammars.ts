@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Language, Parser } from 'web-tree-sitter';
 import type { CodeLanguage } from './languages';
+import { WARM_SNIPPETS } from './warm-snippets';
 
 type TreeSitter = typeof import('web-tree-sitter');
 type WasmModule = Parameters<TreeSitter['Language']['loadSync']>[0];
@@ -98,6 +99,7 @@ export function ensureGrammar(lang: CodeLanguage): Promise<Language> {
       if (!path) throw new Error(`grammar ${grammarFile(lang)} not found`);
       const language = await mod.Language.load(new Uint8Array(readFileSync(path)));
       languages.set(lang, language);
+      warmParser(lang);
       return language;
     })();
     p.catch(() => failed.add(lang));
@@ -145,6 +147,18 @@ export function parserNow(lang: CodeLanguage): Parser | undefined {
   parser.setLanguage(language);
   parsers.set(lang, parser);
   return parser;
+}
+
+/** Enough text for the engine to compile its hot paths. */
+const WARM_REPEAT = 60;
+
+/** Parses a small sample once so the first real parse does not pay for compiling the grammar. */
+function warmParser(lang: CodeLanguage): void {
+  try {
+    parserNow(lang)?.parse(WARM_SNIPPETS[lang].repeat(WARM_REPEAT))?.delete();
+  } catch {
+    // warming is best effort
+  }
 }
 
 /** Whether the tree-sitter runtime has finished initialising. */

@@ -6,7 +6,7 @@
 import { body, indentOf } from '../lines';
 import type { CodeLanguage } from './languages';
 import type { CodeOutline, CodeUnit, CommentBlock } from './units';
-import { braceInterior, commentTail, pythonBody } from './units';
+import { braceInterior, commentTail, pythonBody, standaloneDocstringTail } from './units';
 
 const CONTROL = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'else', 'do', 'try', 'match', 'loop', 'sizeof', 'new', 'throw', 'typeof', 'await', 'function', 'elif', 'case']);
 
@@ -194,6 +194,14 @@ function commentBlocks(lines: readonly string[], lang: CodeLanguage, units: Code
       end = r;
       while (end + 1 < lines.length && !body(lines[end]).includes('*/')) end++;
     }
+    if (end < 0 && lang === 'python') {
+      const doc = pythonDocstringAt(lines, r);
+      if (doc) {
+        blocks.push(doc);
+        r = doc.end + 1;
+        continue;
+      }
+    }
     if (end < 0) {
       r++;
       continue;
@@ -210,6 +218,23 @@ function commentBlocks(lines: readonly string[], lang: CodeLanguage, units: Code
     while (u < units.length && units[u].end < c.start) u++;
     return !(u < units.length && c.start > units[u].start && c.start <= units[u].end);
   });
+}
+
+/** A module docstring (first statement) or class docstring starting on row r, with its tail. */
+function pythonDocstringAt(lines: readonly string[], r: number): CommentBlock | undefined {
+  const m = /^\s*[rRuU]?("""|''')/.exec(body(lines[r]));
+  if (!m) return undefined;
+  let prev = r - 1;
+  while (prev >= 0 && body(lines[prev]).trim() === '') prev--;
+  const opensClass = prev >= 0 && /^\s*class\s.*:\s*(#.*)?$/.test(body(lines[prev]));
+  if (prev >= 0 && !opensClass) return undefined;
+  let end = r;
+  if (!body(lines[r]).slice(m[0].length).includes(m[1])) {
+    end = r + 1;
+    while (end < lines.length && !body(lines[end]).includes(m[1])) end++;
+    if (end >= lines.length) return undefined;
+  }
+  return { start: r, end, tail: standaloneDocstringTail(lines, r, end) };
 }
 
 export function outlineLines(lines: readonly string[], lang: CodeLanguage, checkDeadline: () => void): CodeOutline {

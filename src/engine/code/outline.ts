@@ -12,6 +12,10 @@ import type { CodeOutline } from './units';
 /** Larger inputs skip the parser (its time grows with size; the fallback is linear and cheap). */
 export const MAX_TREE_CHARS = 1_500_000;
 
+/** A parse slower than this (a busy machine, a pathological input) gives way to the line-based outline. */
+const PARSE_CAP_MS = 60;
+const PARSE_CAP_CHARS_PER_MS = 500;
+
 export interface OutlineResult {
   outline: CodeOutline;
   method: 'tree' | 'lines';
@@ -29,9 +33,10 @@ export function outlineCode(lines: readonly string[], lang: CodeLanguage, checkD
   const parser = text.length <= MAX_TREE_CHARS ? parserNow(lang) : undefined;
   if (parser) {
     let cancelled = false;
+    const cap = performance.now() + PARSE_CAP_MS + text.length / PARSE_CAP_CHARS_PER_MS;
     const tree = parser.parse(text, null, {
       progressCallback: () => {
-        if (timedOut()) cancelled = true;
+        if (performance.now() > cap || timedOut()) cancelled = true;
         return cancelled;
       },
     } as never);

@@ -45,10 +45,9 @@ export function codeIdentifiers(question: string): Set<string> {
   const out = new Set<string>();
   for (const m of question.matchAll(/[A-Za-z_$][\w$]*(?:(?:\.|::|#|->)[A-Za-z_$][\w$]*)*(\(\))?/g)) {
     const parts = m[0].replace(/\(\)$/, '').split(/\.|::|#|->/);
-    const qualified = parts.length > 1 || m[1] !== undefined;
-    for (const p of parts) {
-      if (qualified || /[a-z][A-Z]|_/.test(p) || /^[A-Z][a-z]+[A-Z]/.test(p)) out.add(p.toLowerCase());
-    }
+    // In `Conn.advanceFrame` the member is the function; the qualifier names its type.
+    const last = parts[parts.length - 1];
+    if (parts.length > 1 || m[1] !== undefined || /[a-z][A-Z]|_/.test(last) || /^[A-Z][a-z]+[A-Z]/.test(last)) out.add(last.toLowerCase());
   }
   return out;
 }
