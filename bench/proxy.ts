@@ -63,10 +63,8 @@ function runUpstream(): void {
 async function runProxy(): Promise<void> {
   const { openStore } = await import('../src/store/store');
   const { startProxy } = await import('../src/proxy/server');
-  const { countTokens } = await import('../src/engine/tokens');
   const upstream = process.argv[process.argv.indexOf('--upstream') + 1];
   const storePath = process.argv[process.argv.indexOf('--store') + 1];
-  countTokens('warm up the tokenizer', 'claude-sonnet-4-5');
   const store = await openStore({ path: storePath });
   const proxy = await startProxy({ port: 0, store, anthropicUpstream: upstream, openaiUpstream: upstream });
   process.on('message', (m: { cmd: string }) => {

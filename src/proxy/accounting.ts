@@ -1,44 +1,13 @@
 /**
  * Turns what happened to a request into its record: token counts (js-tiktoken, off the request
- * path, in small slices so other requests are not held up, memoized by content hash) and an
- * estimate of dollars saved, priced per bucket and net of costs the proxy caused.
+ * path, see token-counter.ts) and an estimate of dollars saved, priced per bucket and net of
+ * costs the proxy caused.
  */
-import { countTokens } from '../engine/tokens';
-import { ccrHash } from '../engine/hash';
 import { priceFor } from './prices';
+import type { TokenCounter } from './token-counter';
 import type { Usage } from './usage';
 import type { RequestRecord } from './record';
 import type { OutputRecord } from './rewrite';
-
-const SLICE = 32 * 1024;
-const MEMO_MAX = 20000;
-const tokenMemo = new Map<string, number>();
-
-function remember(key: string, n: number): void {
-  if (tokenMemo.size >= MEMO_MAX) tokenMemo.delete(tokenMemo.keys().next().value as string);
-  tokenMemo.set(key, n);
-}
-
-/** Counts tokens in slices cut at line ends, yielding to the event loop between slices. */
-export async function countTokensSliced(text: string, model: string | undefined, hash?: string): Promise<number> {
-  const key = `${model ?? ''}|${hash ?? ccrHash(text)}`;
-  const hit = tokenMemo.get(key);
-  if (hit !== undefined) return hit;
-  let total = 0;
-  let at = 0;
-  while (at < text.length) {
-    let end = Math.min(text.length, at + SLICE);
-    if (end < text.length) {
-      const nl = text.lastIndexOf('\n', end);
-      if (nl > at) end = nl + 1;
-    }
-    total += countTokens(text.slice(at, end), model);
-    at = end;
-    if (at < text.length) await new Promise<void>((r) => setImmediate(r));
-  }
-  remember(key, total);
-  return total;
-}
 
 export interface OutputTokens {
   saved: number;
@@ -47,15 +16,17 @@ export interface OutputTokens {
 }
 
 /** Fills tokensIn/tokensOut of compressed outputs and sums what they saved. */
-export async function countOutputs(outputs: OutputRecord[], model: string | undefined): Promise<{ records: RequestRecord['outputs']; tokens: OutputTokens }> {
+export async function countOutputs(counter: TokenCounter, outputs: OutputRecord[], model: string | undefined): Promise<{ records: RequestRecord['outputs']; tokens: OutputTokens }> {
   const tokens: OutputTokens = { saved: 0, savedReplayed: 0, savedFirstSight: 0 };
   const records: RequestRecord['outputs'] = [];
   for (const o of outputs) {
     const rec: RequestRecord['outputs'][number] = { tool: o.tool, kind: o.kind, bytesIn: o.bytesIn, bytesOut: o.bytesOut, replayed: o.replayed };
     if (o.reason) rec.reason = o.reason;
     if (!o.reason && o.original !== undefined && o.compressed !== undefined) {
-      rec.tokensIn = await countTokensSliced(o.original, model, o.hash);
-      rec.tokensOut = await countTokensSliced(o.compressed, model);
+      const [tin, tout] = await Promise.all([counter.count(o.original, model, o.hash), counter.count(o.compressed, model)]);
+      rec.tokensIn = tin.n;
+      rec.tokensOut = tout.n;
+      if (tin.estimated || tout.estimated) rec.tokensEstimated = true;
       const saved = rec.tokensIn - rec.tokensOut;
       tokens.saved += saved;
       if (o.replayed) tokens.savedReplayed += saved;

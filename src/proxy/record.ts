@@ -8,6 +8,8 @@ export interface ToolOutputRecord {
   bytesOut: number;
   tokensIn?: number;
   tokensOut?: number;
+  /** Token counts estimated from length (the counter was backed up). */
+  tokensEstimated?: boolean;
   /** Why it was left alone (absent: compressed). */
   reason?: string;
   replayed: boolean;

@@ -28,6 +28,7 @@ import type { StatsSnapshot } from './stats';
 import { makeRetrievalInterceptor } from './retrieval/intercept';
 import { attachWebSocket } from './websocket';
 import { loadPersisted, persistRecord } from './persist';
+import { TokenCounter } from './token-counter';
 
 export type { ProxyConfig } from './config';
 export type { StatsSnapshot } from './stats';
@@ -50,6 +51,8 @@ export interface ProxyHandle {
   setBypass(on: boolean): void;
   stats(): StatsSnapshot;
   onRequest(listener: (record: RequestRecord) => void): () => void;
+  /** Resolves once every request answered so far has been counted and recorded. */
+  settled(): Promise<void>;
 }
 
 export const PROXY_VERSION = '0.1.0';
@@ -68,7 +71,10 @@ export interface ProxyState {
   startedAt: number;
   log: (line: string) => void;
   emit(record: RequestRecord): void;
-  retrievalCounters: { count: number; misses: number };
+  tokens: TokenCounter;
+  /** Records still being counted, and who waits for them. */
+  pendingRecords: number;
+  waiters: Array<() => void>;
 }
 
 export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
@@ -97,7 +103,9 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         }
       }
     },
-    retrievalCounters: { count: 0, misses: 0 },
+    tokens: new TokenCounter(),
+    pendingRecords: 0,
+    waiters: [],
   };
   for (const r of loadPersisted(state.store)) state.stats.add(r);
 
@@ -129,6 +137,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         url,
         port: actual,
         close: () => new Promise<void>((done) => {
+          state.tokens.close();
           server.close(() => done());
           server.closeAllConnections();
         }),
@@ -140,6 +149,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           listeners.add(listener);
           return () => listeners.delete(listener);
         },
+        settled: () => (state.pendingRecords === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r))),
       });
     };
     server.once('error', onError);
@@ -238,11 +248,15 @@ interface RecordInput {
 function record(state: ProxyState, req: http.IncomingMessage, r: Route, input: RecordInput): void {
   const ua = req.headers['user-agent'];
   const headers = req.headers as Record<string, unknown>;
+  state.pendingRecords++;
+  const done = () => {
+    if (--state.pendingRecords === 0) for (const w of state.waiters.splice(0)) w();
+  };
   setImmediate(() => {
     void (async () => {
       const rw = input.rewritten;
       const model = rw?.shape.model;
-      const { records, tokens } = rw ? await countOutputs(rw.outputs, model) : { records: [], tokens: { saved: 0, savedReplayed: 0, savedFirstSight: 0 } };
+      const { records, tokens } = rw ? await countOutputs(state.tokens, rw.outputs, model) : { records: [], tokens: { saved: 0, savedReplayed: 0, savedFirstSight: 0 } };
       const usage = input.outcome.usage;
       const tokensAdded = rw?.retrieveToolInjected ? Math.ceil(RETRIEVE_TOOL_JSON[r.api ?? 'anthropic'].length / 4) : 0;
       const tokensAfter = usage ? totalInput(usage) : Math.round((input.bodyBytes ?? 0) / 4);
@@ -278,6 +292,6 @@ function record(state: ProxyState, req: http.IncomingMessage, r: Route, input: R
       if (input.outcome.truncated) rec.truncated = true;
       if (input.outcome.error) rec.error = input.outcome.error;
       state.emit(rec);
-    })().catch((e) => state.log(`accounting failed: ${(e as Error).message}`));
+    })().catch((e) => state.log(`accounting failed: ${(e as Error).message}`)).finally(done);
   });
 }

@@ -158,7 +158,7 @@ test('SSE streams are delivered byte for byte', async () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), 'text/event-stream');
     assert.deepEqual(r.body, Buffer.from(anthropicSse(), 'utf8'));
-    await new Promise((res) => setTimeout(res, 100));
+    await h.proxy.settled();
     const s = h.proxy.stats();
     assert.equal(s.totals.cacheReadTokens, 900, 'usage read from the stream');
     assert.equal(s.totals.outputTokens, 12);

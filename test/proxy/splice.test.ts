@@ -108,7 +108,7 @@ test('left alone: excluded tools, error output below threshold, cache_control bl
     const original = Buffer.from(JSON.stringify(cached));
     await post(`${h.proxy.url}/v1/messages`, original);
     assert.deepEqual(h.upstream.received.at(-1)!.body, original);
-    await new Promise((r) => setTimeout(r, 50));
+    await h.proxy.settled();
     const reasons = h.proxy.stats().leftAlone;
     assert.equal(reasons['excluded-tool'], 1);
     assert.equal(reasons['error-output'], 1);

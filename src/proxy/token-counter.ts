@@ -1,0 +1,164 @@
+/**
+ * Token counting for accounting, off the request path. js-tiktoken encodes roughly 0.5 MB/s, so a
+ * large first-seen output costs about a second of CPU: counting runs in a worker thread when the
+ * tokenizer package can be loaded there, and otherwise on the main thread in small slices that
+ * yield to the event loop between them. Counts are memoized by content hash.
+ */
+import { Worker } from 'node:worker_threads';
+import { ccrHash } from '../engine/hash';
+import { countTokens, tokenizerFor } from '../engine/tokens';
+
+const SLICE = 8 * 1024;
+const MEMO_MAX = 20_000;
+/** Past this many characters waiting to be counted, new texts are estimated instead (labelled so). */
+const BACKLOG_MAX = 16 * 1024 * 1024;
+/** Characters per token used for estimates (code and logs run about 3-4). */
+const CHARS_PER_TOKEN = 3.5;
+
+export interface TokenCount {
+  n: number;
+  estimated: boolean;
+}
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { Tiktoken } = require(workerData.lite);
+const encoders = {};
+function encoder(name) {
+  if (!encoders[name]) {
+    const m = require(workerData.ranks[name]);
+    encoders[name] = new Tiktoken(m.default || m);
+  }
+  return encoders[name];
+}
+parentPort.on('message', (m) => {
+  try {
+    const n = m.text.length === 0 ? 0 : encoder(m.encoding).encode(m.text, 'all').length;
+    parentPort.postMessage({ id: m.id, n: m.factor === 1 ? n : Math.ceil(n * m.factor) });
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  }
+});
+`;
+
+function workerPaths(): { lite: string; ranks: Record<string, string> } | null {
+  try {
+    return {
+      lite: require.resolve('js-tiktoken/lite'),
+      ranks: {
+        cl100k_base: require.resolve('js-tiktoken/ranks/cl100k_base'),
+        o200k_base: require.resolve('js-tiktoken/ranks/o200k_base'),
+      },
+    };
+  } catch {
+    return null;
+  }
+}
+
+export class TokenCounter {
+  private readonly memo = new Map<string, number>();
+  private worker: Worker | null = null;
+  private workerFailed = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
+  private backlog = 0;
+
+  constructor(private readonly useWorker = true) {}
+
+  /** Tokens of a text for a model (memoized by content hash); estimated when counting is backed up. */
+  async count(text: string, model: string | undefined, hash?: string): Promise<TokenCount> {
+    if (text.length === 0) return { n: 0, estimated: false };
+    const key = `${tokenizerFor(model).label}|${hash ?? ccrHash(text)}`;
+    const hit = this.memo.get(key);
+    if (hit !== undefined) return { n: hit, estimated: false };
+    if (this.backlog + text.length > BACKLOG_MAX) return { n: Math.ceil(text.length / CHARS_PER_TOKEN), estimated: true };
+    this.backlog += text.length;
+    let n: number;
+    try {
+      const w = this.getWorker();
+      if (w) {
+        try {
+          n = await this.inWorker(w, text, model);
+        } catch {
+          n = await countSliced(text, model);
+        }
+      } else n = await countSliced(text, model);
+    } finally {
+      this.backlog -= text.length;
+    }
+    if (this.memo.size >= MEMO_MAX) this.memo.delete(this.memo.keys().next().value as string);
+    this.memo.set(key, n);
+    return { n, estimated: false };
+  }
+
+  close(): void {
+    const w = this.worker;
+    this.worker = null;
+    this.workerFailed = true;
+    for (const p of this.pending.values()) p.reject(new Error('token counter closed'));
+    this.pending.clear();
+    if (w) void w.terminate();
+  }
+
+  private getWorker(): Worker | null {
+    if (this.worker || this.workerFailed || !this.useWorker) return this.worker;
+    const paths = workerPaths();
+    if (!paths) {
+      this.workerFailed = true;
+      return null;
+    }
+    try {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: paths });
+      w.unref();
+      w.on('message', (m: { id: number; n?: number; error?: string }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.error !== undefined || m.n === undefined) p.reject(new Error(m.error ?? 'no count'));
+        else p.resolve(m.n);
+      });
+      w.on('error', () => this.failWorker());
+      w.on('exit', () => this.failWorker());
+      this.worker = w;
+      return w;
+    } catch {
+      this.workerFailed = true;
+      return null;
+    }
+  }
+
+  private failWorker(): void {
+    this.worker = null;
+    this.workerFailed = true;
+    for (const p of this.pending.values()) p.reject(new Error('token worker stopped'));
+    this.pending.clear();
+  }
+
+  private inWorker(w: Worker, text: string, model: string | undefined): Promise<number> {
+    const t = tokenizerFor(model);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.postMessage({ id, text, encoding: t.encoding, factor: t.factor });
+    });
+  }
+}
+
+/** Main-thread fallback: slices cut at line ends, yielding to the event loop between slices. */
+export async function countSliced(text: string, model: string | undefined): Promise<number> {
+  const t = tokenizerFor(model);
+  let raw = 0;
+  let at = 0;
+  while (at < text.length) {
+    let end = Math.min(text.length, at + SLICE);
+    if (end < text.length) {
+      const nl = text.lastIndexOf('\n', end);
+      if (nl > at) end = nl + 1;
+    }
+    // Raw counts per slice (factor 1), scaled once at the end.
+    raw += countTokens(text.slice(at, end), t.encoding === 'cl100k_base' ? 'gpt-4' : 'gpt-4o');
+    at = end;
+    if (at < text.length) await new Promise<void>((r) => setImmediate(r));
+  }
+  return t.factor === 1 ? raw : Math.ceil(raw * t.factor);
+}
