@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { compress } from '../../src/engine/compress';
 import { prepareCode, warmCodeSupport } from '../../src/engine/code/prepare';
 import { parserNow } from '../../src/engine/code/grammars';
+import { outlineLines } from '../../src/engine/code/line-units';
+import { outlineTree } from '../../src/engine/code/tree-units';
+import { splitLines } from '../../src/engine/lines';
 import { detectLanguage, type CodeLanguage } from '../../src/engine/code/languages';
 import { MemorySink } from '../helpers/memory-sink';
 import { assertInvariants } from '../helpers/invariants';
@@ -137,6 +140,21 @@ for (const c of CASES) {
     out.delete();
   });
 }
+
+test('the line-based fallback finds the same function bodies as the syntax tree in every language', async () => {
+  await warmCodeSupport();
+  for (const c of CASES) {
+    const text = fixture(c.file);
+    const lines = splitLines(text);
+    const tree = parserNow(c.lang)!.parse(text)!;
+    const bodies = (units: Array<{ name: string; body: { start: number; end: number } | null }>) =>
+      units.filter((u) => u.body).map((u) => `${u.name}@${u.body!.start + 1}-${u.body!.end + 1}`);
+    const fromTree = bodies(outlineTree(tree, lines, c.lang, () => {}).units);
+    tree.delete();
+    assert.ok(fromTree.length >= 2, c.file);
+    assert.deepEqual(bodies(outlineLines(lines, c.lang, () => {}).units), fromTree, c.file);
+  }
+});
 
 test('the query steers which bodies stay whole (and pulls in callees one hop away)', async () => {
   await warmCodeSupport();

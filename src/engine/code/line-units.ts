@@ -8,7 +8,8 @@ import type { CodeLanguage } from './languages';
 import type { CodeOutline, CodeUnit, CommentBlock } from './units';
 import { braceInterior, commentTail, pythonBody, standaloneDocstringTail } from './units';
 
-const CONTROL = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'else', 'do', 'try', 'match', 'loop', 'sizeof', 'new', 'throw', 'typeof', 'await', 'function', 'elif', 'case']);
+/** Words that look like a call in patterns without a keyword (`if (`, `new Foo(`): never a function name. */
+const CONTROL = new Set(['if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'else', 'do', 'try', 'sizeof', 'new', 'throw', 'typeof', 'await', 'function', 'case', 'delete', 'void', 'super', 'this']);
 
 /** Signature patterns; group 1 is the name. */
 const SIGNATURES: Record<Exclude<CodeLanguage, 'python'>, RegExp[]> = {
@@ -24,7 +25,7 @@ const SIGNATURES: Record<Exclude<CodeLanguage, 'python'>, RegExp[]> = {
   rust: [/^\s*(?:pub(?:\([^)]*\))?\s+)?(?:default\s+)?(?:const\s+|async\s+|unsafe\s+|extern\s+"[^"]*"\s+)*fn\s+([A-Za-z_]\w*)/],
   java: [/^\s*(?:@\w+(?:\([^)]*\))?\s+)*(?:(?:public|private|protected|static|final|abstract|synchronized|native|default|strictfp)\s+)*(?:<[^>]*>\s+)?(?:[\w.$]+(?:<.*>)?(?:\[\])*\s+)?([A-Za-z_$][\w$]*)\s*\(/],
   c: [/^(?:[A-Za-z_][\w\s*&]*?[\s*&])?([A-Za-z_]\w*)\s*\(/],
-  cpp: [/^\s*(?:template\s*<.*>\s*)?(?:[A-Za-z_][\w\s*&:<>,]*?[\s*&])?((?:[A-Za-z_]\w*::)*~?[A-Za-z_]\w*|operator\S+)\s*\(/],
+  cpp: [/^\s*(?:template\s*<.*>\s*)?(?:[A-Za-z_][\w\s*&:<>,]*?[\s*&])?((?:[A-Za-z_]\w*(?:<[^<>()]*>)?::)*~?[A-Za-z_]\w*|operator\S+)\s*\(/],
 };
 SIGNATURES.tsx = SIGNATURES.typescript;
 SIGNATURES.javascript = SIGNATURES.typescript;
@@ -89,7 +90,7 @@ function braceUnits(lines: readonly string[], lang: Exclude<CodeLanguage, 'pytho
     if (!inMultiline[r] && !/^\s*(\/\/|\*|\/\*|#)/.test(line)) {
       for (const re of patterns) {
         const m = re.exec(line);
-        if (m && !CONTROL.has(m[1]) && !/;\s*$/.test(line)) {
+        if (m && !(CONTROL.has(m[1]) && !/\b(fn|func|function)\s/.test(m[0])) && !/;\s*$/.test(line)) {
           name = m[1];
           break;
         }
@@ -107,7 +108,8 @@ function braceUnits(lines: readonly string[], lang: Exclude<CodeLanguage, 'pytho
         open = k;
         break;
       }
-      if (/;\s*$/.test(b)) break;
+      // A complete statement or an empty body (`{}`) first: not a function with a body here.
+      if (/[;}]\s*$/.test(b)) break;
     }
     if (open < 0) {
       r++;

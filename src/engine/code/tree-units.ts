@@ -37,7 +37,8 @@ function declaratorName(node: Node | null): string {
       const name = n.childForFieldName('name');
       return name ? declaratorName(name) : n.text;
     }
-    n = n.childForFieldName('declarator');
+    // Pointer and reference declarators (`T &at(…)`) wrap the function declarator unnamed.
+    n = n.childForFieldName('declarator') ?? (t === 'reference_declarator' || t === 'pointer_declarator' ? n.namedChild(n.namedChildCount - 1) : null);
   }
   return '';
 }
