@@ -188,6 +188,17 @@ test('names in the question match identifiers, strings and comments of Go and Ty
   assert.ok(!r2.text.includes("      this.emit('depleted', item);\n"), 'unrelated reserve elided');
 });
 
+test('test callbacks are units named by their title; the wrapping describe() is walked into', async () => {
+  await warmCodeSupport();
+  const text = fixture('inventory.spec.ts');
+  const sink = new MemorySink();
+  const r = compress(text, { store: sink, kind: 'code', fileName: 'inventory.spec.ts', query: 'why does the "rejects non-positive restock quantities" test fail?', countTokens: false, budgetMs: BUDGET });
+  assertLineFaithful(text, r.text, sink);
+  assert.ok(r.text.includes("    assert.throws(() => inv.restock('A-1', -3), RangeError);\n"), 'the asked-about test stays whole');
+  assert.ok(r.text.includes("  it('emits depleted when a reservation empties an item', () => {\n"), 'other tests keep their title line');
+  assert.ok(!r.text.includes("    inv.on('depleted', (item) => seen.push(item.sku));\n"), 'other test bodies are elided');
+});
+
 test('code in a fence or with only a fence tag is compressed with that language', async () => {
   await warmCodeSupport();
   const text = fixture('ratelimit.py');

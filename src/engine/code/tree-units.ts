@@ -1,7 +1,7 @@
 /**
  * The outline of a parsed file: functions and comment blocks found by walking the syntax tree
  * without entering function bodies (what lies inside an elided body goes with it; a kept body is
- * kept whole). A function whose body holds most of the file (an IIFE, a describe() callback, a
+ * kept whole). A callback or IIFE whose body holds most of the file (describe(), define(), a
  * module wrapper) is walked into instead, so its inner functions become the units.
  */
 import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
@@ -65,6 +65,12 @@ function functionName(fn: Node, lang: CodeLanguage): string {
     case 'assignment_expression': {
       const left = parent.childForFieldName('left');
       return left ? (left.childForFieldName('property')?.text ?? left.text) : '';
+    }
+    case 'arguments': {
+      // A callback: `it('retries on 503', () => …)`, `app.get('/users', …)` — named by its title or path.
+      const title = parent.namedChild(0);
+      if (title && (title.type === 'string' || title.type === 'template_string')) return title.text.slice(1, -1);
+      return parent.parent?.childForFieldName('function')?.text ?? '';
     }
     default:
       return '';
@@ -137,7 +143,8 @@ function visitChildren(c: TreeCursor, w: Walk, totalRows: number): void {
       const node = c.currentNode;
       const unit = unitFor(node, w);
       const span = unit.end - unit.start + 1;
-      if (span > totalRows * WRAPPER_SHARE && totalRows > 60 && unit.body) {
+      const callback = node.parent?.type === 'arguments' || node.parent?.type === 'parenthesized_expression';
+      if (callback && span > totalRows * WRAPPER_SHARE && totalRows > 20 && unit.body) {
         flushComments(w, undefined);
         visitChildren(c, w, totalRows);
         continue;
