@@ -25,7 +25,7 @@ function inputs(): Input[] {
     for (const c of m.cases) if (c.family === 'source') list.push({ name: c.name, path: join('.cache/corpus-code', c.file), query: c.query });
   }
   const fixtures = 'test/fixtures/code';
-  for (const f of readdirSync(fixtures).sort()) list.push({ name: f, path: join(fixtures, f) });
+  for (const f of readdirSync(fixtures).sort()) list.push({ name: f.replace(/\.txt$/, ''), path: join(fixtures, f) });
   return list;
 }
 
@@ -36,9 +36,10 @@ function quantile(sorted: number[], q: number): number {
 /** Child mode: one input, cold then warm; prints one JSON line. */
 async function measure(path: string, query: string | undefined): Promise<void> {
   const text = readFileSync(path, 'utf8');
-  const opts = { kind: 'code' as const, fileName: path, query, countTokens: false, budgetMs: 60_000 };
+  const fileName = path.replace(/\.txt$/, '');
+  const opts = { kind: 'code' as const, fileName, query, countTokens: false, budgetMs: 60_000 };
   const t0 = performance.now();
-  const lang = await prepareCode(text, path);
+  const lang = await prepareCode(text, fileName);
   const loadMs = performance.now() - t0;
   const first = compress(text, { ...opts, store: new MemorySink() });
   const times: number[] = [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compress } from '../../src/engine/compress';
 import { prepareCode, warmCodeSupport } from '../../src/engine/code/prepare';
@@ -15,7 +15,11 @@ import { assertInvariants } from '../helpers/invariants';
 /** Speed is measured by `npm run bench:code`; tests must not fail on a busy machine. */
 const BUDGET = 60_000;
 const FIXTURES = join(__dirname, '..', 'fixtures', 'code');
-const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+/** TypeScript fixtures carry a .txt suffix so that the project's typecheck leaves them alone. */
+const fixture = (name: string) => {
+  const path = join(FIXTURES, name);
+  return readFileSync(existsSync(path) ? path : `${path}.txt`, 'utf8');
+};
 
 const CASES: Array<{ file: string; lang: CodeLanguage; kept: string[]; elided: string[] }> = [
   {
