@@ -130,8 +130,11 @@ function unitFor(fn: Node, w: Walk): CodeUnit {
   return unit;
 }
 
-function visitChildren(c: TreeCursor, w: Walk, totalRows: number): void {
-  if (!c.gotoFirstChild()) return;
+/** Deeper than this, no declaration is worth finding (and the walk's recursion stays bounded). */
+const MAX_DEPTH = 200;
+
+function visitChildren(c: TreeCursor, w: Walk, totalRows: number, depth = 0): void {
+  if (depth > MAX_DEPTH || !c.gotoFirstChild()) return;
   do {
     w.checkDeadline();
     const type = c.nodeType;
@@ -146,7 +149,7 @@ function visitChildren(c: TreeCursor, w: Walk, totalRows: number): void {
       const callback = node.parent?.type === 'arguments' || node.parent?.type === 'parenthesized_expression';
       if (callback && span > totalRows * WRAPPER_SHARE && totalRows > 20 && unit.body) {
         flushComments(w, undefined);
-        visitChildren(c, w, totalRows);
+        visitChildren(c, w, totalRows, depth + 1);
         continue;
       }
       flushComments(w, unit);
@@ -165,7 +168,7 @@ function visitChildren(c: TreeCursor, w: Walk, totalRows: number): void {
     }
     // Decorators and attributes stay with the function that follows; other nodes end a comment run.
     if (c.startPosition.row !== c.endPosition.row || !/decorat|attribute|annotation/.test(type)) flushComments(w, undefined);
-    visitChildren(c, w, totalRows);
+    visitChildren(c, w, totalRows, depth + 1);
   } while (c.gotoNextSibling());
   flushComments(w, undefined);
   c.gotoParent();
