@@ -86,6 +86,7 @@ interface Walk {
   /** Comment nodes seen since the last non-comment sibling: [startRow, endRow, isBlock]. */
   run: Array<[number, number, boolean]>;
   checkDeadline: () => void;
+  visited: number;
 }
 
 function flushComments(w: Walk, next: CodeUnit | undefined): void {
@@ -130,14 +131,18 @@ function unitFor(fn: Node, w: Walk): CodeUnit {
   return unit;
 }
 
+/** Nodes that hold no function and no comment worth a visit (imports, strings, type annotations). */
+const SKIP = new Set(['import_statement', 'import_declaration', 'import_from_statement', 'use_declaration', 'preproc_include', 'string', 'template_string', 'string_literal', 'interpreted_string_literal', 'raw_string_literal', 'type_annotation', 'type_identifier', 'identifier', 'property_identifier', 'number', 'integer', 'float']);
+
 /** Deeper than this, no declaration is worth finding (and the walk's recursion stays bounded). */
 const MAX_DEPTH = 200;
 
 function visitChildren(c: TreeCursor, w: Walk, totalRows: number, depth = 0): void {
   if (depth > MAX_DEPTH || !c.gotoFirstChild()) return;
   do {
-    w.checkDeadline();
+    if ((++w.visited & 255) === 0) w.checkDeadline();
     const type = c.nodeType;
+    if (SKIP.has(type)) continue;
     if (isComment(type)) {
       w.run.push([c.startPosition.row, c.endPosition.row, type !== 'line_comment' && !/^\s*(\/\/|#)/.test(w.lines[c.startPosition.row].slice(c.startPosition.column))]);
       continue;
@@ -167,7 +172,7 @@ function visitChildren(c: TreeCursor, w: Walk, totalRows: number, depth = 0): vo
       }
     }
     // Decorators and attributes stay with the function that follows; other nodes end a comment run.
-    if (c.startPosition.row !== c.endPosition.row || !/decorat|attribute|annotation/.test(type)) flushComments(w, undefined);
+    if (!/decorat|attribute|annotation/.test(type) || c.startPosition.row !== c.endPosition.row) flushComments(w, undefined);
     visitChildren(c, w, totalRows, depth + 1);
   } while (c.gotoNextSibling());
   flushComments(w, undefined);
@@ -176,7 +181,7 @@ function visitChildren(c: TreeCursor, w: Walk, totalRows: number, depth = 0): vo
 
 /** The outline of a syntax tree; functions inside parse errors get no elidable body. */
 export function outlineTree(tree: Tree, lines: readonly string[], lang: CodeLanguage, checkDeadline: () => void): CodeOutline {
-  const w: Walk = { lines, lang, fnTypes: FUNCTION_TYPES[lang], units: [], comments: [], run: [], checkDeadline };
+  const w: Walk = { lines, lang, fnTypes: FUNCTION_TYPES[lang], units: [], comments: [], run: [], checkDeadline, visited: 0 };
   const cursor = tree.walk();
   try {
     visitChildren(cursor, w, lines.length);
