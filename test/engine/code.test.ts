@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compress } from '../../src/engine/compress';
-import { prepareCode, warmCodeSupport } from '../../src/engine/code/prepare';
+import { initCodeRuntime, prepareCode, warmCodeSupport } from '../../src/engine/code/prepare';
 import { parserNow } from '../../src/engine/code/grammars';
 import { outlineLines } from '../../src/engine/code/line-units';
 import { outlineTree } from '../../src/engine/code/tree-units';
@@ -100,7 +100,7 @@ function assertLineFaithful(input: string, output: string, sink: MemorySink): vo
 
 /** Replaces each marker line by the stored original: must give back the input exactly. */
 function expand(output: string, sink: MemorySink): string {
-  return output.replace(/^.*hash=([0-9a-f]{24}).*\n/gm, (_, h: string) => sink.get(h) ?? '<missing>');
+  return output.replace(/^.*hash=([0-9a-f]{24})[^\n]*\n/gm, (_, h: string) => sink.get(h) ?? '<missing>');
 }
 
 test('before warm-up the first call uses the line-based fallback and starts loading the grammar', async () => {
@@ -113,6 +113,13 @@ test('before warm-up the first call uses the line-based fallback and starts load
   assert.equal(await prepareCode(text, 'queue.go'), 'go');
   const warm = compress(text, { store: sink, kind: 'code', fileName: 'queue.go', countTokens: false, budgetMs: BUDGET });
   assert.equal(warm.report.strategy, 'code-tree:go');
+});
+
+test('after the runtime alone is up, a new language loads synchronously on first use', async () => {
+  assert.equal(await initCodeRuntime(), true);
+  const text = fixture('lru.rs');
+  const r = compress(text, { store: new MemorySink(), kind: 'code', fileName: 'lru.rs', countTokens: false, budgetMs: BUDGET });
+  assert.equal(r.report.strategy, 'code-tree:rust');
 });
 
 test('all nine grammars load with the pinned runtime', async () => {
@@ -211,6 +218,64 @@ test('code in a fence or with only a fence tag is compressed with that language'
   assert.equal(r.report.strategy, 'code-tree:python');
   const noName = compress(text, { store: sink, kind: 'code', countTokens: false, budgetMs: BUDGET });
   assert.equal(noName.report.strategy, 'code-tree:python');
+});
+
+test('CRLF line endings are kept on every line and on markers', async () => {
+  await warmCodeSupport();
+  const text = fixture('queue.go').replace(/\n/g, '\r\n');
+  const sink = new MemorySink();
+  const r = compress(text, { store: sink, kind: 'code', fileName: 'queue.go', countTokens: false, budgetMs: BUDGET });
+  assert.equal(r.report.strategy, 'code-tree:go');
+  assert.ok(!/[^\r]\n/.test(r.text), 'every newline is CRLF');
+  assertLineFaithful(text, r.text, sink);
+  assert.equal(expand(r.text, sink), text);
+});
+
+test('Python docstrings of every shape keep the compressed file parseable', async () => {
+  await warmCodeSupport();
+  const body = '        total = 0\n        for i in range(n):\n            total += i * i + compute_something_long(i, n)\n            total -= compute_something_else(total, i, n)\n            log_progress("shapes", i, n, total)\n        return total\n';
+  const text = [
+    'class Shapes:',
+    "    '''Single-quoted class docstring that goes on",
+    '    over several lines of prose,',
+    '    more prose here,',
+    "    and ends here.'''",
+    '',
+    '    def one_line(self, n):',
+    '        """One line docstring."""',
+    body,
+    '    def opener_alone(self, n):',
+    '        r"""',
+    '        Raw docstring whose text starts on the second line.',
+    '        """',
+    body,
+    '    def no_doc(self, n):',
+    body,
+    '    def only_doc(self):',
+    '        """Summary line.',
+    '',
+    '        Details that run for a while and say nothing at all about the code,',
+    '        only to make the docstring long enough to be worth eliding here.',
+    '        """',
+    '',
+  ].join('\n');
+  const sink = new MemorySink();
+  const r = compress(text, { store: sink, kind: 'code', fileName: 'shapes.py', countTokens: false, budgetMs: BUDGET });
+  assertLineFaithful(text, r.text, sink);
+  assert.ok((r.text.match(/hash=/g) ?? []).length >= 4, r.text);
+  const tree = parserNow('python')!.parse(r.text)!;
+  assert.equal(tree.rootNode.hasError, false, r.text);
+  tree.delete();
+});
+
+test('a fenced block in markdown goes through the same code machinery', async () => {
+  await warmCodeSupport();
+  const code = fixture('ratelimit.py');
+  const text = 'Here is the limiter:\n\n```python\n' + code + '```\n\nIt is used by the client.\n';
+  const sink = new MemorySink();
+  const r = compress(text, { store: sink, kind: 'mixed', countTokens: false, budgetMs: BUDGET });
+  assertInvariants(text, r.text, sink);
+  assert.match(r.text, /^ {8}\.\.\. {2}# \[… lines \d+-\d+ elided; hash=[0-9a-f]{24}\]$/m);
 });
 
 test('line-number gutters (cat -n, file-read tools) are kept verbatim; the code under them is parsed', async () => {

@@ -73,7 +73,7 @@ const pending = new Map<CodeLanguage, Promise<Language>>();
 const parsers = new Map<CodeLanguage, Parser>();
 const failed = new Set<CodeLanguage>();
 
-function initRuntime(): Promise<TreeSitter> {
+export function initRuntime(): Promise<TreeSitter> {
   runtime ??= (async () => {
     // require() makes bundlers take the CommonJS build, which finds its files without import.meta.
     const mod = (typeof require === 'function' ? require('web-tree-sitter') : await import('web-tree-sitter')) as TreeSitter;

@@ -3,7 +3,7 @@
  * compress(): the proxy, the CLI and the benchmarks. Without it the first code of a language is
  * compressed by the line-based fallback while its grammar loads in the background.
  */
-import { ensureGrammar, runtimeReady, parserNow } from './grammars';
+import { ensureGrammar, initRuntime, runtimeReady, parserNow } from './grammars';
 import type { CodeLanguage } from './languages';
 import { resolveLanguage } from './languages';
 
@@ -23,5 +23,19 @@ export async function prepareCode(text: string, fileName?: string): Promise<Code
     return lang;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Starts the tree-sitter runtime only (no grammar): once it is up, a grammar loads synchronously
+ * on the first code of its language (a few milliseconds), so nothing falls back for lack of it.
+ * Cheap to call at start-up; never rejects.
+ */
+export async function initCodeRuntime(): Promise<boolean> {
+  try {
+    await initRuntime();
+    return true;
+  } catch {
+    return false;
   }
 }
