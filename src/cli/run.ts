@@ -3,6 +3,7 @@ import { compressCommand } from './commands/compress';
 import { retrieveCommand } from './commands/retrieve';
 import { statsCommand } from './commands/stats';
 import { proxyCommand } from './commands/proxy';
+import { mcpCommand } from './commands/mcp';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIO } from './io';
 import { USAGE } from './usage';
 
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> =
   retrieve: retrieveCommand,
   stats: statsCommand,
   proxy: proxyCommand,
+  mcp: mcpCommand,
 };
 
 /** Runs one command line and returns the exit code. */

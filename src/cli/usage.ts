@@ -19,6 +19,7 @@ Commands:
              --host HOST              loopback address (default 127.0.0.1)
              --anthropic-upstream URL (env HEADROOM_ANTHROPIC_UPSTREAM)
              --openai-upstream URL    (env HEADROOM_OPENAI_UPSTREAM)
+  mcp        Serve headroom_retrieve, headroom_compress and headroom_stats over MCP (stdio).
 
 Every command takes --store PATH (env HEADROOM_STORE; default ~/.headroom/store.sqlite).
   -h, --help       show this help
