@@ -10,8 +10,8 @@ import type { Splice } from './json-scan';
 
 const DESCRIPTION =
   'Retrieve the exact original text of tool output that was shortened to save context. ' +
-  'Call it with the hash from a marker such as "[… 120 lines omitted; hash=0123456789abcdef01234567]" ' +
-  'when you need the omitted lines.';
+  'When you need lines that a marker such as "[… 120 lines omitted: …; hash=…]" left out, call it with ' +
+  'the 24-hex-digit hash from that marker.';
 const HASH_DESCRIPTION = 'The 24-hex-digit hash from the marker.';
 const SCHEMA = { type: 'object', properties: { hash: { type: 'string', description: HASH_DESCRIPTION } }, required: ['hash'] };
 

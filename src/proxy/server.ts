@@ -26,6 +26,7 @@ import type { Route } from './routes';
 import { StatsAggregator } from './stats';
 import type { StatsSnapshot } from './stats';
 import { makeRetrievalInterceptor } from './retrieval/intercept';
+import type { InterceptContext } from './retrieval/intercept';
 import { attachWebSocket } from './websocket';
 import { loadPersisted, persistRecord } from './persist';
 import { TokenCounter } from './token-counter';
@@ -225,12 +226,19 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
   }
   const changed = !!rewritten?.changed;
   const body = changed ? rewritten!.body : raw;
-  const retrieval = { count: 0, misses: 0, usage: undefined as RequestRecord['retrievalUsage'] };
-  const intercept = rewritten?.retrieveToolInjected
+  const retrieval: InterceptContext['stats'] = { count: 0, misses: 0 };
+  const interceptor = rewritten?.retrieveToolInjected
     ? makeRetrievalInterceptor(state, { req, res, target, api: r.api, body, shape: rewritten.shape, stats: retrieval })
     : undefined;
-  const outcome = await forward({ req, res, target, provider: r.provider, api: r.api, body, bodyChanged: changed, intercept });
-  if (intercept) await intercept.done;
+  const outcome = await forward({
+    req, res, target, provider: r.provider, api: r.api, body, bodyChanged: changed,
+    intercept: interceptor ? (upRes) => interceptor.handle(upRes) : undefined,
+  });
+  if (interceptor) {
+    await interceptor.wait();
+    outcome.usage ??= retrieval.firstUsage;
+    if (retrieval.truncated) outcome.truncated = true;
+  }
   const msAdded = outcome.sentAt ? outcome.sentAt - received : 0;
   record(state, req, r, { bypass, outcome, msAdded, rewritten, bodyBytes: body.length, retrieval });
 }
@@ -241,7 +249,7 @@ interface RecordInput {
   msAdded: number;
   rewritten?: RewriteResult | null;
   bodyBytes?: number;
-  retrieval?: { count: number; misses: number; usage?: RequestRecord['retrievalUsage'] };
+  retrieval?: InterceptContext['stats'];
 }
 
 /** Builds and emits the request's record off the request path. */

@@ -1,7 +1,31 @@
+/**
+ * The retrieval loop. When a request carried our headroom_retrieve tool, the proxy takes over the
+ * successful response: if the model calls the tool, the proxy answers from the store and continues
+ * upstream itself (up to maxRetrievalRounds, then one round telling the model retrieval is
+ * exhausted), and the client sees one coherent response without the retrieve call.
+ *
+ * Streaming: everything except the retrieve call's own events is forwarded as it arrives; see the
+ * per-API stitchers. Non-streaming: the rounds are merged into one response.
+ *
+ * Mixed turns (the model calls headroom_retrieve together with the client's own tools): the proxy
+ * cannot continue upstream, because the client's tool results do not exist yet, and it must not
+ * show the client a tool it does not know. So the retrieve calls are removed from what the client
+ * sees and the turn ends with the client's tool calls only. The model never received the
+ * retrieved text; the tool stays available, so it can ask again on the next turn. The assistant
+ * turn the client sends back therefore contains only its own tool calls, which keeps tool_use /
+ * tool_result pairing valid.
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as zlib from 'node:zlib';
 import type { Api, RequestShape } from '../extract';
+import { downstreamHeaders, headerValue, upstreamHeaders } from '../headers';
 import type { ProxyState } from '../server';
+import { SseSplitter } from '../sse';
+import { upstreamRequest, readAll } from '../upstream';
 import type { Usage } from '../usage';
+import { answerCalls } from './answer';
+import { apiAdapter } from './adapters';
+import { addUsage } from './types';
 
 export interface InterceptContext {
   req: IncomingMessage;
@@ -10,14 +34,188 @@ export interface InterceptContext {
   api: Api;
   body: Buffer;
   shape: RequestShape;
-  stats: { count: number; misses: number; usage?: Usage };
+  stats: { count: number; misses: number; usage?: Usage; firstUsage?: Usage; truncated?: boolean };
 }
 
-export type Interceptor = ((upRes: IncomingMessage) => boolean) & { done: Promise<void> };
+export interface Interceptor {
+  /** Takes over a 200 response; returns false to let it pass through untouched. */
+  handle(upRes: IncomingMessage): boolean;
+  /** Resolves when a taken-over response is complete (at once if none was taken). */
+  wait(): Promise<void>;
+}
 
-/** Retrieval loop: not wired yet; responses pass straight through. */
 export function makeRetrievalInterceptor(state: ProxyState, ctx: InterceptContext): Interceptor | undefined {
-  void state;
-  void ctx;
-  return undefined;
+  if (!state.config.retrieval) return undefined;
+  let running: Promise<void> = Promise.resolve();
+  return {
+    handle(upRes) {
+      const type = headerValue(upRes.rawHeaders, 'content-type') ?? '';
+      const encoding = (headerValue(upRes.rawHeaders, 'content-encoding') ?? '').toLowerCase();
+      if (type.includes('text/event-stream')) {
+        if (encoding && encoding !== 'identity') return false;
+        running = runStream(state, ctx, upRes).catch((e) => {
+          state.log(`retrieval stream failed: ${(e as Error).message}`);
+          ctx.res.destroy();
+        });
+        return true;
+      }
+      if (type.includes('json')) {
+        running = runJson(state, ctx, upRes, encoding).catch((e) => {
+          state.log(`retrieval failed: ${(e as Error).message}`);
+          if (!ctx.res.headersSent) ctx.res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":{"message":"Headroom proxy: retrieval failed"}}');
+          else ctx.res.destroy();
+        });
+        return true;
+      }
+      return false;
+    },
+    wait: () => running,
+  };
+}
+
+/** Sends a continuation request with the client's headers and waits for the response head. */
+function sendContinuation(ctx: InterceptContext, body: Buffer, track: (r: ReturnType<typeof upstreamRequest>) => void): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const headers = upstreamHeaders(ctx.req.rawHeaders, { host: ctx.target.host, newLength: body.length });
+    const r = upstreamRequest(ctx.target, 'POST', headers);
+    track(r);
+    r.on('response', resolve);
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+/** Pumps one upstream round through the stitcher; false when the upstream broke off. */
+function pumpRound(upRes: IncomingMessage, onEvent: (ev: import('../sse').SseEvent) => void, writeRaw: (b: Buffer) => void): Promise<boolean> {
+  return new Promise((resolve) => {
+    const splitter = new SseSplitter();
+    upRes.on('data', (chunk: Buffer) => {
+      for (const ev of splitter.push(chunk)) onEvent(ev);
+    });
+    upRes.on('close', () => {
+      const rest = splitter.rest();
+      if (rest.length) writeRaw(rest);
+      resolve(upRes.complete);
+    });
+  });
+}
+
+async function runStream(state: ProxyState, ctx: InterceptContext, first: IncomingMessage): Promise<void> {
+  const { res } = ctx;
+  const adapter = apiAdapter(ctx.api);
+  const stitcher = adapter.stitcher();
+  res.writeHead(200, first.statusMessage, downstreamHeaders(first.rawHeaders, true));
+  res.flushHeaders();
+  let current: IncomingMessage | null = first;
+  let currentReq: ReturnType<typeof upstreamRequest> | null = null;
+  let clientGone = false;
+  res.on('close', () => {
+    if (res.writableFinished) return;
+    clientGone = true;
+    current?.destroy();
+    currentReq?.destroy();
+  });
+  const write = (b: Buffer) => {
+    if (!clientGone) res.write(b);
+  };
+  let body = ctx.body;
+  let answered = 0;
+  const max = state.config.maxRetrievalRounds;
+  try {
+    for (;;) {
+      const complete = await pumpRound(current!, (ev) => stitcher.onEvent(ev, write), write);
+      if (clientGone) return;
+      if (!complete) {
+        ctx.stats.truncated = true;
+        res.destroy();
+        return;
+      }
+      const end = stitcher.endRound(write, answered <= max);
+      if (end.kind !== 'continue') {
+        if (end.kind === 'truncated') ctx.stats.truncated = true;
+        res.end();
+        return;
+      }
+      const exhausted = answered >= max;
+      const answers = answerCalls(state.store, end.calls, exhausted);
+      if (!exhausted) {
+        ctx.stats.count += answers.length;
+        ctx.stats.misses += answers.filter((a) => a.miss).length;
+      }
+      body = stitcher.continuation(body, answers);
+      stitcher.nextRound();
+      answered++;
+      current = await sendContinuation(ctx, body, (r) => (currentReq = r));
+      const type = headerValue(current.rawHeaders, 'content-type') ?? '';
+      if (current.statusCode !== 200 || !type.includes('text/event-stream')) {
+        const errBody = (await readAll(current)).toString('utf8');
+        write(adapter.errorEvent(current.statusCode ?? 502, errBody));
+        ctx.stats.truncated = true;
+        res.end();
+        return;
+      }
+    }
+  } finally {
+    ctx.stats.firstUsage = stitcher.firstUsage;
+    ctx.stats.usage = addUsage(ctx.stats.usage, stitcher.laterUsage);
+  }
+}
+
+function decode(buf: Buffer, encoding: string): Buffer {
+  if (encoding === 'gzip') return zlib.gunzipSync(buf);
+  if (encoding === 'br') return zlib.brotliDecompressSync(buf);
+  if (encoding === 'deflate') return zlib.inflateSync(buf);
+  return buf;
+}
+
+async function runJson(state: ProxyState, ctx: InterceptContext, first: IncomingMessage, encoding: string): Promise<void> {
+  const { res } = ctx;
+  const adapter = apiAdapter(ctx.api);
+  let currentReq: ReturnType<typeof upstreamRequest> | null = null;
+  res.on('close', () => {
+    if (!res.writableFinished) currentReq?.destroy();
+  });
+  const raw = await readAll(first);
+  const passThrough = () => res.writeHead(first.statusCode ?? 200, first.statusMessage, downstreamHeaders(first.rawHeaders)).end(raw);
+  let msg: Record<string, any>;
+  try {
+    msg = JSON.parse(decode(raw, encoding).toString('utf8'));
+  } catch {
+    passThrough();
+    return;
+  }
+  ctx.stats.firstUsage = adapter.jsonUsage(msg);
+  let { calls, clientTools } = adapter.jsonCalls(msg);
+  if (calls.length === 0) {
+    passThrough();
+    return;
+  }
+  const rounds = [msg];
+  let body = ctx.body;
+  let answered = 0;
+  const max = state.config.maxRetrievalRounds;
+  while (calls.length > 0 && !clientTools && answered <= max) {
+    const exhausted = answered >= max;
+    const answers = answerCalls(state.store, calls, exhausted);
+    if (!exhausted) {
+      ctx.stats.count += answers.length;
+      ctx.stats.misses += answers.filter((a) => a.miss).length;
+    }
+    body = adapter.jsonContinuation(body, msg, answers);
+    answered++;
+    const next = await sendContinuation(ctx, body, (r) => (currentReq = r));
+    const nextRaw = await readAll(next);
+    if (next.statusCode !== 200) {
+      res.writeHead(next.statusCode ?? 502, next.statusMessage, downstreamHeaders(next.rawHeaders)).end(nextRaw);
+      return;
+    }
+    msg = JSON.parse(decode(nextRaw, (headerValue(next.rawHeaders, 'content-encoding') ?? '').toLowerCase()).toString('utf8'));
+    ctx.stats.usage = addUsage(ctx.stats.usage, adapter.jsonUsage(msg));
+    rounds.push(msg);
+    ({ calls, clientTools } = adapter.jsonCalls(msg));
+  }
+  const merged = Buffer.from(JSON.stringify(adapter.jsonMerge(rounds, calls.length > 0)), 'utf8');
+  const headers = downstreamHeaders(first.rawHeaders, true);
+  headers.push('content-length', String(merged.length));
+  res.writeHead(200, first.statusMessage, headers).end(merged);
 }

@@ -1,0 +1,21 @@
+/** Answers headroom_retrieve calls from the store. Retrieved text is returned as stored, never compressed. */
+import { HASH_PATTERN } from '../../engine/hash';
+import type { Store } from '../../store/types';
+import { RETRIEVE_EXHAUSTED_MESSAGE, RETRIEVE_MISS_MESSAGE } from '../retrieve-tool';
+import type { RetrieveAnswer, RetrieveCall } from './types';
+
+export function answerCalls(store: Store, calls: RetrieveCall[], exhausted: boolean): RetrieveAnswer[] {
+  return calls.map((c) => {
+    if (exhausted) return { id: c.id, text: RETRIEVE_EXHAUSTED_MESSAGE, miss: true };
+    const hash = c.hash.toLowerCase();
+    const hit = HASH_PATTERN.test(hash) ? store.get(hash) : undefined;
+    return hit ? { id: c.id, text: hit.text, miss: false } : { id: c.id, text: RETRIEVE_MISS_MESSAGE(c.hash), miss: true };
+  });
+}
+
+/** Inserts bytes before the closing bracket of the array that ends at `arrayEnd` (exclusive). */
+export function appendToArray(body: Buffer, arrayEnd: number, empty: boolean, items: string[]): Buffer {
+  const close = arrayEnd - 1;
+  const insert = Buffer.from((empty ? '' : ',') + items.join(','), 'utf8');
+  return Buffer.concat([body.subarray(0, close), insert, body.subarray(close)]);
+}

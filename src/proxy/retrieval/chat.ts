@@ -1,0 +1,207 @@
+/**
+ * Retrieval stitching for OpenAI Chat Completions streams (data-only SSE ending with [DONE]).
+ * Fragments of the headroom_retrieve tool call are held back and the client's tool calls keep
+ * consecutive indices; continuation chunks carry the first round's id; the finish chunk, the usage
+ * chunk (summed over rounds) and [DONE] are written once at the very end.
+ */
+import { RETRIEVE_TOOL_NAME } from '../extract';
+import { member, scanJson } from '../json-scan';
+import { formatEvent } from '../sse';
+import type { SseEvent } from '../sse';
+import type { Usage } from '../usage';
+import { appendToArray } from './answer';
+import { addUsage, parseRetrieveInput } from './types';
+import type { RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
+
+type Json = Record<string, any>;
+
+interface CallState {
+  clientIndex: number;
+  id: string;
+  name: string;
+  args: string;
+}
+
+function usageOf(u: Json | null | undefined): Usage | undefined {
+  if (!u) return undefined;
+  const prompt = u.prompt_tokens ?? 0;
+  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
+  return { input: prompt - cached, output: u.completion_tokens ?? 0, cacheRead: cached, cacheWrite: 0 };
+}
+
+function sumChatUsage(list: Json[]): Json {
+  const out: Json = { ...list[list.length - 1] };
+  for (const k of ['prompt_tokens', 'completion_tokens', 'total_tokens']) out[k] = list.reduce((s, u) => s + (u[k] ?? 0), 0);
+  const cached = list.reduce((s, u) => s + (u.prompt_tokens_details?.cached_tokens ?? 0), 0);
+  if (out.prompt_tokens_details) out.prompt_tokens_details = { ...out.prompt_tokens_details, cached_tokens: cached };
+  return out;
+}
+
+export class ChatStitcher implements StreamStitcher {
+  firstUsage?: Usage;
+  laterUsage?: Usage;
+  private round = 0;
+  private id?: string;
+  private nextClientIndex = 0;
+  private calls = new Map<number, CallState>();
+  private text = '';
+  private clientTools = false;
+  private pendingFinish?: { ev: SseEvent; data: Json };
+  private pendingUsage?: { ev: SseEvent; data: Json };
+  private usages: Json[] = [];
+  private sawDone = false;
+  private doneRaw?: Buffer;
+
+  onEvent(ev: SseEvent, write: (b: Buffer) => void): void {
+    if (ev.data === '[DONE]') {
+      this.sawDone = true;
+      this.doneRaw = ev.raw;
+      return;
+    }
+    let data: Json;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      write(ev.raw);
+      return;
+    }
+    if (this.id === undefined) this.id = data.id;
+    const choices: Json[] = Array.isArray(data.choices) ? data.choices : [];
+    if (data.usage) this.usages.push(data.usage);
+    if (choices.length === 0) {
+      if (data.usage) this.pendingUsage = { ev, data };
+      else this.emit(ev, data, false, write);
+      return;
+    }
+    if (choices.length > 1) return this.emit(ev, data, false, write);
+    const choice = choices[0];
+    const delta: Json = choice.delta ?? {};
+    if (typeof delta.content === 'string') this.text += delta.content;
+    let changed = false;
+    let kept: Json[] | undefined;
+    if (Array.isArray(delta.tool_calls)) {
+      kept = [];
+      for (const tc of delta.tool_calls) {
+        let st = this.calls.get(tc.index);
+        if (!st) {
+          const held = tc.function?.name === RETRIEVE_TOOL_NAME;
+          st = { clientIndex: held ? -1 : this.nextClientIndex++, id: tc.id ?? '', name: tc.function?.name ?? '', args: '' };
+          this.calls.set(tc.index, st);
+          if (!held) this.clientTools = true;
+        }
+        st.args += tc.function?.arguments ?? '';
+        if (st.clientIndex < 0) {
+          changed = true;
+          continue;
+        }
+        if (st.clientIndex !== tc.index) changed = true;
+        kept.push({ ...tc, index: st.clientIndex });
+      }
+    }
+    const out = changed ? { ...data, choices: [{ ...choice, delta: withToolCalls(delta, kept!) }] } : data;
+    if (choice.finish_reason) {
+      this.pendingFinish = { ev, data: out };
+      if (changed) this.pendingFinish.ev = { ...ev, raw: Buffer.alloc(0) };
+      return;
+    }
+    if (changed && Object.keys(out.choices[0].delta).length === 0) return;
+    this.emit(ev, out, changed, write);
+  }
+
+  private emit(ev: SseEvent, data: Json, changed: boolean, write: (b: Buffer) => void): void {
+    if (!changed && this.round === 0) write(ev.raw);
+    else write(formatEvent(undefined, JSON.stringify({ ...data, id: this.id ?? data.id })));
+  }
+
+  endRound(write: (b: Buffer) => void, mayContinue: boolean): RoundEnd {
+    const roundUsage = this.usages.length ? usageOf(this.usages[this.usages.length - 1]) : undefined;
+    if (this.round === 0) this.firstUsage = roundUsage;
+    else this.laterUsage = addUsage(this.laterUsage, roundUsage);
+    if (!this.sawDone) return { kind: 'truncated' };
+    const calls: RetrieveCall[] = [...this.calls.values()].filter((c) => c.clientIndex < 0).map((c) => ({ id: c.id, hash: parseRetrieveInput(c.args) }));
+    if (calls.length > 0 && !this.clientTools && mayContinue) return { kind: 'continue', calls };
+    if (this.pendingFinish) {
+      const { ev, data } = this.pendingFinish;
+      const untouched = this.round === 0 && calls.length === 0 && ev.raw.length > 0;
+      if (untouched) write(ev.raw);
+      else {
+        const choice = { ...data.choices[0] };
+        if (calls.length > 0 && !this.clientTools && choice.finish_reason === 'tool_calls') choice.finish_reason = 'stop';
+        write(formatEvent(undefined, JSON.stringify({ ...data, id: this.id ?? data.id, choices: [choice] })));
+      }
+    }
+    if (this.pendingUsage) {
+      const { ev, data } = this.pendingUsage;
+      if (this.round === 0) write(ev.raw);
+      else {
+        const all = [...this.allUsages, ...(this.usages.length ? [this.usages[this.usages.length - 1]] : [])];
+        write(formatEvent(undefined, JSON.stringify({ ...data, id: this.id ?? data.id, usage: sumChatUsage(all) })));
+      }
+    }
+    write(this.doneRaw ?? Buffer.from('data: [DONE]\n\n'));
+    return { kind: 'finished' };
+  }
+
+  private allUsages: Json[] = [];
+
+  continuation(body: Buffer, answers: RetrieveAnswer[]): Buffer {
+    const toolCalls = [...this.calls.values()].map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } }));
+    const items = [JSON.stringify({ role: 'assistant', content: this.text || null, tool_calls: toolCalls })];
+    for (const a of answers) items.push(JSON.stringify({ role: 'tool', tool_call_id: a.id, content: a.text }));
+    const messages = member(scanJson(body), 'messages');
+    if (!messages || messages.type !== 'array') throw new Error('no messages array');
+    return appendToArray(body, messages.end, messages.items.length === 0, items);
+  }
+
+  nextRound(): void {
+    if (this.usages.length) this.allUsages.push(this.usages[this.usages.length - 1]);
+    this.round++;
+    this.calls = new Map();
+    this.text = '';
+    this.clientTools = false;
+    this.pendingFinish = undefined;
+    this.pendingUsage = undefined;
+    this.usages = [];
+    this.sawDone = false;
+  }
+}
+
+function withToolCalls(delta: Json, kept: Json[]): Json {
+  const d = { ...delta };
+  if (kept.length) d.tool_calls = kept;
+  else delete d.tool_calls;
+  return d;
+}
+
+export function chatJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean } {
+  const calls: RetrieveCall[] = [];
+  let clientTools = false;
+  for (const tc of msg.choices?.[0]?.message?.tool_calls ?? []) {
+    if (tc?.function?.name === RETRIEVE_TOOL_NAME) calls.push({ id: tc.id, hash: parseRetrieveInput(tc.function.arguments) });
+    else clientTools = true;
+  }
+  return { calls, clientTools };
+}
+
+export function chatJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {
+  const m = msg.choices?.[0]?.message ?? {};
+  const items = [JSON.stringify({ role: 'assistant', content: m.content ?? null, tool_calls: m.tool_calls ?? [] })];
+  for (const a of answers) items.push(JSON.stringify({ role: 'tool', tool_call_id: a.id, content: a.text }));
+  const messages = member(scanJson(body), 'messages');
+  if (!messages || messages.type !== 'array') throw new Error('no messages array');
+  return appendToArray(body, messages.end, messages.items.length === 0, items);
+}
+
+export function chatJsonMerge(rounds: Json[], exhaustedCalls: boolean): Json {
+  const last = rounds[rounds.length - 1];
+  const lastChoice = last.choices?.[0] ?? {};
+  const text = rounds.map((r) => r.choices?.[0]?.message?.content).filter((t) => typeof t === 'string' && t).join('');
+  const toolCalls = (lastChoice.message?.tool_calls ?? []).filter((tc: Json) => tc?.function?.name !== RETRIEVE_TOOL_NAME);
+  const message: Json = { ...lastChoice.message, content: text || null };
+  if (toolCalls.length) message.tool_calls = toolCalls;
+  else delete message.tool_calls;
+  let finish = lastChoice.finish_reason;
+  if (exhaustedCalls && !toolCalls.length && finish === 'tool_calls') finish = 'stop';
+  const usages = rounds.map((r) => r.usage).filter(Boolean);
+  return { ...rounds[0], choices: [{ ...lastChoice, message, finish_reason: finish }], ...(usages.length ? { usage: sumChatUsage(usages) } : {}) };
+}

@@ -1,0 +1,183 @@
+/**
+ * Retrieval stitching for OpenAI Responses streams. Events of a headroom_retrieve function_call
+ * item are held back; other items keep consecutive output indices; continuation rounds drop their
+ * response.created / in_progress events and continue the sequence numbers. The terminal event is
+ * written once, with the client-visible output items of all rounds and usage summed.
+ */
+import { RETRIEVE_TOOL_NAME } from '../extract';
+import { member, scanJson } from '../json-scan';
+import { formatEvent } from '../sse';
+import type { SseEvent } from '../sse';
+import type { Usage } from '../usage';
+import { addUsage, parseRetrieveInput } from './types';
+import type { RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
+
+type Json = Record<string, any>;
+
+function usageOf(u: Json | null | undefined): Usage | undefined {
+  if (!u) return undefined;
+  const cached = u.input_tokens_details?.cached_tokens ?? 0;
+  return { input: (u.input_tokens ?? 0) - cached, output: u.output_tokens ?? 0, cacheRead: cached, cacheWrite: 0 };
+}
+
+function sumUsage(list: Json[]): Json {
+  const out: Json = { ...list[list.length - 1] };
+  for (const k of ['input_tokens', 'output_tokens', 'total_tokens']) out[k] = list.reduce((s, u) => s + (u[k] ?? 0), 0);
+  const cached = list.reduce((s, u) => s + (u.input_tokens_details?.cached_tokens ?? 0), 0);
+  out.input_tokens_details = { ...(out.input_tokens_details ?? {}), cached_tokens: cached };
+  return out;
+}
+
+const isRetrieveItem = (item: Json | undefined) => item?.type === 'function_call' && item.name === RETRIEVE_TOOL_NAME;
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+export class ResponsesStitcher implements StreamStitcher {
+  firstUsage?: Usage;
+  laterUsage?: Usage;
+  private round = 0;
+  private nextClientIndex = 0;
+  private lastSeq = -1;
+  /** upstream output_index → client output_index (-1: held). */
+  private indexMap = new Map<number, number>();
+  private heldItemIds = new Set<string>();
+  private items = new Map<number, Json>();
+  private clientTools = false;
+  private pendingTerminal?: { ev: SseEvent; data: Json };
+  private clientItems: Json[] = [];
+  private usages: Json[] = [];
+
+  onEvent(ev: SseEvent, write: (b: Buffer) => void): void {
+    let data: Json;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      write(ev.raw);
+      return;
+    }
+    const type: string = data.type ?? ev.event ?? '';
+    if (type === 'response.created' || type === 'response.in_progress' || type === 'response.queued') {
+      if (this.round === 0) this.pass(ev, data, write);
+      return;
+    }
+    if (TERMINAL.has(type)) {
+      this.pendingTerminal = { ev, data };
+      if (data.response?.usage) this.usages.push(data.response.usage);
+      return;
+    }
+    if (type === 'response.output_item.added') {
+      const held = isRetrieveItem(data.item);
+      this.indexMap.set(data.output_index, held ? -1 : this.nextClientIndex++);
+      if (held && data.item?.id) this.heldItemIds.add(data.item.id);
+      if (!held && (data.item?.type === 'function_call' || data.item?.type === 'custom_tool_call')) this.clientTools = true;
+    }
+    if (type === 'response.output_item.done') this.items.set(data.output_index, data.item);
+    const mapped = typeof data.output_index === 'number' ? this.indexMap.get(data.output_index) : undefined;
+    if (mapped === -1 || (data.item_id && this.heldItemIds.has(data.item_id))) return;
+    if (mapped !== undefined && mapped !== data.output_index) {
+      this.rewrite(ev, { ...data, output_index: mapped }, write);
+      return;
+    }
+    this.pass(ev, data, write);
+  }
+
+  /** Writes an event unchanged when possible; in later rounds it gets the next sequence number. */
+  private pass(ev: SseEvent, data: Json, write: (b: Buffer) => void): void {
+    if (this.round === 0 && (typeof data.sequence_number !== 'number' || data.sequence_number > this.lastSeq)) {
+      if (typeof data.sequence_number === 'number') this.lastSeq = data.sequence_number;
+      write(ev.raw);
+      return;
+    }
+    this.rewrite(ev, data, write);
+  }
+
+  private rewrite(ev: SseEvent, data: Json, write: (b: Buffer) => void): void {
+    const out = typeof data.sequence_number === 'number' ? { ...data, sequence_number: ++this.lastSeq } : data;
+    write(formatEvent(ev.event, JSON.stringify(out)));
+  }
+
+  private roundItems(): Json[] {
+    return [...this.items.entries()].sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+  }
+
+  endRound(write: (b: Buffer) => void, mayContinue: boolean): RoundEnd {
+    const u = this.usages.length ? usageOf(this.usages[this.usages.length - 1]) : undefined;
+    if (this.round === 0) this.firstUsage = u;
+    else this.laterUsage = addUsage(this.laterUsage, u);
+    if (!this.pendingTerminal) return { kind: 'truncated' };
+    const all = this.roundItems();
+    const calls: RetrieveCall[] = all.filter(isRetrieveItem).map((i) => ({ id: i.call_id, hash: parseRetrieveInput(i.arguments) }));
+    this.clientItems.push(...all.filter((i) => !isRetrieveItem(i)));
+    if (calls.length > 0 && !this.clientTools && mayContinue) return { kind: 'continue', calls };
+    const { ev, data } = this.pendingTerminal;
+    if (this.round === 0 && calls.length === 0) this.pass(ev, data, write);
+    else {
+      const response = { ...data.response, output: this.clientItems, ...(this.allUsages().length ? { usage: sumUsage(this.allUsages()) } : {}) };
+      this.rewrite(ev, { ...data, response }, write);
+    }
+    return { kind: 'finished' };
+  }
+
+  private usageHistory: Json[] = [];
+
+  private allUsages(): Json[] {
+    return [...this.usageHistory, ...(this.usages.length ? [this.usages[this.usages.length - 1]] : [])];
+  }
+
+  continuation(body: Buffer, answers: RetrieveAnswer[]): Buffer {
+    const items = this.roundItems().map((i) => JSON.stringify(i));
+    for (const a of answers) items.push(JSON.stringify({ type: 'function_call_output', call_id: a.id, output: a.text }));
+    return appendResponsesInput(body, items);
+  }
+
+  nextRound(): void {
+    if (this.usages.length) this.usageHistory.push(this.usages[this.usages.length - 1]);
+    this.round++;
+    this.indexMap = new Map();
+    this.heldItemIds = new Set();
+    this.items = new Map();
+    this.clientTools = false;
+    this.pendingTerminal = undefined;
+    this.usages = [];
+  }
+}
+
+/** Appends items to the request's input (a string input becomes a user message item first). */
+export function appendResponsesInput(body: Buffer, items: string[]): Buffer {
+  const root = scanJson(body);
+  const input = member(root, 'input');
+  if (input?.type === 'array') {
+    const close = input.end - 1;
+    const insert = Buffer.from((input.items.length ? ',' : '') + items.join(','), 'utf8');
+    return Buffer.concat([body.subarray(0, close), insert, body.subarray(close)]);
+  }
+  if (input?.type === 'string') {
+    const first = JSON.stringify({ role: 'user', content: JSON.parse(body.toString('utf8', input.start, input.end)) });
+    const replacement = Buffer.from('[' + [first, ...items].join(',') + ']', 'utf8');
+    return Buffer.concat([body.subarray(0, input.start), replacement, body.subarray(input.end)]);
+  }
+  throw new Error('no input to continue');
+}
+
+export function responsesJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean } {
+  const calls: RetrieveCall[] = [];
+  let clientTools = false;
+  for (const item of msg.output ?? []) {
+    if (isRetrieveItem(item)) calls.push({ id: item.call_id, hash: parseRetrieveInput(item.arguments) });
+    else if (item?.type === 'function_call' || item?.type === 'custom_tool_call') clientTools = true;
+  }
+  return { calls, clientTools };
+}
+
+export function responsesJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {
+  const items = (msg.output ?? []).map((i: Json) => JSON.stringify(i));
+  for (const a of answers) items.push(JSON.stringify({ type: 'function_call_output', call_id: a.id, output: a.text }));
+  return appendResponsesInput(body, items);
+}
+
+export function responsesJsonMerge(rounds: Json[], exhaustedCalls: boolean): Json {
+  void exhaustedCalls;
+  const last = rounds[rounds.length - 1];
+  const output = rounds.flatMap((r) => (r.output ?? []).filter((i: Json) => !isRetrieveItem(i)));
+  const usages = rounds.map((r) => r.usage).filter(Boolean);
+  return { ...last, id: rounds[0].id, output, ...(usages.length ? { usage: sumUsage(usages) } : {}) };
+}

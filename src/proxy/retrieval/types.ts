@@ -1,0 +1,57 @@
+/** Shared shapes of the retrieval loop: calls the model made, answers we give, and per-API stitchers. */
+import type { SseEvent } from '../sse';
+import type { Usage } from '../usage';
+
+export interface RetrieveCall {
+  /** tool_use id / tool_call id / call_id. */
+  id: string;
+  hash: string;
+}
+
+export interface RetrieveAnswer {
+  id: string;
+  text: string;
+  miss: boolean;
+}
+
+/** How a streamed round ended. */
+export type RoundEnd =
+  /** The stitcher wrote the closing events; the client's response is complete. */
+  | { kind: 'finished' }
+  /** Only retrieval calls: answer them and continue upstream. */
+  | { kind: 'continue'; calls: RetrieveCall[] }
+  /** The upstream stream ended without its terminal event. */
+  | { kind: 'truncated' };
+
+/**
+ * Turns a sequence of upstream rounds (SSE) into one client stream. Events of ordinary content are
+ * forwarded as they arrive (raw bytes when nothing about them changes); only the retrieve call's
+ * events and the round's closing events are held until the round's outcome is known.
+ */
+export interface StreamStitcher {
+  onEvent(ev: SseEvent, write: (b: Buffer) => void): void;
+  /** `mayContinue` is false once the round limit is reached (calls are then dropped). */
+  endRound(write: (b: Buffer) => void, mayContinue: boolean): RoundEnd;
+  /** The next upstream body: the current one plus this round's assistant turn and the answers. */
+  continuation(body: Buffer, answers: RetrieveAnswer[]): Buffer;
+  /** Starts a new round (continuation stream). */
+  nextRound(): void;
+  /** Usage of the first round, and of all later rounds together. */
+  firstUsage?: Usage;
+  laterUsage?: Usage;
+}
+
+export function parseRetrieveInput(json: string): string {
+  try {
+    const v = JSON.parse(json || '{}') as { hash?: unknown };
+    return typeof v.hash === 'string' ? v.hash.trim() : '';
+  } catch {
+    return '';
+  }
+}
+
+export function addUsage(a: Usage | undefined, b: Usage | undefined): Usage | undefined {
+  if (!b) return a;
+  if (!a) return { ...b };
+  return { input: a.input + b.input, output: a.output + b.output, cacheRead: a.cacheRead + b.cacheRead, cacheWrite: a.cacheWrite + b.cacheWrite };
+}

@@ -1,0 +1,193 @@
+/** The retrieval loop for each API, streaming and not: one coherent response, no retrieve call visible. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, post } from './helpers/harness';
+import { modelResponder, sentStreams } from './helpers/fake-model';
+import type { ModelScript } from './helpers/fake-model';
+import { bigLog } from './helpers/fixtures';
+import { SseSplitter } from '../../src/proxy/sse';
+import { markerHashes } from '../../src/engine/marker';
+
+type Api = 'anthropic' | 'chat' | 'responses';
+const PATH: Record<Api, string> = { anthropic: '/v1/messages', chat: '/v1/chat/completions', responses: '/v1/responses' };
+
+function clientBody(api: Api, stream: boolean): string {
+  const log = bigLog(500, 11);
+  if (api === 'anthropic') {
+    return JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1000, ...(stream ? { stream: true } : {}), tools: [{ name: 'Bash', description: 'Run', input_schema: { type: 'object' } }], messages: [
+      { role: 'user', content: 'What failed?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'cat log' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: log }] },
+    ] });
+  }
+  if (api === 'chat') {
+    return JSON.stringify({ model: 'gpt-4.1', ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}), tools: [{ type: 'function', function: { name: 'run_in_terminal', parameters: { type: 'object' } } }], messages: [
+      { role: 'user', content: 'What failed?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'run_in_terminal', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: log },
+    ] });
+  }
+  return JSON.stringify({ model: 'gpt-5-codex', ...(stream ? { stream: true } : {}), store: false, tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }], input: [
+    { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What failed?' }] },
+    { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
+    { type: 'function_call_output', call_id: 'call_1', output: log },
+  ] });
+}
+
+function events(buf: Buffer): Array<{ event?: string; data: any }> {
+  return new SseSplitter().push(buf).map((e) => ({ event: e.event, data: e.data === '[DONE]' ? '[DONE]' : JSON.parse(e.data) }));
+}
+
+async function run(api: Api, stream: boolean, script: ModelScript = {}) {
+  const h = await startHarness({ respond: modelResponder(api, script) });
+  const headers = api === 'anthropic' ? {} : { authorization: 'Bearer sk-test', 'x-api-key': '' };
+  const r = await post(`${h.proxy.url}${PATH[api]}`, clientBody(api, stream), api === 'anthropic' ? {} : { authorization: 'Bearer sk-test' });
+  void headers;
+  await h.proxy.settled();
+  return { h, r };
+}
+
+/** The first request's body, minus the bytes after the conversation array: the continuation must start with it. */
+function conversationPrefix(api: Api, body: Buffer): Buffer {
+  const text = body.toString('utf8');
+  const end = api === 'responses' ? text.lastIndexOf(']') : text.lastIndexOf(']');
+  return body.subarray(0, end);
+}
+
+for (const api of ['anthropic', 'chat', 'responses'] as const) {
+  for (const stream of [true, false]) {
+    test(`${api} ${stream ? 'stream' : 'JSON'}: retrieval answered by the proxy and stitched into one response`, async () => {
+      const { h, r } = await run(api, stream);
+      try {
+        assert.equal(r.status, 200);
+        assert.equal(h.upstream.received.length, 2, 'one continuation upstream');
+        const [first, second] = h.upstream.received;
+        const hash = markerHashes(first.body.toString('utf8'))[0];
+        const original = h.store.get(hash)!.text;
+        assert.ok(second.body.subarray(0, conversationPrefix(api, first.body).length).equals(conversationPrefix(api, first.body)), 'continuation appends to the forwarded body');
+        assert.ok(second.body.toString('utf8').includes(JSON.stringify(original).slice(1, -1)), 'the exact original went upstream');
+        const clientText = r.body.toString('utf8');
+        assert.ok(!clientText.includes('headroom_retrieve'), 'the client never sees the retrieve call');
+        assert.ok(clientText.includes('Let me look.'));
+        assert.ok(clientText.includes(`Got ${original.length} chars`));
+        if (stream) checkStream(api, r.body);
+        else checkJson(api, JSON.parse(clientText));
+        const s = h.proxy.stats();
+        assert.equal(s.retrievals.count, 1);
+        assert.equal(s.retrievals.misses, 0);
+      } finally {
+        await h.close();
+      }
+    });
+  }
+}
+
+function checkStream(api: Api, body: Buffer): void {
+  const evs = events(body);
+  if (api === 'anthropic') {
+    assert.equal(evs.filter((e) => e.event === 'message_start').length, 1);
+    assert.equal(evs.filter((e) => e.event === 'message_stop').length, 1);
+    assert.equal(evs.at(-1)!.event, 'message_stop');
+    const starts = evs.filter((e) => e.event === 'content_block_start').map((e) => e.data.index);
+    assert.deepEqual(starts, [0, 1], 'consistent block indices');
+    const delta = evs.find((e) => e.event === 'message_delta')!;
+    assert.equal(delta.data.delta.stop_reason, 'end_turn');
+    assert.equal(delta.data.usage.output_tokens, 10 + 11, 'output tokens summed over rounds');
+  } else if (api === 'chat') {
+    assert.equal(evs.filter((e) => e.data === '[DONE]').length, 1);
+    assert.equal(evs.at(-1)!.data, '[DONE]');
+    assert.ok(evs.filter((e) => e.data !== '[DONE]').every((e) => e.data.id === 'chatcmpl-0'));
+    const finishes = evs.filter((e) => e.data !== '[DONE]' && e.data.choices?.[0]?.finish_reason).map((e) => e.data.choices[0].finish_reason);
+    assert.deepEqual(finishes, ['stop']);
+    const usage = evs.find((e) => e.data !== '[DONE]' && e.data.usage)!.data.usage;
+    assert.equal(usage.completion_tokens, 10 + 11);
+  } else {
+    assert.equal(evs.filter((e) => e.event === 'response.created').length, 1);
+    const terminal = evs.filter((e) => e.event === 'response.completed');
+    assert.equal(terminal.length, 1);
+    assert.equal(evs.at(-1)!.event, 'response.completed');
+    const seqs = evs.map((e) => e.data.sequence_number);
+    for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1], 'sequence numbers increase');
+    const added = evs.filter((e) => e.event === 'response.output_item.added').map((e) => e.data.output_index);
+    assert.deepEqual(added, [0, 1]);
+    assert.equal(terminal[0].data.response.output.length, 2);
+    assert.equal(terminal[0].data.response.usage.output_tokens, 20 + 21);
+  }
+}
+
+function checkJson(api: Api, msg: any): void {
+  if (api === 'anthropic') {
+    assert.equal(msg.stop_reason, 'end_turn');
+    assert.equal(msg.content.length, 2);
+    assert.equal(msg.usage.output_tokens, 21);
+  } else if (api === 'chat') {
+    assert.equal(msg.choices[0].finish_reason, 'stop');
+    assert.equal(msg.choices[0].message.tool_calls, undefined);
+    assert.equal(msg.usage.completion_tokens, 21);
+  } else {
+    assert.equal(msg.output.length, 2);
+    assert.equal(msg.usage.output_tokens, 41);
+  }
+}
+
+for (const api of ['anthropic', 'chat', 'responses'] as const) {
+  test(`${api} stream: retrieve mixed with a client tool — the client sees only its own tool`, async () => {
+    const { h, r } = await run(api, true, { mixed: true });
+    try {
+      assert.equal(h.upstream.received.length, 1, 'no continuation without the client tool results');
+      const text = r.body.toString('utf8');
+      assert.ok(!text.includes('headroom_retrieve'));
+      const evs = events(r.body);
+      if (api === 'anthropic') {
+        const starts = evs.filter((e) => e.event === 'content_block_start');
+        assert.deepEqual(starts.map((e) => [e.data.index, e.data.content_block.type, e.data.content_block.name]), [[0, 'text', undefined], [1, 'tool_use', 'Bash']]);
+        assert.equal(evs.find((e) => e.event === 'message_delta')!.data.delta.stop_reason, 'tool_use');
+      } else if (api === 'chat') {
+        const calls = evs.filter((e) => e.data !== '[DONE]').flatMap((e) => e.data.choices?.[0]?.delta?.tool_calls ?? []);
+        assert.ok(calls.length > 0 && calls.every((c: any) => c.index === 0));
+        assert.equal(calls[0].function.name, 'run_in_terminal');
+      } else {
+        const done = evs.find((e) => e.event === 'response.completed')!;
+        assert.deepEqual(done.data.response.output.map((i: any) => i.name ?? i.type), ['message', 'shell']);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+test('a miss is answered with an actionable message; a model that keeps asking is stopped after the limit', async () => {
+  const miss = await run('anthropic', true, { hash: 'abcdefabcdefabcdefabcdef' });
+  try {
+    assert.equal(miss.h.upstream.received.length, 2);
+    assert.ok(miss.h.upstream.received[1].body.toString().includes('Re-run the command or re-read the file'));
+    assert.equal(miss.h.proxy.stats().retrievals.misses, 1);
+  } finally {
+    await miss.h.close();
+  }
+  const insist = await run('anthropic', true, { insist: true });
+  try {
+    assert.equal(insist.h.upstream.received.length, 5, '3 answered rounds + 1 exhausted round');
+    assert.ok(insist.h.upstream.received[4].body.toString().includes('Retrieval limit reached'));
+    const evs = events(insist.r.body);
+    assert.ok(!insist.r.body.toString().includes('headroom_retrieve'));
+    assert.equal(evs.filter((e) => e.event === 'message_start').length, 1);
+    assert.equal(evs.at(-1)!.event, 'message_stop');
+    assert.equal(evs.find((e) => e.event === 'message_delta')!.data.delta.stop_reason, 'end_turn');
+  } finally {
+    await insist.h.close();
+  }
+});
+
+for (const api of ['anthropic', 'chat', 'responses'] as const) {
+  test(`${api} stream: with the tool offered but not called, the client gets the upstream bytes unchanged`, async () => {
+    const { h, r } = await run(api, true, { never: true });
+    try {
+      assert.equal(h.upstream.received.length, 1);
+      assert.ok(h.upstream.received[0].body.includes('headroom_retrieve'), 'the tool was offered');
+      assert.deepEqual(r.body, sentStreams.at(-1));
+    } finally {
+      await h.close();
+    }
+  });
+}
