@@ -101,7 +101,10 @@ export class SqlStore implements Store {
       bytes = readFileSync(this.path);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOENT') return this.fresh();
+      // No file yet (or a parent that is not a folder, which the first save will report).
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return this.fresh();
+      // A directory is a wrong path, not a damaged store: never move the user's folder aside.
+      if (err.code === 'EISDIR') throw new Error(`Headroom store path ${this.path} is a directory; give a file path`);
       this.moveAside(`cannot be read (${err.code ?? err.message})`);
       return this.fresh();
     }

@@ -224,6 +224,33 @@ test('proxy prints its URL, serves /health, and stops cleanly on SIGTERM', async
   }
 });
 
+test('a running proxy serves originals that the CLI stored in the same file, and keeps them', async () => {
+  const store = tempStore();
+  const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HEADROOM_STORE: store },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  try {
+    const url = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const c = cli(['compress', '--store', store, '--no-tokens'], sampleLog());
+    assert.equal(c.status, 0, c.stderr);
+    const hashes: string[] = JSON.parse(c.stderr).hashes;
+    assert.ok(hashes.length > 0);
+    const got = await getJson(`${url}/v1/retrieve/${hashes[0]}`);
+    assert.equal(got.status, 200);
+    assert.equal(ccrHash((got.body as { text: string }).text), hashes[0]);
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+    const stats = cli(['stats', '--json', '--store', store]);
+    assert.equal(JSON.parse(stats.stdout.toString()).entries, hashes.length, 'the proxy saved without dropping the CLI\'s entries');
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+});
+
 test('proxy on a busy port exits 1 naming the port', async () => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

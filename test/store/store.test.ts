@@ -328,3 +328,23 @@ test('an in-memory store never touches the disk', async () => {
   assert.deepEqual(readdirSync(dir), []);
   rmSync(dir, { recursive: true });
 });
+
+test('a store path that is a directory is refused, not moved aside', async () => {
+  const dir = tempDir();
+  await assert.rejects(openStore({ path: dir }), /is a directory/);
+  assert.ok(existsSync(dir));
+});
+
+test('a failing save is reported once through onWarning and flush rejects', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'not-a-dir'), 'x');
+  const warnings: string[] = [];
+  const store = await openStore({ path: join(dir, 'not-a-dir', 'store.sqlite'), onWarning: (m) => warnings.push(m) });
+  store.put(ccrHash('a'), 'a', 'logs');
+  await assert.rejects(store.flush());
+  await assert.rejects(store.flush());
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0], /could not save its store to .*not-a-dir/);
+  assert.equal(store.get(ccrHash('a'))?.text, 'a', 'still served from memory');
+  await store.close();
+});
