@@ -1,9 +1,9 @@
 /**
  * The local store: one sql.js database file holding CCR originals, the proxy's memo and its request log.
  *
- * The database lives in memory; changes are saved as a whole file, batched (at most `saveDelayMs`
- * after the first unsaved change) and atomically (temp file, fsync, rename), so the file on disk is
- * always a complete database.
+ * The database lives in memory; changes are saved as a whole file, batched (`saveDelayMs` after the
+ * first unsaved change, longer for a store whose export is slow; last-access updates alone wait 30 s)
+ * and atomically (temp file, fsync, rename), so the file on disk is always a complete database.
  *
  * Several processes may share one file (a running proxy and `headroom retrieve`/`compress`). Each
  * loads the file on open; when it saves and finds that the file was replaced since it last read or
@@ -29,6 +29,8 @@ export const DEFAULT_SAVE_DELAY_MS = 1000;
 export const DEFAULT_MAX_REQUESTS = 50_000;
 /** Saves caused only by last-access updates wait at least this long: they are cheap to lose. */
 const TOUCH_SAVE_DELAY_MS = 30_000;
+/** The batching delay is at least this many times the last export's duration. */
+const EXPORT_DUTY_FACTOR = 50;
 
 type Dirty = 0 | 1 | 2; // nothing, only last-access touches, data
 
@@ -76,6 +78,8 @@ export class SqlStore implements Store {
   private closed = false;
   private dbClosed = false;
   private lastSaveError = '';
+  /** How long the last export of the database image blocked the event loop. */
+  private lastExportMs = 0;
 
   constructor(private readonly SQL: SqlJsStatic, options: StoreOptions) {
     this.path = options.path;
@@ -534,7 +538,10 @@ export class SqlStore implements Store {
   private markDirty(level: Dirty): void {
     if (level > this.dirty) this.dirty = level;
     if (this.path === null || this.closed) return;
-    const delay = level === 2 ? this.saveDelayMs : Math.max(this.saveDelayMs, TOUCH_SAVE_DELAY_MS);
+    // Exporting the image is synchronous: for a large store, save less often so that exports take at
+    // most ~2% of the time of a process (the proxy) that keeps writing.
+    const dataDelay = Math.max(this.saveDelayMs, Math.round(this.lastExportMs * EXPORT_DUTY_FACTOR));
+    const delay = level === 2 ? dataDelay : Math.max(dataDelay, TOUCH_SAVE_DELAY_MS);
     const due = this.now() + delay;
     if (this.timer && this.timerDue <= due) return;
     if (this.timer) clearTimeout(this.timer);
@@ -569,7 +576,9 @@ export class SqlStore implements Store {
         this.skipMerge = false;
         this.evictExpired();
         this.flushMemoTouches();
+        const exportStart = performance.now();
         const image = this.db.export();
+        this.lastExportMs = performance.now() - exportStart;
         this.dirty = 0;
         try {
           await writeFileAtomic(path, image);
