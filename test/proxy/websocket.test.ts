@@ -1,0 +1,156 @@
+/** Responses WebSocket mode: frames relayed in order, response.create compressed, retrieval over the socket. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket, WebSocketServer } from 'ws';
+import { openStore } from '../../src/store/store';
+import { startProxy } from '../../src/proxy/server';
+import { markerHashes } from '../../src/engine/marker';
+import { bigLog } from './helpers/fixtures';
+
+interface FakeWs {
+  url: string;
+  frames: Buffer[];
+  headers: http.IncomingHttpHeaders[];
+  close(): Promise<void>;
+}
+
+function events(round: number, callHash: string | undefined, reply: string): object[] {
+  let seq = 0;
+  const out: object[] = [];
+  const e = (type: string, d: object) => out.push({ type, sequence_number: seq++, ...d });
+  const items: any[] = [{ type: 'message', id: `msg_${round}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply }] }];
+  if (callHash) items.push({ type: 'function_call', id: `fc_${round}`, call_id: `call_r${round}`, name: 'headroom_retrieve', arguments: JSON.stringify({ hash: callHash }), status: 'completed' });
+  e('response.created', { response: { id: `resp_${round}`, status: 'in_progress', output: [] } });
+  items.forEach((item, i) => {
+    e('response.output_item.added', { output_index: i, item });
+    if (item.type === 'message') e('response.output_text.delta', { item_id: item.id, output_index: i, content_index: 0, delta: reply });
+    e('response.output_item.done', { output_index: i, item });
+  });
+  e('response.completed', { response: { id: `resp_${round}`, status: 'completed', output: items, usage: { input_tokens: 100, output_tokens: 5 + round, total_tokens: 105 + round } } });
+  return out;
+}
+
+async function startFakeWs(): Promise<FakeWs> {
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server, handleProtocols: (p) => (p.has('realtime') ? 'realtime' : false) });
+  const fake: FakeWs = { url: '', frames: [], headers: [], close: async () => {} };
+  let round = 0;
+  wss.on('connection', (ws, req) => {
+    fake.headers.push(req.headers);
+    ws.on('message', (data, isBinary) => {
+      const buf = Buffer.from(data as Buffer);
+      fake.frames.push(buf);
+      if (isBinary) return ws.send(buf, { binary: true });
+      const msg = JSON.parse(buf.toString());
+      if (msg.type === 'close-me') return ws.close(4001, 'bye');
+      if (msg.type !== 'response.create') return ws.send(JSON.stringify({ type: 'echo', got: msg.type }));
+      const r = round++;
+      const last = msg.input?.at(-1);
+      const answered = last?.type === 'function_call_output' && String(last.call_id).startsWith('call_r');
+      const hash = markerHashes(buf.toString())[0];
+      const reply = answered ? `Got ${last.output.length} chars` : 'Looking.';
+      for (const ev of events(r, !answered && hash && msg.tools?.some((t: any) => t.name === 'headroom_retrieve') ? hash : undefined, reply)) ws.send(JSON.stringify(ev));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  fake.close = () => new Promise((r) => {
+    for (const c of wss.clients) c.terminate();
+    server.close(() => r());
+  });
+  return fake;
+}
+
+function collect(ws: WebSocket, until: (frames: string[]) => boolean): Promise<string[]> {
+  const frames: string[] = [];
+  return new Promise((resolve, reject) => {
+    ws.on('message', (d) => {
+      frames.push(d.toString());
+      if (until(frames)) resolve(frames);
+    });
+    ws.on('error', reject);
+    setTimeout(() => reject(new Error(`timeout; got ${frames.length} frames`)), 10_000);
+  });
+}
+
+test('WebSocket: frames relayed, response.create compressed, retrieval answered on the socket, close codes passed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-ws-'));
+  const store = await openStore({ path: join(dir, 's.db') });
+  const fake = await startFakeWs();
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: fake.url, anthropicUpstream: fake.url });
+  try {
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, ['realtime'], { headers: { authorization: 'Bearer sk-codex', 'x-headroom-bypass': '0', originator: 'codex_cli_rs' } });
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    assert.equal(ws.protocol, 'realtime', 'sub-protocol agreed with the upstream');
+    assert.equal(fake.headers[0].authorization, 'Bearer sk-codex');
+    assert.equal(fake.headers[0].originator, 'codex_cli_rs');
+    assert.equal(fake.headers[0]['x-headroom-bypass'], undefined);
+
+    // A non-create frame goes through byte for byte.
+    const ping = '{"type":"ping" , "x":1.0}';
+    const echo = collect(ws, (f) => f.length === 1);
+    ws.send(ping);
+    assert.deepEqual(JSON.parse((await echo)[0]), { type: 'echo', got: 'ping' });
+    assert.equal(fake.frames[0].toString(), ping);
+
+    const log = bigLog(500, 21);
+    const create = JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', store: false, tools: [{ type: 'function', name: 'shell', parameters: {} }], input: [
+      { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: log },
+    ] });
+    const got = collect(ws, (f) => f.some((x) => JSON.parse(x).type === 'response.completed'));
+    ws.send(create);
+    const frames = (await got).map((x) => JSON.parse(x));
+    const sent = fake.frames[1].toString();
+    assert.ok(sent.length < create.length / 3, 'the tool output was compressed');
+    assert.ok(sent.includes('"name":"headroom_retrieve"'));
+    assert.equal(fake.frames.length, 3, 'the proxy continued on the socket');
+    const cont = JSON.parse(fake.frames[2].toString());
+    assert.equal(cont.previous_response_id, 'resp_0');
+    const hash = markerHashes(sent)[0];
+    assert.equal(cont.input[0].output, store.get(hash)!.text);
+    assert.ok(!frames.some((f) => JSON.stringify(f).includes('headroom_retrieve')));
+    assert.equal(frames.filter((f) => f.type === 'response.created').length, 1);
+    const done = frames.find((f) => f.type === 'response.completed');
+    assert.equal(done.response.output.length, 2);
+    assert.ok(done.response.output[1].content[0].text.startsWith('Got '));
+    const seqs = frames.map((f) => f.sequence_number);
+    for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1]);
+
+    const closed = new Promise<[number, string]>((r) => ws.once('close', (code, reason) => r([code, reason.toString()])));
+    ws.send('{"type":"close-me"}');
+    assert.deepEqual(await closed, [4001, 'bye']);
+  } finally {
+    await proxy.close();
+    await fake.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('WebSocket upgrades with a foreign Host are refused', async () => {
+  const store = await openStore({ path: null });
+  const fake = await startFakeWs();
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: fake.url });
+  try {
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, { headers: { host: 'evil.example' } });
+    const status = await new Promise<number>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => resolve(-1));
+    });
+    assert.equal(status, 403);
+    assert.equal(fake.headers.length, 0);
+  } finally {
+    await proxy.close();
+    await fake.close();
+    await store.close();
+  }
+});
