@@ -5,9 +5,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/types';
-import { countOutputs, dollarsSaved, totalInput } from './accounting';
 import { decodeBody, readBody } from './body';
 import { resolveConfig } from './config';
 import type { ProxyConfig } from './config';
@@ -16,19 +14,17 @@ import { forward } from './forward';
 import type { ForwardOutcome } from './forward';
 import { handleInternal } from './endpoints';
 import { JsonSyntaxError } from './json-scan';
-import { agentFromUserAgent } from './record';
 import type { RequestRecord } from './record';
 import { Rewriter } from './rewrite';
 import type { RewriteResult } from './rewrite';
-import { RETRIEVE_TOOL_JSON } from './retrieve-tool';
 import { isLoopbackHost, route, upstreamUrl } from './routes';
-import type { Route } from './routes';
 import { StatsAggregator } from './stats';
 import type { StatsSnapshot } from './stats';
 import { makeRetrievalInterceptor } from './retrieval/intercept';
 import type { InterceptContext } from './retrieval/intercept';
 import { attachWebSocket } from './websocket';
 import { loadPersisted, persistRecord } from './persist';
+import { record } from './recorder';
 import { TokenCounter } from './token-counter';
 
 export type { ProxyConfig } from './config';
@@ -241,65 +237,4 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
   }
   const msAdded = outcome.sentAt ? outcome.sentAt - received : 0;
   record(state, req, r, { bypass, outcome, msAdded, rewritten, bodyBytes: body.length, retrieval });
-}
-
-interface RecordInput {
-  bypass: boolean;
-  outcome: ForwardOutcome;
-  msAdded: number;
-  rewritten?: RewriteResult | null;
-  bodyBytes?: number;
-  retrieval?: InterceptContext['stats'];
-}
-
-/** Builds and emits the request's record off the request path. */
-function record(state: ProxyState, req: http.IncomingMessage, r: Route, input: RecordInput): void {
-  const ua = req.headers['user-agent'];
-  const headers = req.headers as Record<string, unknown>;
-  state.pendingRecords++;
-  const done = () => {
-    if (--state.pendingRecords === 0) for (const w of state.waiters.splice(0)) w();
-  };
-  setImmediate(() => {
-    void (async () => {
-      const rw = input.rewritten;
-      const model = rw?.shape.model;
-      const { records, tokens } = rw ? await countOutputs(state.tokens, rw.outputs, model) : { records: [], tokens: { saved: 0, savedReplayed: 0, savedFirstSight: 0 } };
-      const usage = input.outcome.usage;
-      const tokensAdded = rw?.retrieveToolInjected ? Math.ceil(RETRIEVE_TOOL_JSON[r.api ?? 'anthropic'].length / 4) : 0;
-      const tokensAfter = usage ? totalInput(usage) : Math.round((input.bodyBytes ?? 0) / 4);
-      const rec: RequestRecord = {
-        id: randomUUID(),
-        ts: Date.now(),
-        agent: agentFromUserAgent(typeof ua === 'string' ? ua : undefined, headers),
-        provider: r.provider,
-        api: r.api,
-        path: r.path,
-        model,
-        stream: rw?.shape.stream ?? false,
-        status: input.outcome.status,
-        bypass: input.bypass,
-        msAdded: Math.round(input.msAdded * 100) / 100,
-        tokensBefore: tokensAfter + tokens.saved - tokensAdded,
-        tokensAfter,
-        tokensSaved: tokens.saved - tokensAdded,
-        tokensAdded,
-        usage,
-        usageEstimated: !usage,
-        outputs: records,
-        retrieveToolInjected: !!rw?.retrieveToolInjected,
-        retrievals: input.retrieval?.count ?? 0,
-        retrievalMisses: input.retrieval?.misses ?? 0,
-        retrievalUsage: input.retrieval?.usage,
-        dollarsSaved: dollarsSaved({
-          model, usage, tokens, tokensAdded,
-          firstInjection: !!rw?.retrieveToolInjected && !rw.outputs.some((o) => o.replayed),
-          retrievalUsage: input.retrieval?.usage,
-        }),
-      };
-      if (input.outcome.truncated) rec.truncated = true;
-      if (input.outcome.error) rec.error = input.outcome.error;
-      state.emit(rec);
-    })().catch((e) => state.log(`accounting failed: ${(e as Error).message}`)).finally(done);
-  });
 }

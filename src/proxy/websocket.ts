@@ -22,6 +22,12 @@ import type { SseEvent } from './sse';
 import { ResponsesStitcher } from './retrieval/responses';
 import { answerCalls } from './retrieval/answer';
 import { JsonSyntaxError } from './json-scan';
+import { record } from './recorder';
+import type { Route } from './routes';
+import type { RewriteResult } from './rewrite';
+import type { InterceptContext } from './retrieval/intercept';
+import { usageFromJson } from './usage';
+import { addUsage } from './retrieval/types';
 
 const SKIP_HEADERS = new Set([
   'host', 'connection', 'upgrade', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
@@ -71,7 +77,7 @@ export function attachWebSocket(server: Server, state: ProxyState): void {
       accepted = true;
       // Agree to the sub-protocol the upstream chose (handleUpgrade reads this synchronously).
       wss.options.handleProtocols = () => upstream.protocol || false;
-      wss.handleUpgrade(req, socket, head, (client) => relay(state, client, upstream));
+      wss.handleUpgrade(req, socket, head, (client) => relay(state, client, upstream, req, r));
     });
   });
 }
@@ -81,9 +87,22 @@ function sendableCode(code: number): number {
   return code === 1005 || code === 1006 || code === 1015 || code < 1000 ? 1000 : code;
 }
 
-function relay(state: ProxyState, client: WebSocket, upstream: WebSocket): void {
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: IncomingMessage, r: Route): void {
   /** Stitching state of the turn in flight, when it offered the retrieval tool. */
   let turn: { stitcher: ResponsesStitcher; frame: Record<string, unknown>; answered: number } | null = null;
+  /** Accounting of the response.create in flight. */
+  let pending: { rw: RewriteResult | null; received: number; sent: number; bytes: number; bypass: boolean; stats: InterceptContext['stats'] } | null = null;
+  const finishTurn = (usage: ReturnType<typeof usageFromJson>) => {
+    if (!pending) return;
+    const p = pending;
+    pending = null;
+    record(state, req, r, {
+      bypass: p.bypass, msAdded: p.sent - p.received, rewritten: p.rw, bodyBytes: p.bytes, retrieval: p.stats,
+      outcome: { status: 101, usage: usage ?? p.stats.firstUsage, truncated: false, sentAt: p.sent },
+    });
+  };
   const rawFrames = new WeakSet<Buffer>();
 
   const toClient = (b: Buffer) => {
@@ -100,9 +119,12 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket): void 
       return;
     }
     let out = buf;
-    if (!state.bypass && looksLikeCreate(buf)) {
+    const create = looksLikeCreate(buf);
+    const received = performance.now();
+    let rw: RewriteResult | null = null;
+    if (!state.bypass && create) {
       try {
-        const rw = state.rewriter.rewrite('responses', buf, { injectRetrieveTool: true });
+        rw = state.rewriter.rewrite('responses', buf, { injectRetrieveTool: true });
         if (rw?.changed) out = rw.body;
         turn = rw?.retrieveToolInjected ? { stitcher: new ResponsesStitcher(), frame: JSON.parse(out.toString('utf8')), answered: 0 } : null;
       } catch (e) {
@@ -111,12 +133,21 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket): void 
       }
     }
     upstream.send(out, { binary: false });
+    if (create) pending = { rw, received, sent: performance.now(), bytes: out.length, bypass: state.bypass, stats: { count: 0, misses: 0 } };
   });
 
   upstream.on('message', (data: RawData, isBinary: boolean) => {
     const buf = toBuffer(data);
     if (isBinary || !turn) {
       if (client.readyState === WebSocket.OPEN) client.send(buf, { binary: isBinary });
+      if (!isBinary && pending && buf.includes('"response.')) {
+        try {
+          const ev = JSON.parse(buf.toString('utf8'));
+          if (TERMINAL.has(ev.type)) finishTurn(usageFromJson('openai', ev));
+        } catch {
+          // not JSON: nothing to account
+        }
+      }
       return;
     }
     const t = turn;
@@ -130,15 +161,24 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket): void 
     }
     const ev: SseEvent = { raw: buf, event: parsed.type, data: buf.toString('utf8') };
     t.stitcher.onEvent(ev, toClient);
-    if (parsed.type !== 'response.completed' && parsed.type !== 'response.incomplete' && parsed.type !== 'response.failed') return;
+    if (!parsed.type || !TERMINAL.has(parsed.type)) return;
     const max = state.config.maxRetrievalRounds;
     const end = t.stitcher.endRound(toClient, t.answered <= max);
     if (end.kind !== 'continue') {
       turn = null;
+      if (pending) {
+        pending.stats.firstUsage = t.stitcher.firstUsage;
+        pending.stats.usage = addUsage(pending.stats.usage, t.stitcher.laterUsage);
+      }
+      finishTurn(t.stitcher.firstUsage);
       return;
     }
     const exhausted = t.answered >= max;
     const answers = answerCalls(state.store, end.calls, exhausted);
+    if (pending && !exhausted) {
+      pending.stats.count += answers.length;
+      pending.stats.misses += answers.filter((a) => a.miss).length;
+    }
     t.answered++;
     t.stitcher.nextRound();
     const next = {

@@ -125,6 +125,13 @@ test('WebSocket: frames relayed, response.create compressed, retrieval answered 
     const seqs = frames.map((f) => f.sequence_number);
     for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i] > seqs[i - 1]);
 
+    await proxy.settled();
+    const stats = proxy.stats();
+    assert.equal(stats.totals.requests, 1, 'one response.create recorded');
+    assert.equal(stats.retrievals.count, 1);
+    assert.ok(stats.totals.tokensSaved > 1000);
+    assert.equal(stats.byAgent.unknown?.requests ?? stats.totals.requests, 1);
+
     const closed = new Promise<[number, string]>((r) => ws.once('close', (code, reason) => r([code, reason.toString()])));
     ws.send('{"type":"close-me"}');
     assert.deepEqual(await closed, [4001, 'bye']);
