@@ -3,7 +3,8 @@
  * `chatLanguageModels.json` (a JSON array), recognised by its name, appended without touching the
  * user's entries, re-pointed when the port changes and removed on disconnect.
  */
-import { applyEdits, modify, parse as parseJsonc, type ParseError } from 'jsonc-parser';
+// The ESM build: esbuild cannot follow the UMD build's dynamic requires (./impl/format).
+import { applyEdits, modify, parse as parseJsonc, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { MalformedConfigError } from './errors';
 
 export const GROUP_NAME = 'Headroom (compressed)';

@@ -5,7 +5,8 @@
  * disconnecting restores exactly what was there; without that record, any loopback apiBase is removed.
  */
 import { parseDocument, isMap, isScalar, isSeq, type Document } from 'yaml';
-import { applyEdits, modify, parse as parseJsonc, type ParseError, type FormattingOptions } from 'jsonc-parser';
+// The ESM build: esbuild cannot follow the UMD build's dynamic requires (./impl/format).
+import { applyEdits, modify, parse as parseJsonc, type ParseError, type FormattingOptions } from 'jsonc-parser/lib/esm/main.js';
 import { MalformedConfigError } from './errors';
 import { isLoopbackUrl } from './proxy-urls';
 
