@@ -26,6 +26,7 @@ import { attachWebSocket } from './websocket';
 import { loadPersisted, persistRecord } from './persist';
 import { record } from './recorder';
 import { TokenCounter } from './token-counter';
+import { initCodeRuntime } from '../engine/code/prepare';
 
 export type { ProxyConfig } from './config';
 export type { StatsSnapshot } from './stats';
@@ -105,6 +106,9 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     waiters: [],
   };
   for (const r of loadPersisted(state.store)) state.stats.add(r);
+  // Start the tree-sitter runtime now, off the request path, so code outputs get parsed from the
+  // first request on instead of taking the line-based fallback while it loads.
+  void initCodeRuntime();
 
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
     handle(state, req, res).catch((e) => {

@@ -228,3 +228,30 @@ test('a busy port rejects with EADDRINUSE naming the port', async () => {
     await h.close();
   }
 });
+
+test('POST /v1/compress returns the compressed body without forwarding; GET /v1/retrieve/HASH returns the original', async () => {
+  const h = await startHarness();
+  try {
+    const body = JSON.stringify(anthropicBody({ toolOutput: bigLog() }));
+    const r = await post(`${h.proxy.url}/v1/compress`, body);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-headroom-api'), 'anthropic');
+    assert.equal(h.upstream.received.length, 0, 'nothing forwarded');
+    const out = r.body.toString();
+    assert.ok(out.length < body.length / 3);
+    assert.ok(!out.includes('headroom_retrieve'), 'no tool injection for the compress-only API');
+    const hash = /hash=([0-9a-f]{24})/.exec(out)![1];
+    const got = await fetch(`${h.proxy.url}/v1/retrieve/${hash}`);
+    assert.equal(got.status, 200);
+    const json = await got.json() as { text: string };
+    assert.ok(bigLog().includes(json.text));
+    const miss = await fetch(`${h.proxy.url}/v1/retrieve/${'0'.repeat(24)}`);
+    assert.equal(miss.status, 404);
+    assert.match(((await miss.json()) as { error: { message: string } }).error.message, /Re-run the command/);
+    const chat = await post(`${h.proxy.url}/v1/compress?api=chat`, JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'tool', tool_call_id: 'c', content: bigLog() }] }));
+    assert.equal(chat.headers.get('x-headroom-api'), 'chat');
+    assert.ok(chat.body.length < bigLog().length / 3);
+  } finally {
+    await h.close();
+  }
+});
