@@ -36,7 +36,7 @@ export function summaryBlock(m: Mined, keep: Uint8Array, eol: string): string {
   const out = [`[log summary: ${m.entries.length} entries, ${kinds.length} event kinds; most frequent:]`];
   for (const c of listed) {
     const span = c.firstTs ? ` (${c.firstTs}${c.lastTs && c.lastTs !== c.firstTs ? ` … ${c.lastTs}` : ''})` : '';
-    out.push(`[${String(c.count).padStart(6)}× ${displayTemplate(c.tokens, 72)}${span}]`);
+    out.push(`[${String(c.count).padStart(6)}× ${displayTemplate(c.tokens, 100)}${span}]`);
   }
   return out.join(eol) + eol;
 }

@@ -3,7 +3,7 @@
  * A word (run of letters, digits, `_ . : -`) is variable when it holds a digit (numbers, ids,
  * addresses, hex, versions, paths with numbers, times) or is a month or weekday name. Runs of
  * whitespace-separated purely variable words collapse into one, so lists of numbers of different
- * lengths share a template.
+ * lengths share a template (the first of such a run keeps its punctuation, for display).
  */
 
 /** Placeholder for a masked word inside a key. */
@@ -17,38 +17,63 @@ const KEY_PREFIX_CHARS = 320;
 const NAMES = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec',
   'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
-const WORD = /[\w.:\-]+/g;
-const DIGIT = /\d/;
-
-function maskWord(w: string): string {
-  return DIGIT.test(w) || NAMES.has(w) ? VAR : w;
+/** Word characters: letters, digits and `_ . : -` (so `10.0.0.1:80` and `blk_-42` are one word). */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
 }
 
-/** A word made only of masked parts and punctuation, e.g. `[\u0001]`, `\u0001,`. */
-function isPureVar(tok: string): boolean {
-  let sawVar = false;
-  for (let i = 0; i < tok.length; i++) {
-    const c = tok.charCodeAt(i);
-    if (c === 1) sawVar = true;
-    else if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127) return false;
-  }
-  return sawVar;
-}
-
-/** The template key of a line: masked words joined by single spaces. */
+/**
+ * The template key of a line: masked words, whitespace-separated tokens joined by single spaces.
+ * A hand-written scanner: this runs once per log line and dominates the miner's time.
+ */
 export function templateKey(line: string): string {
-  const head = line.length > KEY_PREFIX_CHARS ? line.slice(0, KEY_PREFIX_CHARS) : line;
-  const masked = head.replace(WORD, maskWord);
-  const out: string[] = [];
-  let prevVar = false;
-  for (const tok of masked.split(/\s+/)) {
-    if (tok === '') continue;
-    const pure = isPureVar(tok);
-    if (pure && prevVar) continue;
-    out.push(pure ? VAR : tok);
-    prevVar = pure;
+  const n = line.length > KEY_PREFIX_CHARS ? KEY_PREFIX_CHARS : line.length;
+  let out = '';
+  let prevPureVar = false;
+  let i = 0;
+  while (i < n) {
+    // One whitespace-separated token [i, end).
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) break;
+    let tok = '';
+    let tokVar = false;
+    let tokConst = false;
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (isSpace(c)) break;
+      if (isWordChar(c)) {
+        let j = i;
+        let digit = false;
+        let letter = false;
+        for (; j < n; j++) {
+          const d = line.charCodeAt(j);
+          if (!isWordChar(d)) break;
+          if (d >= 48 && d <= 57) digit = true;
+          else if (d >= 65 || d === 95) letter = true;
+        }
+        if (digit || (j - i === 3 && NAMES.has(line.slice(i, j)))) {
+          tok += VAR;
+          tokVar = true;
+        } else {
+          tok += line.slice(i, j);
+          if (letter) tokConst = true;
+        }
+        i = j;
+      } else {
+        tok += line[i];
+        if (c > 127) tokConst = true;
+        i++;
+      }
+    }
+    const pure = tokVar && !tokConst;
+    if (!(pure && prevPureVar)) out += (out === '' ? '' : ' ') + tok;
+    prevPureVar = pure;
   }
-  return out.join(' ');
+  return out;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** Constant words of a key (no masked part), used to index similar templates. */

@@ -1,0 +1,181 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compress } from '../../src/engine/compress';
+import { ccrHash } from '../../src/engine/hash';
+import { MARKER_HASH_RE } from '../../src/engine/marker';
+import { templateKey, VAR } from '../../src/engine/logs/template';
+import { timestampOf } from '../../src/engine/logs/line-facts';
+import { MemorySink } from '../helpers/memory-sink';
+import { assertInvariants } from '../helpers/invariants';
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** A syslog: cron noise, DHCP renewals, a few sshd failures and one kernel error. */
+function syslog(): string {
+  const out: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t = `Mar  3 10:${pad(Math.floor(i / 60) % 60)}:${pad(i % 60)}`;
+    out.push(`${t} web1 CRON[${2000 + i}]: pam_unix(cron:session): session opened for user root by (uid=0)`);
+    if (i % 10 === 0) out.push(`${t} web1 dhclient[812]: DHCPACK of 10.0.${i % 7}.${i % 200} from 10.0.0.1`);
+    if (i === 120) out.push(`${t} web1 sshd[${9000 + i}]: Failed password for invalid user admin from 203.0.113.${i % 250} port ${40000 + i} ssh2`);
+    if (i === 121) out.push(`${t} web1 sshd[${9000 + i}]: Failed password for invalid user oracle from 203.0.113.${i % 250} port ${40000 + i} ssh2`);
+    if (i === 200) out.push(`${t} web1 kernel: [ 8123.456] EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm ls: reading directory lblock 0`);
+    if (i === 250) out.push(`${t} web1 systemd[1]: Started Daily apt upgrade and clean activities.`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function markers(text: string): string[] {
+  return [...text.matchAll(MARKER_HASH_RE)].map((m) => m[1]);
+}
+
+test('syslog: errors, rare events and one line per template are kept; noise goes behind markers', () => {
+  const sink = new MemorySink();
+  const input = syslog();
+  const { text, report } = compress(input, { store: sink, kind: 'logs', query: 'what went wrong on web1?' });
+  assert.equal(report.strategy, 'log-templates');
+  assertInvariants(input, text, sink);
+  assert.ok(text.length < input.length / 5, `only ${text.length} of ${input.length} bytes saved`);
+  // Severe and rare lines verbatim.
+  assert.ok(text.includes('sshd[9120]: Failed password for invalid user admin from 203.0.113.120 port 40120 ssh2\n'));
+  assert.ok(text.includes('EXT4-fs error (device sda1): ext4_find_entry:1455: inode #2: comm ls: reading directory lblock 0\n'));
+  assert.ok(text.includes('systemd[1]: Started Daily apt upgrade and clean activities.\n'));
+  // One representative of each frequent template, not all of them.
+  const cron = text.split('\n').filter((l) => l.includes('session opened for user root')).length;
+  assert.ok(cron >= 1 && cron <= 3, `${cron} cron lines kept`);
+  assert.ok(text.includes('DHCPACK of'));
+  // Markers name the dominant template, and the summary gives counts and spans.
+  assert.match(text, /\[… \d+ lines omitted: \d+× CRON\[<\*>\]: pam_unix\(cron:session\): session open/);
+  assert.match(text, /\[log summary: \d+ entries, \d+ event kinds; most frequent:\]\n/);
+  assert.match(text, /\[ +300× CRON\[<\*>\]: pam_unix\(cron:session\): session opened for user root by \(uid=<\*>\) \(Mar  3 10:00:00 … Mar  3 10:04:59\)\]/);
+  // Every marker retrieves exactly the lines it replaced: splicing them back gives the input.
+  const restored = text
+    .replace(/\[log summary:[\s\S]*$/, '')
+    .replace(/^\[… [^\n]*hash=([0-9a-f]{24})\]\n/gm, (_m, h: string) => sink.get(h) ?? 'MISSING');
+  assert.equal(restored, input);
+});
+
+test('app log: an exception keeps its stack trace; repeated request lines are dropped', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const ts = `2024-05-01 12:00:${pad(i % 60)}.${pad(i, 3)}`;
+    lines.push(`${ts} INFO  [http-nio-8080-exec-${i % 8}] c.e.api.RequestLog - GET /api/orders/${1000 + i} 200 ${5 + (i % 17)}ms`);
+    if (i === 150) {
+      lines.push(`${ts} ERROR [http-nio-8080-exec-3] c.e.api.OrderController - Request failed`);
+      lines.push('java.lang.IllegalStateException: order 1150 has no customer');
+      lines.push('\tat com.example.api.OrderService.load(OrderService.java:88)');
+      lines.push('\tat com.example.api.OrderController.get(OrderController.java:41)');
+      lines.push('Caused by: java.sql.SQLException: connection reset');
+      lines.push('\t... 12 more');
+    }
+  }
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  const trace = lines.slice(lines.findIndex((l) => l.includes('Request failed')), lines.findIndex((l) => l.includes('12 more')) + 1).join('\n') + '\n';
+  assert.ok(text.includes(trace), 'the error line and its whole stack trace are kept together');
+  const gets = text.split('\n').filter((l) => l.includes('RequestLog - GET')).length;
+  assert.ok(gets >= 1 && gets <= 4, `${gets} request lines kept`);
+});
+
+test('a log without timestamps or levels: the crash and the rare event survive', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 400; i++) {
+    lines.push(`worker ${i % 4} processed job ${10000 + i} in ${10 + (i % 30)} ms`);
+    if (i === 77) lines.push('worker 2 crashed: out of memory while processing job 10077');
+    if (i === 300) lines.push('scheduler rebalanced queue shards');
+  }
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes('worker 2 crashed: out of memory while processing job 10077\n'));
+  assert.ok(text.includes('scheduler rebalanced queue shards\n'));
+  assert.ok(text.includes('worker 0 processed job 10000 in 10 ms\n'), 'first line of the frequent template');
+  assert.ok(text.length < input.length / 5);
+});
+
+test('hundreds of errors of one template keep a few representatives, and the query-matching one', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) lines.push(`2024-01-01T00:${pad(Math.floor(i / 60))}:${pad(i % 60)}Z ERROR db pool: connection to 10.1.2.${i % 250}:5432 refused (attempt ${i})`);
+  lines[137] = '2024-01-01T00:02:17Z ERROR db pool: connection to 10.9.9.9:5432 refused (attempt 137)';
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs', query: 'why is 10.9.9.9 refusing connections?' });
+  assertInvariants(input, text, sink);
+  const kept = text.split('\n').filter((l) => l.includes('ERROR db pool')).length;
+  assert.ok(kept >= 3 && kept <= 8, `${kept} error lines kept`);
+  assert.ok(text.includes(lines[0] + '\n'), 'first');
+  assert.ok(text.includes(lines[299] + '\n'), 'last');
+  assert.ok(text.includes(lines[137] + '\n'), 'query match');
+  assert.match(text, /\[ +300× ERROR db pool: connection to <\*> refused \(attempt <\*>\) \(2024-01-01T00:00:00Z … 2024-01-01T00:04:59Z\)\]/);
+});
+
+test('many-variant clusters show each kind of event, not each user name', () => {
+  const lines: string[] = [];
+  const users = ['admin', 'test', 'oracle', 'guest', 'ubuntu', 'pi', 'git', 'deploy', 'ftp', 'www', 'postgres', 'support'];
+  for (let i = 0; i < 120; i++) {
+    const u = users[i % users.length] + (i >= 60 ? 'x' : '');
+    lines.push(`Dec 10 07:${pad(i % 60)}:00 host sshd[${100 + i}]: Failed ${i === 90 ? 'none' : 'password'} for invalid user ${u} from 10.0.0.${i} port ${2000 + i} ssh2`);
+    lines.push(`Dec 10 07:${pad(i % 60)}:01 host sshd[${100 + i}]: Connection closed by 10.0.0.${i} [preauth]`);
+  }
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes('Failed none for invalid user'), 'the rare method is its own kind');
+  const failed = text.split('\n').filter((l) => / Failed \w+ for invalid user/.test(l)).length;
+  assert.ok(failed <= 6, `${failed} failed-password lines kept`);
+});
+
+test('CRLF logs keep their line endings, markers included', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 100; i++) lines.push(`2016-09-28 04:30:${pad(i % 60)}, Info                  CBS    Session: 30546174_${i} initialized by client WindowsUpdateAgent.`);
+  lines.splice(50, 0, '2016-09-28 04:30:50, Info                  CBS    Failed to internally open package. [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]');
+  const input = lines.join('\r\n') + '\r\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes('Failed to internally open package. [HRESULT = 0x800f0805 - CBS_E_INVALID_PACKAGE]\r\n'));
+  assert.equal(text.split('\n').length, text.split('\r\n').length, 'every line ends with CRLF');
+  for (const h of markers(text)) assert.equal(ccrHash(sink.get(h)!), h);
+});
+
+test('deterministic output', () => {
+  const input = syslog();
+  const a = compress(input, { store: new MemorySink(), kind: 'logs', query: 'sshd failures' }).text;
+  const b = compress(input, { store: new MemorySink(), kind: 'logs', query: 'sshd failures' }).text;
+  assert.equal(a, b);
+});
+
+test('detection routes syslog to the log compressor without a kind hint', () => {
+  const r = compress(syslog(), { store: new MemorySink() });
+  assert.equal(r.report.kind, 'logs');
+  assert.equal(r.report.strategy, 'log-templates');
+});
+
+test('huge inputs return without throwing: a 5 MB single line, 2 MB of short lines', () => {
+  const sink = new MemorySink();
+  const oneLine = 'x'.repeat(5_000_000);
+  // countTokens off: counting is not the engine's job, and BPE on one 5 MB word is slow.
+  const r1 = compress(oneLine, { store: sink, kind: 'logs', countTokens: false });
+  assert.equal(r1.report.error, undefined);
+  const many = 'I0101 00:00:00.000 1 main.go:12] tick 1\n'.repeat(50_000) + 'E0101 00:00:01.000 1 main.go:40] lost leader lease\n';
+  const r2 = compress(many, { store: sink, kind: 'logs', countTokens: false });
+  assert.equal(r2.report.error, undefined);
+  assert.ok(r2.text.includes('E0101 00:00:01.000 1 main.go:40] lost leader lease\n'));
+  assert.ok(r2.text.length < 2000);
+  assertInvariants(many, r2.text, sink);
+});
+
+test('template keys mask variable words and collapse runs of them', () => {
+  assert.equal(templateKey('Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186'),
+    `${VAR} LabSZ sshd[${VAR}]: Invalid user webmaster from ${VAR}`);
+  assert.equal(templateKey('called (stack @0x7fe @0x7ff @0x800)'), `called (stack @${VAR}`);
+  assert.equal(templateKey('a 1 2 3 b'), `a ${VAR} b`);
+  assert.equal(timestampOf('[Sun Dec 04 04:47:44 2005] [error] x'), '[Sun Dec 04 04:47:44 2005]');
+  assert.equal(timestampOf('081109 203615 148 INFO dfs'), '081109 203615');
+  assert.equal(timestampOf('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200'), '[10/Oct/2000:13:55:36 -0700]');
+  assert.equal(timestampOf('no time here'), undefined);
+});
