@@ -29,7 +29,9 @@ export interface Variant {
   severe: boolean;
   /** Query terms found in the template's constant text. */
   queryScore: number;
-  /** Entries whose variable parts match more query terms than the template does. */
+  /** Bit mask of the query terms in the template's constant text. */
+  queryMask: number;
+  /** Entries whose variable parts carry a distinctive query term the template lacks. */
   queryHits: number[];
 }
 
@@ -78,9 +80,26 @@ function headRules(lines: readonly string[]): { byTimestamp: boolean; byIndent: 
   return { byTimestamp: n > 0 && ts / n >= 0.5, byIndent: n > 0 && indented / n < 0.5 };
 }
 
+/** Bit t set when query term t occurs in the text (case-insensitive; the first 1000 characters). */
+function termMask(text: string, terms: readonly string[]): number {
+  const lower = (text.length > 1000 ? text.slice(0, 1000) : text).toLowerCase();
+  let mask = 0;
+  for (let t = 0; t < terms.length; t++) if (lower.includes(terms[t])) mask |= 1 << t;
+  return mask;
+}
+
 export function mine(lines: string[], ctx: Ctx): Mined {
   const rules = headRules(lines);
-  const queryOn = ctx.query.terms.length > 0;
+  const terms = ctx.query.terms.slice(0, 31);
+  const queryOn = terms.length > 0;
+  // Query terms per line (bit masks), and in how many lines each term occurs: a term found on
+  // many lines (a host name, `ssh`) says nothing about which line to keep.
+  const headMask = queryOn ? new Uint32Array(lines.length) : undefined;
+  const contCandidates: number[] = [];
+  const df = new Uint32Array(terms.length);
+  const countTerms = (mask: number): void => {
+    for (let t = 0; mask !== 0; t++, mask >>>= 1) if (mask & 1) df[t]++;
+  };
   const entries: Entry[] = [];
   const entryOf = new Int32Array(lines.length);
   const variants: Variant[] = [];
@@ -133,6 +152,7 @@ export function mine(lines: string[], ctx: Ctx): Mined {
       id: v, tokens, cluster, count: 0, first: -1, last: -1,
       severe: isSevere(headBody) || key.includes('\u0003'),
       queryScore: queryOn ? ctx.query.score(constText) : 0,
+      queryMask: queryOn ? termMask(constText, terms) : 0,
       queryHits: [],
     });
     clusters[cluster].variants.push(v);
@@ -158,7 +178,15 @@ export function mine(lines: string[], ctx: Ctx): Mined {
       if (!blank) {
         const sev = isSevere(b);
         if (sev && severeCont === undefined) severeCont = templateKey(b);
-        if (sev || (queryOn && ctx.query.score(b.length > 1000 ? b.slice(0, 1000) : b) > 0)) (notable ??= []).push(i);
+        if (sev) (notable ??= []).push(i);
+        else if (headMask) {
+          const mask = termMask(b, terms);
+          if (mask !== 0) {
+            headMask[i] = mask;
+            countTerms(mask);
+            contCandidates.push(i);
+          }
+        }
       }
       i++;
     }
@@ -185,9 +213,23 @@ export function mine(lines: string[], ctx: Ctx): Mined {
     if (c.first < 0) c.first = e;
     c.last = e;
     if (v.severe) c.severe = true;
-    if (queryOn) {
-      const b = body(lines[en.start]);
-      if (ctx.query.score(b.length > 1000 ? b.slice(0, 1000) : b) > v.queryScore) v.queryHits.push(e);
+    if (headMask) {
+      const mask = termMask(body(lines[en.start]), terms);
+      headMask[en.start] = mask;
+      countTerms(mask);
+    }
+  }
+  if (headMask) {
+    let distinctive = 0;
+    const limit = Math.max(3, entries.length * 0.02);
+    for (let t = 0; t < terms.length; t++) if (df[t] > 0 && df[t] <= limit) distinctive |= 1 << t;
+    if (distinctive !== 0) {
+      for (let e = 0; e < entries.length; e++) {
+        const en = entries[e];
+        const v = variants[en.variant];
+        if (headMask[en.start] & distinctive & ~v.queryMask) v.queryHits.push(e);
+      }
+      for (const k of contCandidates) if (headMask[k] & distinctive) (entries[entryOf[k]].notable ??= []).push(k);
     }
   }
   for (const c of clusters) {

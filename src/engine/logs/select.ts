@@ -6,12 +6,12 @@
 import type { Mined } from './miner';
 
 /** A cluster seen at most this often is an anomaly: all of its entries are kept. */
-const RARE_CLUSTER = 3;
+const RARE_CLUSTER = 2;
 /**
  * A variant seen at most this often is kept whole when its cluster has few variants (an unusual
  * form of an event). In a cluster with many variants, rare ones are just parameter values (user names).
  */
-const RARE_VARIANT = 2;
+const RARE_VARIANT = 1;
 /** Variants represented (first occurrence) per severe cluster, and per plain cluster. */
 const SEVERE_VARIANTS = 6;
 const PLAIN_VARIANTS = 2;
