@@ -13,17 +13,39 @@ import type { Compressor } from './types';
 
 /** Below this many lines a log is left to the generic fallback. */
 const MIN_LINES = 8;
+/** Markers of runs this long or longer name the dominant event kind; shorter ones stay terse. */
+const DESCRIBED_RUN = 3;
+/** Characters of a marker line without detail: brackets, count, `omitted`, 24-hex hash. */
+const MARKER_CHARS = 60;
+
+/** Keeps omitted runs that are no longer than the marker that would replace them. */
+function keepCheapRuns(m: Mined, keep: Uint8Array): void {
+  const lines = m.lines;
+  for (let i = 0; i < lines.length; ) {
+    if (keep[i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let chars = 0;
+    while (j < lines.length && !keep[j]) chars += lines[j++].length;
+    const markerChars = MARKER_CHARS + (j - i >= DESCRIBED_RUN ? (describeRun(m, i, j)?.length ?? 0) : 0);
+    if (chars <= markerChars) keep.fill(1, i, j);
+    i = j;
+  }
+}
 
 export const compressLogs: Compressor = (text: string, ctx: Ctx) => {
   const lines = splitLines(text);
   if (lines.length < MIN_LINES) return null;
   const mined: Mined = mine(lines, ctx);
   const keep = selectLines(mined);
+  keepCheapRuns(mined, keep);
   let dropped = 0;
   for (let i = 0; i < keep.length; i++) if (!keep[i]) dropped++;
   if (dropped === 0) return null;
   ctx.checkDeadline();
-  let out = renderSelection(lines, keep, ctx, { describe: (s, e) => describeRun(mined, s, e) });
+  let out = renderSelection(lines, keep, ctx, { describe: (s, e) => (e - s >= DESCRIBED_RUN ? describeRun(mined, s, e) : undefined) });
   const eolStr = dominantEol(text);
   const summary = summaryBlock(mined, keep, eolStr);
   if (summary) out += (out.endsWith('\n') ? '' : eolStr) + summary;
