@@ -66,11 +66,14 @@ export function scanJson(buf: Buffer): JsonNode {
       // Control characters are not allowed raw inside strings; checking costs a pass, so we
       // rely on the upstream to reject them, as it would have without us.
       let bs = 0;
-      for (let i = q - 1; i >= pos && buf[i] === BACKSLASH; i--) bs++;
-      if (!escaped && buf.subarray(pos, q).indexOf(BACKSLASH) !== -1) escaped = true;
+      for (let i = q - 1; i > start && buf[i] === BACKSLASH; i--) bs++;
       pos = q + 1;
-      if (bs % 2 === 0) return { type: 'string', start, end: pos, escaped };
+      if (bs > 0) escaped = true;
+      if (bs % 2 === 0) break;
     }
+    // One pass for strings whose quotes were all plain: any other escape (\n, \u…)?
+    if (!escaped) escaped = buf.subarray(start + 1, pos - 1).indexOf(BACKSLASH) !== -1;
+    return { type: 'string', start, end: pos, escaped };
   };
   const scanScalar = (): JsonScalar => {
     const start = pos;

@@ -5,6 +5,7 @@
  * restart: the provider's cached prefix never changes under the client.
  */
 import { compress, ENGINE_VERSION } from '../engine/compress';
+import { createHash } from 'node:crypto';
 import { ccrHash } from '../engine/hash';
 import { hasMarker, markerHashes } from '../engine/marker';
 import type { Store } from '../store/types';
@@ -34,6 +35,8 @@ export interface OutputRecord {
   /** Kept only for compressed outputs, for counting tokens after forwarding. */
   original?: string;
   compressed?: string;
+  /** Decodes the original on demand (seen-before outputs whose count may already be memoized). */
+  decode?: () => string;
 }
 
 export interface RewriteResult {
@@ -50,6 +53,31 @@ export interface RewriteResult {
 const MEMO_PREFIX = `proxy:${ENGINE_VERSION}:`;
 const LOCAL_MEMO_MAX = 4096;
 
+interface RawSeen {
+  hash: string;
+  kind?: string;
+  bytesIn: number;
+  bytesOut: number;
+  reason?: LeftAlone;
+  /** The replacement literal (absent when the output is left alone). */
+  bytes?: Buffer;
+  compressed?: string;
+  marked: boolean;
+}
+
+function rawLiteralKey(buf: Buffer, out: ToolOutput): string {
+  const h = createHash('sha256').update(buf.subarray(out.node.start, out.node.end)).digest('base64');
+  return out.source === 'user_text' ? `${h}|${out.keepHead ?? 0}|${out.keepTail ?? 0}` : h;
+}
+
+/** The compressible part of an output, and the verbatim head and tail around it (Cline XML). */
+function sliceOutput(full: string, out: ToolOutput): { head: string; tail: string; text: string } {
+  const head = out.keepHead ? full.slice(0, out.keepHead) : '';
+  const tail = out.keepTail ? full.slice(full.length - out.keepTail) : '';
+  const text = head || tail ? full.slice(head.length, full.length - tail.length) : full;
+  return { head, tail, text };
+}
+
 interface MemoEntry {
   text?: string;
   reason?: LeftAlone;
@@ -59,6 +87,8 @@ interface MemoEntry {
 export class Rewriter {
   private readonly isExcluded: (name: string | undefined) => boolean;
   private readonly local = new Map<string, MemoEntry>();
+  /** Decisions by the exact bytes of the string literal (seen-before fast path, in memory only). */
+  private readonly rawSeen = new Map<string, RawSeen>();
 
   constructor(private readonly store: Store, private readonly config: ProxyConfig) {
     this.isExcluded = toolMatcher(config.excludeTools);
@@ -106,10 +136,20 @@ export class Rewriter {
     if (this.isExcluded(out.tool)) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'excluded-tool' }, marked: false };
     // Escapes make the literal at most ~6x its text; a literal under the floor is surely too small.
     if (rawBytes < this.config.minBytes) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'too-small' }, marked: false };
-    const full = decodeString(buf, out.node);
-    const head = out.keepHead ? full.slice(0, out.keepHead) : '';
-    const tail = out.keepTail ? full.slice(full.length - out.keepTail) : '';
-    const text = head || tail ? full.slice(head.length, full.length - tail.length) : full;
+
+    // Seen-before fast path: the same literal bytes always give the same replacement bytes.
+    const rawKey = rawLiteralKey(buf, out);
+    const seen = this.rawSeen.get(rawKey);
+    if (seen && !(out.isError && seen.bytesIn < this.config.errorMinBytes)) {
+      const decode = () => sliceOutput(decodeString(buf, out.node), out).text;
+      const record: OutputRecord = {
+        ...base, replayed: true, hash: seen.hash, kind: seen.kind, bytesIn: seen.bytesIn, bytesOut: seen.bytesOut,
+        reason: seen.reason, compressed: seen.compressed, decode: seen.reason ? undefined : decode,
+      };
+      return { record, splice: seen.bytes ? { start: out.node.start, end: out.node.end, bytes: seen.bytes } : undefined, marked: seen.marked };
+    }
+
+    const { head, tail, text } = sliceOutput(decodeString(buf, out.node), out);
     const bytesIn = Buffer.byteLength(text, 'utf8');
     const leave = (reason: LeftAlone, hash?: string, marked = false) =>
       ({ record: { ...base, bytesIn, bytesOut: bytesIn, reason, hash }, marked });
@@ -135,17 +175,24 @@ export class Rewriter {
       }
       this.remember(key, entry);
     }
-    if (entry.reason || entry.text === undefined) return { record: { ...base, bytesIn, bytesOut: bytesIn, reason: entry.reason, hash, kind: entry.kind, replayed }, marked: false };
-    const replacement = head + entry.text + tail;
-    const bytes = encodeString(replacement, looksAsciiEscaped(buf, out.node));
+    if (entry.reason || entry.text === undefined) {
+      this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut: bytesIn, reason: entry.reason ?? 'not-smaller', marked: false });
+      return { record: { ...base, bytesIn, bytesOut: bytesIn, reason: entry.reason, hash, kind: entry.kind, replayed }, marked: false };
+    }
+    const bytes = encodeString(head + entry.text + tail, looksAsciiEscaped(buf, out.node));
+    const bytesOut = Buffer.byteLength(entry.text, 'utf8');
+    const marked = hasMarker(entry.text);
+    this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut, bytes, compressed: entry.text, marked });
     return {
-      record: {
-        ...base, replayed, hash, kind: entry.kind, bytesIn, bytesOut: Buffer.byteLength(entry.text, 'utf8'),
-        original: text, compressed: entry.text,
-      },
+      record: { ...base, replayed, hash, kind: entry.kind, bytesIn, bytesOut, original: text, compressed: entry.text },
       splice: { start: out.node.start, end: out.node.end, bytes },
-      marked: hasMarker(entry.text),
+      marked,
     };
+  }
+
+  private keepRaw(key: string, entry: RawSeen): void {
+    if (this.rawSeen.size >= LOCAL_MEMO_MAX) this.rawSeen.delete(this.rawSeen.keys().next().value as string);
+    this.rawSeen.set(key, entry);
   }
 
   private namesStoredOriginal(text: string): boolean {

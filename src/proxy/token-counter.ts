@@ -91,6 +91,11 @@ export class TokenCounter {
     return { n, estimated: false };
   }
 
+  /** A memoized count, without counting. */
+  peek(model: string | undefined, hash: string): number | undefined {
+    return this.memo.get(`${tokenizerFor(model).label}|${hash}`);
+  }
+
   close(): void {
     const w = this.worker;
     this.worker = null;
