@@ -179,3 +179,35 @@ test('template keys mask variable words and collapse runs of them', () => {
   assert.equal(timestampOf('10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200'), '[10/Oct/2000:13:55:36 -0700]');
   assert.equal(timestampOf('no time here'), undefined);
 });
+
+test('access log: server errors are their own kind and are kept; 2xx traffic is sampled', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    const status = i === 211 || i === 250 ? 502 : 200;
+    lines.push(`10.0.${i % 9}.${i % 200} - - [10/Oct/2023:13:${pad(Math.floor(i / 60))}:${pad(i % 60)} +0000] "GET /api/items/${i} HTTP/1.1" ${status} ${500 + i} "-" "curl/8.0"`);
+  }
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes(lines[211] + '\n') && text.includes(lines[250] + '\n'), 'both 502s kept');
+  assert.ok(text.split('\n').filter((l) => l.includes('" 200 ')).length <= 3);
+  assert.match(text, /\(\[10\/Oct\/2023:13:00:00 \+0000\] … \[10\/Oct\/2023:13:04:59 \+0000\]\)/, 'span from the inner timestamp');
+});
+
+test('one-letter levels (glog, logcat) mark errors even without error words', () => {
+  const glog: string[] = [];
+  for (let i = 0; i < 200; i++) glog.push(`I0101 00:00:${pad(i % 60)}.000000    1 reflector.go:${100 + (i % 3)}] Listing and watching *v1.Pod`);
+  glog.splice(120, 0, 'E0101 00:02:00.000000    1 reflector.go:101] Listing and watching *v1.Pod');
+  const logcat: string[] = [];
+  for (let i = 0; i < 200; i++) logcat.push(`03-17 16:13:${pad(i % 60)}.811  1702  2395 D WindowManager: visibility of app token ${i}`);
+  logcat.splice(80, 0, '03-17 16:14:20.811  1702  2395 E WindowManager: visibility of app token 80');
+  for (const lines of [glog, logcat]) {
+    const input = lines.join('\n') + '\n';
+    const sink = new MemorySink();
+    const { text } = compress(input, { store: sink, kind: 'logs' });
+    assertInvariants(input, text, sink);
+    const err = lines.find((l) => /^E| E /.test(l))!;
+    assert.ok(text.includes(err + '\n'), `kept: ${err}`);
+  }
+});

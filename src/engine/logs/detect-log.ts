@@ -4,7 +4,10 @@
  * small set of templates. Tables of numbers and search hits do not qualify: the templates must
  * keep constant words and repeat.
  */
-import { isConstant, templateKey } from './template';
+import { templateKey } from './template';
+
+/** Constant words of a template (masked parts are control characters, not letters). */
+const WORDS = /[A-Za-z_]{2,}/g;
 
 type Shape = string;
 
@@ -22,15 +25,13 @@ export function recordLogScore(lines: readonly string[]): number {
   const keys = new Set<string>();
   let wordy = 0;
   for (const l of lines) {
-    const toks = l.trim().split(/\s+/, 4);
+    const toks = l.trim().split(/[\s|]+/, 4);
     if (toks.length < 4) continue;
     const shape = toks.slice(0, 3).map(classOf).join('');
     shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
     const key = templateKey(l);
     keys.add(key);
-    let consts = 0;
-    for (const t of key.split(' ')) if (isConstant(t) && ++consts >= 2) break;
-    if (consts >= 2) wordy++;
+    if ((key.match(WORDS)?.length ?? 0) >= 2) wordy++;
   }
   let best = '';
   let bestN = 0;

@@ -12,7 +12,8 @@ const LEADING_TS = new RegExp(
       `\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}(?:[T ]${HMS}${ZONE})?`, // ISO-like date, optional time
       `(?:${DAY},? )?${MON} +\\d{1,2},?(?: \\d{4})? ${HMS}(?: \\d{4})?`, // syslog, apache error log
       `\\d{1,2}[-/](?:\\d{1,2}|${MON})[-/]\\d{2,4}[ :T]${HMS}${ZONE}`, // 17/06/09 20:10:40, 10/Oct/2000:13:55:36
-      `\\d{2}-\\d{2} ${HMS}`, // android logcat
+      `\\d{2}[-.]\\d{2} ${HMS}`, // android logcat, proxifier
+      `\\d{8}[-T ]?\\d{1,2}:\\d{2}:\\d{2}(?:[:.,]\\d+)?`, // compact date: 20171223-22:15:29:606
       '\\d{6}[ -]\\d{6}(?:[.,]\\d+)?', // yymmdd hhmmss
       `${HMS}`, // time only
       '\\d{13}|\\d{10}(?:\\.\\d+)?(?=\\D|$)', // epoch ms / s
@@ -63,9 +64,16 @@ const SEVERE = new RegExp(
 /** Lines whose level says they are merely informational. */
 const QUIET_LEVEL = /(?:^|[\s\[|(<])(?:TRACE|DEBUG|trace|debug)(?:[\]|):>\s]|$)/;
 
+/**
+ * One-letter levels: glog/klog (`E0101 12:00:00.000`), logcat threadtime (`03-17 16:13:38.811  1702
+ * 2395 E Tag:`) and brief (`E/Tag( 1702):`) formats.
+ */
+const LETTER_LEVEL = /^(?:[EWF]\d{4} \d|[EWF]\/[\w.$-]+\s*\(|\d\d-\d\d [\d:.]+\s+\d+\s+\d+\s+[EWF]\s)/;
+
 /** True when a line looks like an error, failure, warning, exception or anomaly. */
 export function isSevere(line: string): boolean {
   const head = line.length > 600 ? line.slice(0, 600) : line;
+  if (LETTER_LEVEL.test(head)) return true;
   return SEVERE.test(head) && !QUIET_LEVEL.test(head.slice(0, 80));
 }
 

@@ -7,7 +7,7 @@
 import type { Ctx } from '../context';
 import { body } from '../lines';
 import { isSevere, looksLikeContinuation, startsWithTimestamp, timestampOf } from './line-facts';
-import { isConstant, templateKey, VAR, WILD } from './template';
+import { HTTP_ERROR_KEY, isConstant, templateKey, VAR, WILD } from './template';
 
 /** An entry never swallows more than this many continuation lines. */
 const MAX_ENTRY_LINES = 300;
@@ -150,7 +150,7 @@ export function mine(lines: string[], ctx: Ctx): Mined {
     const constText = tokens.filter((t) => t !== VAR).join(' ').replace(/\u0001/g, ' ');
     variants.push({
       id: v, tokens, cluster, count: 0, first: -1, last: -1,
-      severe: isSevere(headBody) || key.includes('\u0003'),
+      severe: isSevere(headBody) || key.includes('\u0003') || HTTP_ERROR_KEY.test(key),
       queryScore: queryOn ? ctx.query.score(constText) : 0,
       queryMask: queryOn ? termMask(constText, terms) : 0,
       queryHits: [],

@@ -30,11 +30,13 @@ export function templateKey(line: string): string {
   const n = line.length > KEY_PREFIX_CHARS ? KEY_PREFIX_CHARS : line.length;
   let out = '';
   let prevPureVar = false;
+  let prevQuoted = false;
   let i = 0;
   while (i < n) {
     // One whitespace-separated token [i, end).
     while (i < n && isSpace(line.charCodeAt(i))) i++;
     if (i >= n) break;
+    const tokStart = i;
     let tok = '';
     let tokVar = false;
     let tokConst = false;
@@ -51,7 +53,16 @@ export function templateKey(line: string): string {
           if (d >= 48 && d <= 57) digit = true;
           else if (d >= 65 || d === 95) letter = true;
         }
-        if (digit || (j - i === 3 && NAMES.has(line.slice(i, j)))) {
+        if (digit && !letter && j - i === 3 && i === tokStart && prevQuoted && (j === n || isSpace(line.charCodeAt(j)))) {
+          // An HTTP status after a quoted request line: its class tells events apart (5xx vs 2xx).
+          tok += line[i] + 'xx';
+          tokConst = true;
+        } else if (digit && out === '' && i === 0 && j === 5 && isLevelLetter(c)) {
+          // glog/klog `E0101`: the level letter is constant, the date is not.
+          tok += line[i] + VAR;
+          tokVar = true;
+          tokConst = true;
+        } else if (digit || (j - i === 3 && NAMES.has(line.slice(i, j)))) {
           tok += VAR;
           tokVar = true;
         } else {
@@ -68,9 +79,17 @@ export function templateKey(line: string): string {
     const pure = tokVar && !tokConst;
     if (!(pure && prevPureVar)) out += (out === '' ? '' : ' ') + tok;
     prevPureVar = pure;
+    prevQuoted = line.charCodeAt(i - 1) === 34;
   }
   return out;
 }
+
+function isLevelLetter(c: number): boolean {
+  return c === 73 || c === 87 || c === 69 || c === 70; // I W E F
+}
+
+/** HTTP error classes in a template key (see templateKey). */
+export const HTTP_ERROR_KEY = /(?:^| )[45]xx(?: |$)/;
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
