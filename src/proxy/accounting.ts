@@ -23,9 +23,10 @@ export async function countOutputs(counter: TokenCounter, outputs: OutputRecord[
     const rec: RequestRecord['outputs'][number] = { tool: o.tool, kind: o.kind, bytesIn: o.bytesIn, bytesOut: o.bytesOut, replayed: o.replayed };
     if (o.reason) rec.reason = o.reason;
     if (!o.reason && (o.original !== undefined || o.decode) && o.compressed !== undefined) {
-      const known = o.hash ? counter.peek(model, o.hash) : undefined;
-      const tin = known !== undefined ? { n: known, estimated: false } : await counter.count(o.original ?? o.decode!(), model, o.hash);
-      const tout = await counter.count(o.compressed, model);
+      const [tin, tout] = await Promise.all([
+        counter.count(o.original ?? (o.hash ? o.decode! : o.decode!()), model, o.hash),
+        counter.count(o.compressed, model),
+      ]);
       rec.tokensIn = tin.n;
       rec.tokensOut = tout.n;
       if (tin.estimated || tout.estimated) rec.tokensEstimated = true;

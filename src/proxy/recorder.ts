@@ -28,10 +28,17 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
   const done = () => {
     if (--state.pendingRecords === 0) for (const w of state.waiters.splice(0)) w();
   };
+  // Keep only what the record needs, not the request body or its parse tree, while counting waits.
+  const rw = input.rewritten
+    ? {
+      model: input.rewritten.shape.model, stream: input.rewritten.shape.stream, outputs: input.rewritten.outputs,
+      retrieveToolInjected: input.rewritten.retrieveToolInjected,
+    }
+    : undefined;
+  input.rewritten = undefined;
   setImmediate(() => {
     void (async () => {
-      const rw = input.rewritten;
-      const model = rw?.shape.model;
+      const model = rw?.model;
       const { records, tokens } = rw ? await countOutputs(state.tokens, rw.outputs, model) : { records: [], tokens: { saved: 0, savedReplayed: 0, savedFirstSight: 0 } };
       const usage = input.outcome.usage;
       const tokensAdded = rw?.retrieveToolInjected ? Math.ceil(RETRIEVE_TOOL_JSON[r.api ?? 'anthropic'].length / 4) : 0;
@@ -44,7 +51,7 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
         api: r.api,
         path: r.path,
         model,
-        stream: rw?.shape.stream ?? false,
+        stream: rw?.stream ?? false,
         status: input.outcome.status,
         bypass: input.bypass,
         msAdded: Math.round(input.msAdded * 100) / 100,

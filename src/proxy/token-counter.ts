@@ -11,7 +11,7 @@ import { countTokens, tokenizerFor } from '../engine/tokens';
 const SLICE = 8 * 1024;
 const MEMO_MAX = 20_000;
 /** Past this many characters waiting to be counted, new texts are estimated instead (labelled so). */
-const BACKLOG_MAX = 16 * 1024 * 1024;
+const BACKLOG_MAX = 4 * 1024 * 1024;
 /** Characters per token used for estimates (code and logs run about 3-4). */
 const CHARS_PER_TOKEN = 3.5;
 
@@ -62,33 +62,51 @@ export class TokenCounter {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   private backlog = 0;
+  private readonly inflight = new Map<string, Promise<number>>();
 
   constructor(private readonly useWorker = true) {}
 
-  /** Tokens of a text for a model (memoized by content hash); estimated when counting is backed up. */
-  async count(text: string, model: string | undefined, hash?: string): Promise<TokenCount> {
-    if (text.length === 0) return { n: 0, estimated: false };
-    const key = `${tokenizerFor(model).label}|${hash ?? ccrHash(text)}`;
+  /**
+   * Tokens of a text for a model, memoized by content hash; concurrent requests for the same text
+   * share one count. `text` may be a function that produces it (then `hash` is required), so a
+   * caller whose count is already known or in flight never builds the string. Estimated (and
+   * labelled so) when counting is backed up.
+   */
+  async count(text: string | (() => string), model: string | undefined, hash?: string): Promise<TokenCount> {
+    if (typeof text === 'string' && text.length === 0) return { n: 0, estimated: false };
+    const key = `${tokenizerFor(model).label}|${hash ?? ccrHash(text as string)}`;
     const hit = this.memo.get(key);
     if (hit !== undefined) return { n: hit, estimated: false };
-    if (this.backlog + text.length > BACKLOG_MAX) return { n: Math.ceil(text.length / CHARS_PER_TOKEN), estimated: true };
-    this.backlog += text.length;
+    const running = this.inflight.get(key);
+    if (running) return { n: await running, estimated: false };
+    const t = typeof text === 'function' ? text() : text;
+    if (t.length === 0) return { n: 0, estimated: false };
+    if (this.backlog + t.length > BACKLOG_MAX) return { n: Math.ceil(t.length / CHARS_PER_TOKEN), estimated: true };
+    this.backlog += t.length;
+    const p = this.countNow(t, model);
+    this.inflight.set(key, p);
     let n: number;
     try {
-      const w = this.getWorker();
-      if (w) {
-        try {
-          n = await this.inWorker(w, text, model);
-        } catch {
-          n = await countSliced(text, model);
-        }
-      } else n = await countSliced(text, model);
+      n = await p;
     } finally {
-      this.backlog -= text.length;
+      this.backlog -= t.length;
+      this.inflight.delete(key);
     }
     if (this.memo.size >= MEMO_MAX) this.memo.delete(this.memo.keys().next().value as string);
     this.memo.set(key, n);
     return { n, estimated: false };
+  }
+
+  private async countNow(text: string, model: string | undefined): Promise<number> {
+    const w = this.getWorker();
+    if (w) {
+      try {
+        return await this.inWorker(w, text, model);
+      } catch {
+        // the worker died: count here
+      }
+    }
+    return countSliced(text, model);
   }
 
   /** A memoized count, without counting. */
