@@ -80,6 +80,58 @@ function headRules(lines: readonly string[]): { byTimestamp: boolean; byIndent: 
   return { byTimestamp: n > 0 && ts / n >= 0.5, byIndent: n > 0 && indented / n < 0.5 };
 }
 
+function isBlank(line: string): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 32 && (c < 9 || c > 13)) return false;
+  }
+  return true;
+}
+
+interface TermLines {
+  /** Bit t of masks[line] is set when query term t occurs on the line. */
+  masks: Uint32Array;
+  /** Lines with any term, ascending. */
+  hits: number[];
+  /** Lines per term. */
+  df: Uint32Array;
+}
+
+/**
+ * Which query terms occur on which lines: one lowercase copy of the text and an indexOf scan per
+ * term, so the cost follows the matches, not lines × terms.
+ */
+function lineTermMasks(lines: readonly string[], terms: readonly string[]): TermLines {
+  const masks = new Uint32Array(lines.length);
+  const df = new Uint32Array(terms.length);
+  const text = lines.join('');
+  const lower = text.toLowerCase();
+  if (lower.length !== text.length) {
+    // Case mapping changed lengths (rare scripts): fall back to per-line matching.
+    for (let k = 0; k < lines.length; k++) masks[k] = termMask(lines[k], terms);
+  } else {
+    const starts = new Float64Array(lines.length + 1);
+    for (let k = 0; k < lines.length; k++) starts[k + 1] = starts[k] + lines[k].length;
+    for (let t = 0; t < terms.length; t++) {
+      let line = 0;
+      let pos = lower.indexOf(terms[t]);
+      while (pos >= 0) {
+        while (starts[line + 1] <= pos) line++;
+        masks[line] |= 1 << t;
+        pos = lower.indexOf(terms[t], starts[line + 1]);
+      }
+    }
+  }
+  const hits: number[] = [];
+  for (let k = 0; k < lines.length; k++) {
+    let m = masks[k];
+    if (m === 0) continue;
+    hits.push(k);
+    for (let t = 0; m !== 0; t++, m >>>= 1) if (m & 1) df[t]++;
+  }
+  return { masks, hits, df };
+}
+
 /** Bit t set when query term t occurs in the text (case-insensitive; the first 1000 characters). */
 function termMask(text: string, terms: readonly string[]): number {
   const lower = (text.length > 1000 ? text.slice(0, 1000) : text).toLowerCase();
@@ -94,12 +146,7 @@ export function mine(lines: string[], ctx: Ctx): Mined {
   const queryOn = terms.length > 0;
   // Query terms per line (bit masks), and in how many lines each term occurs: a term found on
   // many lines (a host name, `ssh`) says nothing about which line to keep.
-  const headMask = queryOn ? new Uint32Array(lines.length) : undefined;
-  const contCandidates: number[] = [];
-  const df = new Uint32Array(terms.length);
-  const countTerms = (mask: number): void => {
-    for (let t = 0; mask !== 0; t++, mask >>>= 1) if (mask & 1) df[t]++;
-  };
+  const termLines = queryOn ? lineTermMasks(lines, terms) : undefined;
   const entries: Entry[] = [];
   const entryOf = new Int32Array(lines.length);
   const variants: Variant[] = [];
@@ -165,34 +212,27 @@ export function mine(lines: string[], ctx: Ctx): Mined {
   while (i < lines.length) {
     if ((entries.length & 2047) === 0) ctx.checkDeadline();
     const start = i;
-    const head = body(lines[i]);
+    const head = lines[i];
+    const headBlank = isBlank(head);
     i++;
     let severeCont: string | undefined;
     let notable: number[] | undefined;
     while (i < lines.length && i - start < MAX_ENTRY_LINES) {
-      const b = body(lines[i]);
-      const blank = b.trim() === '';
+      if (headBlank) break;
+      const b = lines[i];
+      const blank = isBlank(b);
       const cont = blank || looksLikeContinuation(b) || (rules.byIndent && (b.charCodeAt(0) === 32 || b.charCodeAt(0) === 9)) ||
         (rules.byTimestamp && !startsWithTimestamp(b));
-      if (!cont || head.trim() === '') break;
-      if (!blank) {
-        const sev = isSevere(b);
-        if (sev && severeCont === undefined) severeCont = templateKey(b);
-        if (sev) (notable ??= []).push(i);
-        else if (headMask) {
-          const mask = termMask(b, terms);
-          if (mask !== 0) {
-            headMask[i] = mask;
-            countTerms(mask);
-            contCandidates.push(i);
-          }
-        }
+      if (!cont) break;
+      if (!blank && isSevere(b)) {
+        if (severeCont === undefined) severeCont = templateKey(b);
+        (notable ??= []).push(i);
       }
       i++;
     }
     let key = templateKey(head);
     if (severeCont !== undefined) key += ' \u0003 ' + severeCont;
-    const v = variantFor(key, head);
+    const v = variantFor(key, body(head));
     const e = entries.length;
     for (let k = start; k < i; k++) entryOf[k] = e;
     const entry: Entry = { start, end: i, variant: v };
@@ -213,23 +253,22 @@ export function mine(lines: string[], ctx: Ctx): Mined {
     if (c.first < 0) c.first = e;
     c.last = e;
     if (v.severe) c.severe = true;
-    if (headMask) {
-      const mask = termMask(body(lines[en.start]), terms);
-      headMask[en.start] = mask;
-      countTerms(mask);
-    }
   }
-  if (headMask) {
+  // Query hits: lines carrying a distinctive term (one found on few lines; a host name or `ssh`
+  // on every line says nothing about which to keep) that their template does not carry.
+  if (termLines) {
     let distinctive = 0;
     const limit = Math.max(3, entries.length * 0.02);
-    for (let t = 0; t < terms.length; t++) if (df[t] > 0 && df[t] <= limit) distinctive |= 1 << t;
+    for (let t = 0; t < terms.length; t++) if (termLines.df[t] > 0 && termLines.df[t] <= limit) distinctive |= 1 << t;
     if (distinctive !== 0) {
-      for (let e = 0; e < entries.length; e++) {
+      for (const k of termLines.hits) {
+        const mask = termLines.masks[k] & distinctive;
+        if (mask === 0) continue;
+        const e = entryOf[k];
         const en = entries[e];
-        const v = variants[en.variant];
-        if (headMask[en.start] & distinctive & ~v.queryMask) v.queryHits.push(e);
+        if (en.start !== k) (en.notable ??= []).push(k);
+        else if (mask & ~variants[en.variant].queryMask) variants[en.variant].queryHits.push(e);
       }
-      for (const k of contCandidates) if (headMask[k] & distinctive) (entries[entryOf[k]].notable ??= []).push(k);
     }
   }
   for (const c of clusters) {

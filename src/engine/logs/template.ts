@@ -33,55 +33,77 @@ export function templateKey(line: string): string {
   let prevQuoted = false;
   let i = 0;
   while (i < n) {
-    // One whitespace-separated token [i, end).
     while (i < n && isSpace(line.charCodeAt(i))) i++;
     if (i >= n) break;
-    const tokStart = i;
-    let tok = '';
-    let tokVar = false;
-    let tokConst = false;
-    while (i < n) {
+    // Find the token [start, end) and whether any word in it must be masked.
+    const start = i;
+    let masked = false;
+    let wordStart = -1;
+    for (; i < n; i++) {
       const c = line.charCodeAt(i);
       if (isSpace(c)) break;
+      if (c >= 48 && c <= 57) masked = true;
       if (isWordChar(c)) {
-        let j = i;
-        let digit = false;
-        let letter = false;
-        for (; j < n; j++) {
-          const d = line.charCodeAt(j);
-          if (!isWordChar(d)) break;
-          if (d >= 48 && d <= 57) digit = true;
-          else if (d >= 65 || d === 95) letter = true;
-        }
-        if (digit && !letter && j - i === 3 && i === tokStart && prevQuoted && (j === n || isSpace(line.charCodeAt(j)))) {
-          // An HTTP status after a quoted request line: its class tells events apart (5xx vs 2xx).
-          tok += line[i] + 'xx';
-          tokConst = true;
-        } else if (digit && out === '' && i === 0 && j === 5 && isLevelLetter(c)) {
-          // glog/klog `E0101`: the level letter is constant, the date is not.
-          tok += line[i] + VAR;
-          tokVar = true;
-          tokConst = true;
-        } else if (digit || (j - i === 3 && NAMES.has(line.slice(i, j)))) {
-          tok += VAR;
-          tokVar = true;
-        } else {
-          tok += line.slice(i, j);
-          if (letter) tokConst = true;
-        }
-        i = j;
+        if (wordStart < 0) wordStart = i;
       } else {
-        tok += line[i];
-        if (c > 127) tokConst = true;
-        i++;
+        if (wordStart >= 0 && i - wordStart === 3 && NAMES.has(line.slice(wordStart, i))) masked = true;
+        wordStart = -1;
       }
     }
-    const pure = tokVar && !tokConst;
+    if (wordStart >= 0 && i - wordStart === 3 && NAMES.has(line.slice(wordStart, i))) masked = true;
+    let tok: string;
+    let pure = false;
+    if (!masked) tok = line.slice(start, i);
+    else [tok, pure] = maskToken(line, start, i, out === '', prevQuoted);
     if (!(pure && prevPureVar)) out += (out === '' ? '' : ' ') + tok;
     prevPureVar = pure;
     prevQuoted = line.charCodeAt(i - 1) === 34;
   }
   return out;
+}
+
+/** Masks the variable words of the token [start, end); says whether nothing constant is left. */
+function maskToken(line: string, start: number, end: number, first: boolean, prevQuoted: boolean): [string, boolean] {
+  let tok = '';
+  let tokVar = false;
+  let tokConst = false;
+  let i = start;
+  while (i < end) {
+    const c = line.charCodeAt(i);
+    if (!isWordChar(c)) {
+      tok += line[i];
+      if (c > 127) tokConst = true;
+      i++;
+      continue;
+    }
+    let j = i;
+    let digit = false;
+    let letter = false;
+    for (; j < end; j++) {
+      const d = line.charCodeAt(j);
+      if (!isWordChar(d)) break;
+      if (d >= 48 && d <= 57) digit = true;
+      else if (d >= 65 || d === 95) letter = true;
+    }
+    if (digit && !letter && j - i === 3 && i === start && j === end && prevQuoted) {
+      // An HTTP status after a quoted request line: its class tells events apart (5xx vs 2xx).
+      tok += line[i] + 'xx';
+      tokConst = true;
+    } else if (digit && first && i === 0 && j === 5 && isLevelLetter(c)) {
+      // glog/klog `E0101`: the level letter is constant, the date is not.
+      tok += line[i] + VAR;
+      tokVar = true;
+      tokConst = true;
+    } else if (digit || (j - i === 3 && NAMES.has(line.slice(i, j)))) {
+      tok += VAR;
+      tokVar = true;
+    } else {
+      tok += line.slice(i, j);
+      if (letter) tokConst = true;
+    }
+    i = j;
+  }
+  return [tok, tokVar && !tokConst];
 }
 
 function isLevelLetter(c: number): boolean {
