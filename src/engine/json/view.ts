@@ -327,14 +327,14 @@ export class JsonView {
     let size = 0;
     for (const c of ordered) {
       const v = c.values[0]!;
-      const len = c.id.length + (v.e - v.s) + 4;
+      const len = c.id.length + Math.min(v.e - v.s, HEAD_CHARS + TAIL_CHARS + 80) + 4;
       if (size + len > cap) continue;
       shown.push(c);
       size += len;
     }
     const shownSet = new Set(shown.map((c) => c.id));
     const obj = this.pathsObject(info.constant.filter((c) => shownSet.has(c.id)));
-    let line = `// same in all ${n} rows: ${obj}`;
+    let line = shown.length ? `// same in all ${n} rows: ${obj}` : '//';
     const hidden = info.constant.filter((c) => !shownSet.has(c.id));
     if (hidden.length) {
       const hash = this.ctx.store(this.pathsObject(hidden, true), 'json');
