@@ -211,3 +211,23 @@ test('one-letter levels (glog, logcat) mark errors even without error words', ()
     assert.ok(text.includes(err + '\n'), `kept: ${err}`);
   }
 });
+
+test('many frequent plain kinds: several are shown, the output stays within budget', () => {
+  const verbs = ['opened', 'closed', 'synced', 'flushed', 'rotated', 'scanned', 'indexed', 'merged', 'pruned', 'loaded'];
+  const nouns = ['cache', 'journal', 'segment', 'bucket', 'table', 'snapshot'];
+  const lines: string[] = [];
+  for (let i = 0; i < 600; i++) {
+    const kind = i % 60;
+    lines.push(`2024-02-02 10:${pad(Math.floor(i / 60))}:${pad(i % 60)} INFO store ${nouns[kind % 6]} ${verbs[Math.floor(kind / 6)]} shard=${i} bytes=${i * 37}`);
+  }
+  lines.splice(333, 0, '2024-02-02 10:05:33 ERROR store segment checksum mismatch shard=333');
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes('ERROR store segment checksum mismatch shard=333\n'));
+  assert.ok(text.length < input.length * 0.3, `${text.length} of ${input.length}`);
+  let shown = 0;
+  for (let kind = 0; kind < 60; kind++) if (text.includes(`store ${nouns[kind % 6]} ${verbs[Math.floor(kind / 6)]} shard=`)) shown++;
+  assert.ok(shown >= 10, `${shown} kinds shown verbatim`);
+});
