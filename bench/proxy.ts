@@ -67,7 +67,15 @@ async function runProxy(): Promise<void> {
   const storePath = process.argv[process.argv.indexOf('--store') + 1];
   const store = await openStore({ path: storePath });
   const proxy = await startProxy({ port: 0, store, anthropicUpstream: upstream, openaiUpstream: upstream });
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   process.on('message', (m: { cmd: string }) => {
+    if (m.cmd === 'settled') void proxy.settled().then(() => process.send!({ settled: true }));
+    if (m.cmd === 'loop') {
+      process.send!({ loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 });
+      loop.reset();
+    }
     if (m.cmd === 'rss') process.send!({ maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024), heapKb: Math.round(process.memoryUsage().heapUsed / 1024), stats: proxy.stats().totals });
   });
   process.send!({ port: proxy.port });
@@ -75,8 +83,28 @@ async function runProxy(): Promise<void> {
 
 // ---------------------------------------------------------------- client / orchestrator
 
+/**
+ * The children run from a bundle of this file built with esbuild (as `npm start` runs dist/cli.js),
+ * so the figures are not those of the TypeScript loader. It lives in .cache/ so that node_modules
+ * (tokenizer ranks, wasm files) resolve as they do for dist/.
+ */
+let childScript = process.argv[1];
+let childExecArgv = ['--import', 'tsx'];
+
+async function bundleChildren(): Promise<void> {
+  try {
+    const esbuild = await import('esbuild');
+    const out = join(process.cwd(), '.cache', 'bench', 'proxy-bench.js');
+    await esbuild.build({ entryPoints: [process.argv[1]], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: out, logLevel: 'error' });
+    childScript = out;
+    childExecArgv = [];
+  } catch (e) {
+    console.log(`(could not bundle the benchmark children, running them under tsx: ${(e as Error).message})`);
+  }
+}
+
 function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(process.argv[1], args, { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(childScript, args, { execArgv: childExecArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
     child.once('exit', (code) => reject(new Error(`child ${args.join(' ')} exited with ${code}`)));
@@ -163,7 +191,32 @@ function pct(values: number[], p: number): number {
 
 const f = (n: number) => n.toFixed(2);
 
+let proxyChild: ChildProcess | undefined;
+
+/** The proxy's event-loop delay since the last call (p99 and max, ms). */
+async function loopDelay(): Promise<string> {
+  if (!proxyChild) return '';
+  const child = proxyChild;
+  const m = await new Promise<{ loopP99: number; loopMax: number }>((resolve) => {
+    child.once('message', (x) => resolve(x as { loopP99: number; loopMax: number }));
+    child.send({ cmd: 'loop' });
+  });
+  return ` [proxy event-loop delay p99 ${f(m.loopP99)} max ${f(m.loopMax)} ms]`;
+}
+
+/** Waits until the proxy has recorded (token-counted) everything so far, so phases do not overlap. */
+async function settled(): Promise<void> {
+  if (!proxyChild) return;
+  const child = proxyChild;
+  await new Promise<void>((resolve) => {
+    child.once('message', () => resolve());
+    child.send({ cmd: 'settled' });
+  });
+}
+
 async function pairs(label: string, upPort: number, proxyPort: number, bodies: () => Buffer, count: number, pick: (t: Timing) => number): Promise<void> {
+  await settled();
+  await loopDelay();
   const direct: number[] = [];
   const proxied: number[] = [];
   const deltas: number[] = [];
@@ -179,7 +232,7 @@ async function pairs(label: string, upPort: number, proxyPort: number, bodies: (
     deltas.push(pick(p) - pick(d2));
   }
   console.log(
-    `${label.padEnd(38)} direct p50 ${f(pct(direct, 50)).padStart(7)} p99 ${f(pct(direct, 99)).padStart(7)} | proxy p50 ${f(pct(proxied, 50)).padStart(7)} p99 ${f(pct(proxied, 99)).padStart(7)} | added p50 ${f(pct(proxied, 50) - pct(direct, 50)).padStart(6)} p99 ${f(pct(proxied, 99) - pct(direct, 99)).padStart(6)} ms  (n=${count})`,
+    `${label.padEnd(38)} direct p50 ${f(pct(direct, 50)).padStart(7)} p99 ${f(pct(direct, 99)).padStart(7)} | proxy p50 ${f(pct(proxied, 50)).padStart(7)} p99 ${f(pct(proxied, 99)).padStart(7)} | added (paired) p50 ${f(pct(deltas, 50)).padStart(6)} p99 ${f(pct(deltas, 99)).padStart(6)} ms  (n=${count})${await loopDelay()}`,
   );
 }
 
@@ -228,6 +281,7 @@ async function reportMemory(child: ChildProcess, label: string): Promise<MemoryI
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-bench-proxy-'));
+  await bundleChildren();
   const up = await startChild(['--role', 'upstream']);
   const px = await startChild(['--role', 'proxy', '--upstream', `http://127.0.0.1:${up.port}`, '--store', join(dir, 'store.db')]);
   try {
@@ -240,6 +294,7 @@ async function main(): Promise<void> {
     }
     await send(px.port, b100);
     await reportMemory(px.child, 'after warm-up');
+    proxyChild = px.child;
     const total = (t: Timing) => t.total;
     const ttfb = (t: Timing) => t.ttfb;
     await pairs('10k tokens, seen before (total)', up.port, px.port, () => b10, 200, total);

@@ -20,6 +20,23 @@ export interface TokenCount {
   estimated: boolean;
 }
 
+/**
+ * Where to cut a text so that counts add up exactly: after a newline that is followed by a
+ * non-space character, which is always a pre-tokenizer boundary for cl100k and o200k (BPE never
+ * merges across it). Slices keep the encoder's working memory small.
+ */
+function nextCut(text: string, from: number, slice: number): number {
+  let i = from + slice;
+  while (i < text.length) {
+    const nl = text.indexOf('\n', i);
+    if (nl === -1 || nl + 1 >= text.length) return text.length;
+    const c = text.charCodeAt(nl + 1);
+    if (c !== 10 && c !== 13 && c !== 32 && c !== 9) return nl + 1;
+    i = nl + 1;
+  }
+  return text.length;
+}
+
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Tiktoken } = require(workerData.lite);
@@ -31,9 +48,15 @@ function encoder(name) {
   }
   return encoders[name];
 }
+const nextCut = ${nextCut.toString()};
 parentPort.on('message', (m) => {
   try {
-    const n = m.text.length === 0 ? 0 : encoder(m.encoding).encode(m.text, 'all').length;
+    let n = 0;
+    for (let at = 0; at < m.text.length; ) {
+      const end = nextCut(m.text, at, ${SLICE});
+      n += encoder(m.encoding).encode(m.text.slice(at, end), 'all').length;
+      at = end;
+    }
     parentPort.postMessage({ id: m.id, n: m.factor === 1 ? n : Math.ceil(n * m.factor) });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
@@ -171,13 +194,8 @@ export class TokenCounter {
 export async function countSliced(text: string, model: string | undefined): Promise<number> {
   const t = tokenizerFor(model);
   let raw = 0;
-  let at = 0;
-  while (at < text.length) {
-    let end = Math.min(text.length, at + SLICE);
-    if (end < text.length) {
-      const nl = text.lastIndexOf('\n', end);
-      if (nl > at) end = nl + 1;
-    }
+  for (let at = 0; at < text.length; ) {
+    const end = nextCut(text, at, SLICE);
     // Raw counts per slice (factor 1), scaled once at the end.
     raw += countTokens(text.slice(at, end), t.encoding === 'cl100k_base' ? 'gpt-4' : 'gpt-4o');
     at = end;
