@@ -5,7 +5,7 @@
  * frequent kinds (count and time span).
  */
 import { renderSelection, type Ctx } from '../context';
-import { dominantEol, splitLines } from '../lines';
+import { splitLines } from '../lines';
 import { mine, type Mined } from '../logs/miner';
 import { selectLines } from '../logs/select';
 import { describeRun, summaryBlock } from '../logs/summary';
@@ -17,6 +17,15 @@ const MIN_LINES = 8;
 const DESCRIBED_RUN = 3;
 /** Characters of a marker line without detail: brackets, count, `omitted`, 24-hex hash. */
 const MARKER_CHARS = 60;
+
+/** The terminator of the last terminated line (summary lines follow the log's own convention). */
+function lastEol(lines: readonly string[]): string {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i].endsWith('\r\n')) return '\r\n';
+    if (lines[i].endsWith('\n')) return '\n';
+  }
+  return '\n';
+}
 
 /** Keeps omitted runs that are no longer than the marker that would replace them. */
 function keepCheapRuns(m: Mined, keep: Uint8Array): void {
@@ -46,7 +55,7 @@ export const compressLogs: Compressor = (text: string, ctx: Ctx) => {
   if (dropped === 0) return null;
   ctx.checkDeadline();
   let out = renderSelection(lines, keep, ctx, { describe: (s, e) => (e - s >= DESCRIBED_RUN ? describeRun(mined, s, e) : undefined) });
-  const eolStr = dominantEol(text);
+  const eolStr = lastEol(lines);
   const summary = summaryBlock(mined, keep, eolStr);
   if (summary) out += (out.endsWith('\n') ? '' : eolStr) + summary;
   return { text: out, strategy: 'log-templates' };

@@ -7,7 +7,7 @@
 import type { Ctx } from '../context';
 import { body } from '../lines';
 import { isSevere, looksLikeContinuation, startsWithTimestamp, timestampOf } from './line-facts';
-import { HTTP_ERROR_KEY, isConstant, templateKey, VAR, WILD } from './template';
+import { HTTP_ERROR_KEY, isConstant, templateHash, templateKey, VAR, WILD } from './template';
 
 /** An entry never swallows more than this many continuation lines. */
 const MAX_ENTRY_LINES = 300;
@@ -151,7 +151,10 @@ export function mine(lines: string[], ctx: Ctx): Mined {
   const entryOf = new Int32Array(lines.length);
   const variants: Variant[] = [];
   const clusters: Cluster[] = [];
-  const byKey = new Map<string, number>();
+  // Variants by template hash (no string built per line); entries with a severe continuation
+  // are keyed by both hashes.
+  const byHash = new Map<number, number>();
+  const byHashPair = new Map<string, number>();
   const leaves = new Map<string, number[]>();
 
   const clusterFor = (tokens: string[]): number => {
@@ -188,9 +191,14 @@ export function mine(lines: string[], ctx: Ctx): Mined {
     return id;
   };
 
-  const variantFor = (key: string, headBody: string): number => {
-    let v = byKey.get(key);
+  const variantFor = (head: string, severeCont: string | undefined): number => {
+    const h = templateHash(head);
+    const pair = severeCont === undefined ? '' : `${h},${templateHash(severeCont)}`;
+    let v = severeCont === undefined ? byHash.get(h) : byHashPair.get(pair);
     if (v !== undefined) return v;
+    const headBody = body(head);
+    let key = templateKey(headBody);
+    if (severeCont !== undefined) key += ' \u0003 ' + templateKey(severeCont);
     v = variants.length;
     const tokens = key.split(' ');
     const cluster = clusterFor(tokens);
@@ -203,7 +211,8 @@ export function mine(lines: string[], ctx: Ctx): Mined {
       queryHits: [],
     });
     clusters[cluster].variants.push(v);
-    byKey.set(key, v);
+    if (severeCont === undefined) byHash.set(h, v);
+    else byHashPair.set(pair, v);
     return v;
   };
 
@@ -225,14 +234,12 @@ export function mine(lines: string[], ctx: Ctx): Mined {
         (rules.byTimestamp && !startsWithTimestamp(b));
       if (!cont) break;
       if (!blank && isSevere(b)) {
-        if (severeCont === undefined) severeCont = templateKey(b);
+        severeCont ??= b;
         (notable ??= []).push(i);
       }
       i++;
     }
-    let key = templateKey(head);
-    if (severeCont !== undefined) key += ' \u0003 ' + severeCont;
-    const v = variantFor(key, body(head));
+    const v = variantFor(head, severeCont);
     const e = entries.length;
     for (let k = start; k < i; k++) entryOf[k] = e;
     const entry: Entry = { start, end: i, variant: v };

@@ -17,93 +17,134 @@ const KEY_PREFIX_CHARS = 320;
 const NAMES = new Set(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec',
   'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
-/** Word characters: letters, digits and `_ . : -` (so `10.0.0.1:80` and `blk_-42` are one word). */
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 58) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+/** Character classes for ASCII: word characters (letters, digits, `_ . : -`), digits, spaces. */
+const WORD = 1;
+const DIGIT = 2;
+const SPACE = 4;
+const UPPER = 8;
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9_.:\-]/.test(ch)) CLASS[c] |= WORD;
+  if (/[0-9]/.test(ch)) CLASS[c] |= DIGIT;
+  if (/[A-Z]/.test(ch)) CLASS[c] |= UPPER;
+  if (c === 32 || (c >= 9 && c <= 13)) CLASS[c] |= SPACE;
+}
+
+function cls(c: number): number {
+  return c < 128 ? CLASS[c] : 0;
+}
+
+/** Month and weekday names are three letters, capitalised. */
+function isName(line: string, i: number, j: number): boolean {
+  return j - i === 3 && (cls(line.charCodeAt(i)) & UPPER) !== 0 && NAMES.has(line.slice(i, j));
 }
 
 /**
  * The template key of a line: masked words, whitespace-separated tokens joined by single spaces.
- * A hand-written scanner: this runs once per log line and dominates the miner's time.
+ * Built only the first time a template is seen; every line is hashed with templateHash first.
  */
 export function templateKey(line: string): string {
+  scanTemplate(line, true);
+  return builtKey;
+}
+
+/**
+ * A 53-bit hash of the template key of a line, computed without building any string: this runs
+ * once per log line and dominates the miner's time.
+ */
+export function templateHash(line: string): number {
+  return scanTemplate(line, false);
+}
+
+let builtKey = '';
+
+const P1 = 0x01000193;
+const P2 = 0x5bd1e995;
+
+/** Scans a line's template: hashes it, and with `build` also writes the key string to builtKey. */
+function scanTemplate(line: string, build: boolean): number {
   const n = line.length > KEY_PREFIX_CHARS ? KEY_PREFIX_CHARS : line.length;
   let out = '';
+  let h1 = 0x811c9dc5;
+  let h2 = 0x2545f491;
+  let first = true;
   let prevPureVar = false;
   let prevQuoted = false;
   let i = 0;
   while (i < n) {
-    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    while (i < n && cls(line.charCodeAt(i)) & SPACE) i++;
     if (i >= n) break;
-    // Find the token [start, end) and whether any word in it must be masked.
     const start = i;
-    let masked = false;
-    let wordStart = -1;
-    for (; i < n; i++) {
+    let t1 = 0x811c9dc5;
+    let t2 = 0x2545f491;
+    let tok = '';
+    let tokVar = false;
+    let tokConst = false;
+    while (i < n) {
       const c = line.charCodeAt(i);
-      if (isSpace(c)) break;
-      if (c >= 48 && c <= 57) masked = true;
-      if (isWordChar(c)) {
-        if (wordStart < 0) wordStart = i;
-      } else {
-        if (wordStart >= 0 && i - wordStart === 3 && NAMES.has(line.slice(wordStart, i))) masked = true;
-        wordStart = -1;
+      const k = cls(c);
+      if (k & SPACE) break;
+      if (!(k & WORD)) {
+        t1 = Math.imul(t1 ^ c, P1);
+        t2 = Math.imul(t2 ^ c, P2);
+        if (build) tok += line[i];
+        if (c > 127) tokConst = true;
+        i++;
+        continue;
       }
+      let j = i;
+      let digit = false;
+      let letter = false;
+      for (; j < n; j++) {
+        const d = line.charCodeAt(j);
+        const kd = cls(d);
+        if (!(kd & WORD)) break;
+        if (kd & DIGIT) digit = true;
+        else if (d >= 65) letter = true;
+      }
+      const end = j < n && !(cls(line.charCodeAt(j)) & SPACE) ? -1 : j;
+      if (digit && !letter && j - i === 3 && i === start && j === end && prevQuoted) {
+        // An HTTP status after a quoted request line: its class tells events apart (5xx vs 2xx).
+        t1 = Math.imul(Math.imul(Math.imul(t1 ^ c, P1) ^ 120, P1) ^ 120, P1);
+        t2 = Math.imul(Math.imul(Math.imul(t2 ^ c, P2) ^ 120, P2) ^ 120, P2);
+        if (build) tok += line[i] + 'xx';
+        tokConst = true;
+      } else if (digit && first && i === 0 && j === 5 && isLevelLetter(c)) {
+        // glog/klog `E0101`: the level letter is constant, the date is not.
+        t1 = Math.imul(Math.imul(t1 ^ c, P1) ^ 1, P1);
+        t2 = Math.imul(Math.imul(t2 ^ c, P2) ^ 1, P2);
+        if (build) tok += line[i] + VAR;
+        tokVar = true;
+        tokConst = true;
+      } else if (digit || isName(line, i, j)) {
+        t1 = Math.imul(t1 ^ 1, P1);
+        t2 = Math.imul(t2 ^ 1, P2);
+        if (build) tok += VAR;
+        tokVar = true;
+      } else {
+        for (let q = i; q < j; q++) {
+          const d = line.charCodeAt(q);
+          t1 = Math.imul(t1 ^ d, P1);
+          t2 = Math.imul(t2 ^ d, P2);
+        }
+        if (build) tok += line.slice(i, j);
+        if (letter) tokConst = true;
+      }
+      i = j;
     }
-    if (wordStart >= 0 && i - wordStart === 3 && NAMES.has(line.slice(wordStart, i))) masked = true;
-    let tok: string;
-    let pure = false;
-    if (!masked) tok = line.slice(start, i);
-    else [tok, pure] = maskToken(line, start, i, out === '', prevQuoted);
-    if (!(pure && prevPureVar)) out += (out === '' ? '' : ' ') + tok;
+    const pure = tokVar && !tokConst;
+    if (!(pure && prevPureVar)) {
+      h1 = Math.imul(Math.imul(h1 ^ 32, P1) ^ t1, P1);
+      h2 = Math.imul(Math.imul(h2 ^ 32, P2) ^ t2, P2);
+      if (build) out += first ? tok : ' ' + tok;
+      first = false;
+    }
     prevPureVar = pure;
     prevQuoted = line.charCodeAt(i - 1) === 34;
   }
-  return out;
-}
-
-/** Masks the variable words of the token [start, end); says whether nothing constant is left. */
-function maskToken(line: string, start: number, end: number, first: boolean, prevQuoted: boolean): [string, boolean] {
-  let tok = '';
-  let tokVar = false;
-  let tokConst = false;
-  let i = start;
-  while (i < end) {
-    const c = line.charCodeAt(i);
-    if (!isWordChar(c)) {
-      tok += line[i];
-      if (c > 127) tokConst = true;
-      i++;
-      continue;
-    }
-    let j = i;
-    let digit = false;
-    let letter = false;
-    for (; j < end; j++) {
-      const d = line.charCodeAt(j);
-      if (!isWordChar(d)) break;
-      if (d >= 48 && d <= 57) digit = true;
-      else if (d >= 65 || d === 95) letter = true;
-    }
-    if (digit && !letter && j - i === 3 && i === start && j === end && prevQuoted) {
-      // An HTTP status after a quoted request line: its class tells events apart (5xx vs 2xx).
-      tok += line[i] + 'xx';
-      tokConst = true;
-    } else if (digit && first && i === 0 && j === 5 && isLevelLetter(c)) {
-      // glog/klog `E0101`: the level letter is constant, the date is not.
-      tok += line[i] + VAR;
-      tokVar = true;
-      tokConst = true;
-    } else if (digit || (j - i === 3 && NAMES.has(line.slice(i, j)))) {
-      tok += VAR;
-      tokVar = true;
-    } else {
-      tok += line.slice(i, j);
-      if (letter) tokConst = true;
-    }
-    i = j;
-  }
-  return [tok, tokVar && !tokConst];
+  if (build) builtKey = out;
+  return (h1 >>> 0) * 2097152 + ((h2 >>> 0) & 0x1fffff);
 }
 
 function isLevelLetter(c: number): boolean {
@@ -113,9 +154,6 @@ function isLevelLetter(c: number): boolean {
 /** HTTP error classes in a template key (see templateKey). */
 export const HTTP_ERROR_KEY = /(?:^| )[45]xx(?: |$)/;
 
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
 
 /** Constant words of a key (no masked part), used to index similar templates. */
 export function isConstant(tok: string): boolean {
