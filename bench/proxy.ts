@@ -184,6 +184,16 @@ function makeBody(tokens: number, seed: number, stream = false): Buffer {
   }));
 }
 
+/** The next turn of a conversation: its earlier outputs were seen before, the last one is new. */
+function nextTurn(base: Buffer, fresh: number): Buffer {
+  const body = JSON.parse(base.toString('utf8'));
+  body.messages.push(
+    { role: 'assistant', content: [{ type: 'tool_use', id: `toolu_new_${fresh}`, name: 'Bash', input: { command: 'tail -n 300 app.log' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_new_${fresh}`, content: logLines(300, 90_000 + fresh) }] },
+  );
+  return Buffer.from(JSON.stringify(body));
+}
+
 function pct(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -302,6 +312,8 @@ async function main(): Promise<void> {
     let seed = 1000;
     await pairs('10k tokens, first sight (total)', up.port, px.port, () => makeBody(10_000, seed++), 60, total);
     await pairs('100k tokens, first sight (total)', up.port, px.port, () => makeBody(100_000, seed++), 30, total);
+    let fresh = 0;
+    await pairs('100k tokens, only last output new (total)', up.port, px.port, () => nextTurn(b100, fresh++), 60, total);
     const s10 = makeBody(10_000, 3, true);
     const s100 = makeBody(100_000, 4, true);
     await send(px.port, s10);

@@ -14,6 +14,8 @@ const MEMO_MAX = 20_000;
 const BACKLOG_MAX = 4 * 1024 * 1024;
 /** Characters per token used for estimates (code and logs run about 3-4). */
 const CHARS_PER_TOKEN = 3.5;
+/** The worker (and the ~90 MB its tokenizer tables take) is released after this long without work. */
+const WORKER_IDLE_MS = 30_000;
 
 export interface TokenCount {
   n: number;
@@ -86,6 +88,7 @@ export class TokenCounter {
   private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   private backlog = 0;
   private readonly inflight = new Map<string, Promise<number>>();
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly useWorker = true) {}
 
@@ -123,6 +126,10 @@ export class TokenCounter {
   private async countNow(text: string, model: string | undefined): Promise<number> {
     const w = this.getWorker();
     if (w) {
+      if (this.idleTimer) {
+        clearTimeout(this.idleTimer);
+        this.idleTimer = null;
+      }
       try {
         return await this.inWorker(w, text, model);
       } catch {
@@ -138,6 +145,7 @@ export class TokenCounter {
   }
 
   close(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     const w = this.worker;
     this.worker = null;
     this.workerFailed = true;
@@ -162,15 +170,31 @@ export class TokenCounter {
         this.pending.delete(m.id);
         if (m.error !== undefined || m.n === undefined) p.reject(new Error(m.error ?? 'no count'));
         else p.resolve(m.n);
+        if (this.pending.size === 0) this.scheduleIdleStop();
       });
       w.on('error', () => this.failWorker());
-      w.on('exit', () => this.failWorker());
+      w.on('exit', () => {
+        if (this.worker === w) this.failWorker();
+      });
       this.worker = w;
       return w;
     } catch {
       this.workerFailed = true;
       return null;
     }
+  }
+
+  private scheduleIdleStop(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      const w = this.worker;
+      if (!w || this.pending.size > 0) return;
+      // Idle: let it go; the next count starts a new one.
+      this.worker = null;
+      void w.terminate();
+    }, WORKER_IDLE_MS);
+    this.idleTimer.unref();
   }
 
   private failWorker(): void {
