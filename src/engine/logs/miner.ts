@@ -116,7 +116,15 @@ function lineTermMasks(lines: readonly string[], terms: readonly string[]): Term
       let line = 0;
       let pos = lower.indexOf(terms[t]);
       while (pos >= 0) {
-        while (starts[line + 1] <= pos) line++;
+        // The line holding pos: binary search (matches are sparse; lines are many).
+        let lo = line;
+        let hi = lines.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >>> 1;
+          if (starts[mid] <= pos) lo = mid;
+          else hi = mid - 1;
+        }
+        line = lo;
         masks[line] |= 1 << t;
         pos = lower.indexOf(terms[t], starts[line + 1]);
       }
