@@ -8,9 +8,9 @@ import { detectStyle } from '../json/render';
 import { JsonView } from '../json/view';
 import type { Compressor } from './types';
 
-/** Output size the lossy view aims at: a tenth of the input, at least 6,000 characters. */
+/** Output size the lossy view aims at: 8% of the input, at least 6,000 and at most 80,000 characters. */
 export function jsonBudget(chars: number): number {
-  return Math.max(6000, Math.round(chars * 0.08));
+  return Math.min(80_000, Math.max(6000, Math.round(chars * 0.08)));
 }
 
 export const compressJson: Compressor = (text: string, ctx: Ctx) => {

@@ -77,9 +77,11 @@ export function analyzeColumns(src: string, rows: readonly JObj[], tick: () => v
   return { columns, byId, constant, templates, folded };
 }
 
-function stringValues(src: string, col: Column): string[] | null {
+/** Decoded string (or number) values of a column for rows [0, limit); null if another type occurs. */
+function stringValues(src: string, col: Column, limit: number): string[] | null {
   const out: string[] = [];
-  for (const v of col.values) {
+  for (let r = 0; r < limit; r++) {
+    const v = col.values[r];
     if (!v || (v.t !== T.Str && v.t !== T.Num)) return null;
     const raw = src.slice(v.s, v.e);
     out.push(v.t === T.Str ? decodeString(raw) : raw);
@@ -87,12 +89,17 @@ function stringValues(src: string, col: Column): string[] | null {
   return out;
 }
 
+/** Rows a template is first found on; it is then verified on every row. */
+const TEMPLATE_SAMPLE = 64;
+
 /** Finds string columns equal to prefix + (another column) + suffix in every row. */
 function findTemplates(src: string, columns: Column[], folded: Set<string>, tick: () => void): Template[] {
+  const n = columns.length ? columns[0].values.length : 0;
+  const sample = Math.min(n, TEMPLATE_SAMPLE);
   const values = new Map<Column, string[]>();
   for (const c of columns) {
     if (folded.has(c.id)) continue;
-    const v = stringValues(src, c);
+    const v = stringValues(src, c, sample);
     if (v) values.set(c, v);
   }
   // Sources: short, present everywhere; longer first so the most specific match wins.
@@ -102,6 +109,10 @@ function findTemplates(src: string, columns: Column[], folded: Set<string>, tick
   const out: Template[] = [];
   const usedAsTarget = new Set<Column>();
   const usedAsSource = new Set<Column>();
+  const holds = (xs: string[], ys: string[], prefix: string, suffix: string) => {
+    for (let r = 0; r < xs.length; r++) if (xs[r] !== prefix + ys[r] + suffix) return false;
+    return true;
+  };
   for (const [col, xs] of values) {
     tick();
     if (IDENTIFYING_KEY.test(col.key) || col.values[0]?.t !== T.Str || usedAsSource.has(col)) continue;
@@ -112,9 +123,12 @@ function findTemplates(src: string, columns: Column[], folded: Set<string>, tick
       if (idx < 0) continue;
       const prefix = x0.slice(0, idx);
       const suffix = x0.slice(idx + ys[0].length);
-      let ok = true;
-      for (let r = 1; r < xs.length && ok; r++) ok = xs[r] === prefix + ys[r] + suffix;
-      if (!ok) continue;
+      if (!holds(xs, ys, prefix, suffix)) continue;
+      if (n > sample) {
+        const allX = stringValues(src, col, n);
+        const allY = stringValues(src, src2, n);
+        if (!allX || !allY || !holds(allX, allY, prefix, suffix)) continue;
+      }
       out.push({ column: col, source: src2, prefix, suffix });
       usedAsTarget.add(col);
       usedAsSource.add(src2);

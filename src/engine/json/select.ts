@@ -90,20 +90,25 @@ export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, 
     tick();
     if (info.folded.has(col.id)) continue;
     const relevant = filters.length > 0 && keyMatchesQuery(col.key, filters);
-    const counts = new Map<string, number>();
+    // Value counts only while the column still looks categorical (few distinct values).
+    const maxDistinct = Math.max(2, Math.min(12, n / 4));
+    let counts: Map<string, number> | null = new Map<string, number>();
     let empties = 0;
     for (let r = 0; r < n; r++) {
       const s = col.sigs[r];
-      counts.set(s, (counts.get(s) ?? 0) + 1);
+      if (counts) {
+        counts.set(s, (counts.get(s) ?? 0) + 1);
+        if (counts.size > maxDistinct) counts = null;
+      }
       if (isEmptySig(s)) empties++;
     }
     const rareMax = Math.max(1, Math.floor(n * 0.1));
-    const categorical = n >= 4 && counts.size <= Math.max(2, Math.min(12, n / 4));
+    const categorical = n >= 4 && counts !== null;
     const isRare = (c: number) => c <= rareMax && c * 4 <= n - c;
     const checkText = categorical || IDENTIFYING_KEY.test(col.key);
     for (let r = 0; r < n; r++) {
       const s = col.sigs[r];
-      const c = counts.get(s)!;
+      const c = counts?.get(s) ?? 1;
       const v = col.values[r];
       let flagged = false;
       if (categorical && isRare(c)) flagged = true;
@@ -128,7 +133,7 @@ export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, 
 
   // Rows that mention a strong row's own identity (top-level id-like value of 7+ characters).
   const related = new Set<number>();
-  const sources = rows.map((row) => src.slice(row.s, row.e));
+  let sources: string[] | null = null;
   for (let r = 0; r < n; r++) {
     if (!strong[r]) continue;
     const row = rows[r];
@@ -141,6 +146,7 @@ export function scoreRows(src: string, rows: readonly JObj[], info: ColumnInfo, 
       let found = 0;
       for (let o = 0; o < n && found < 3; o++) {
         if (o === r || strong[o]) continue;
+        sources ??= rows.map((row2) => src.slice(row2.s, row2.e));
         if (sources[o].includes(value)) {
           related.add(o);
           found++;
