@@ -28,8 +28,9 @@ export function keyMatchesQuery(key: string, terms: readonly string[]): boolean 
 function keyMatchesTerm(key: string, t: string): boolean {
   const parts = key.toLowerCase().split(/[_\-.\s]+/);
   for (const p of parts) {
+    // Short keys ("id") match only exactly or as a plural ("ids").
+    if (p === t || p + 's' === t) return true;
     if (p.length < 3) continue;
-    if (p === t) return true;
     if (t.length >= 4 && p.length >= 4 && (p.startsWith(t) || t.startsWith(p))) return true;
   }
   return false;
