@@ -121,7 +121,7 @@ export class JsonView {
   }
 
   private isTable(n: JArr): boolean {
-    return n.items.length >= 2 && n.items.every((i) => i.t === T.Obj && i.keys.length > 0);
+    return n.items.length >= 3 && n.items.every((i) => i.t === T.Obj && i.keys.length > 0);
   }
 
   /** A string literal as shown: verbatim, or in lossy mode shortened/compressed with a marker. */
