@@ -9,6 +9,10 @@ import { body } from '../lines';
 import { isSevere, looksLikeContinuation, startsWithTimestamp, timestampOf } from './line-facts';
 import { HTTP_ERROR_KEY, isConstant, templateHash, templateKey, VAR, WILD } from './template';
 
+/** A query term on at most this share of lines singles lines out. */
+const DISTINCTIVE_LINES = 0.02;
+/** A query term on at most this share of lines makes the templates carrying it relevant. */
+const RELEVANT_LINES = 0.2;
 /** An entry never swallows more than this many continuation lines. */
 const MAX_ENTRY_LINES = 300;
 /** Share of equal positions for two templates to be one cluster. */
@@ -27,8 +31,8 @@ export interface Variant {
   first: number;
   last: number;
   severe: boolean;
-  /** Query terms found in the template's constant text. */
-  queryScore: number;
+  /** The template's constant text carries a query term that few lines carry (set after mining). */
+  queryRelevant: boolean;
   /** Bit mask of the query terms in the template's constant text. */
   queryMask: number;
   /** Entries whose variable parts carry a distinctive query term the template lacks. */
@@ -214,7 +218,7 @@ export function mine(lines: string[], ctx: Ctx): Mined {
     variants.push({
       id: v, tokens, cluster, count: 0, first: -1, last: -1,
       severe: isSevere(headBody) || key.includes('\u0003') || HTTP_ERROR_KEY.test(key),
-      queryScore: queryOn ? ctx.query.score(constText) : 0,
+      queryRelevant: false,
       queryMask: queryOn ? termMask(constText, terms) : 0,
       queryHits: [],
     });
@@ -273,8 +277,13 @@ export function mine(lines: string[], ctx: Ctx): Mined {
   // on every line says nothing about which to keep) that their template does not carry.
   if (termLines) {
     let distinctive = 0;
-    const limit = Math.max(3, entries.length * 0.02);
-    for (let t = 0; t < terms.length; t++) if (termLines.df[t] > 0 && termLines.df[t] <= limit) distinctive |= 1 << t;
+    let relevant = 0;
+    const limit = Math.max(3, entries.length * DISTINCTIVE_LINES);
+    for (let t = 0; t < terms.length; t++) {
+      if (termLines.df[t] > 0 && termLines.df[t] <= limit) distinctive |= 1 << t;
+      if (termLines.df[t] > 0 && termLines.df[t] <= entries.length * RELEVANT_LINES) relevant |= 1 << t;
+    }
+    for (const v of variants) v.queryRelevant = (v.queryMask & relevant) !== 0;
     if (distinctive !== 0) {
       for (const k of termLines.hits) {
         const mask = termLines.masks[k] & distinctive;

@@ -68,7 +68,7 @@ export function selectLines(m: Mined): Uint8Array {
   let queryBudget = QUERY_HITS_TOTAL;
   for (const c of m.clusters) {
     if (c.count === 0) continue;
-    const severe = c.severe || c.variants.some((v) => m.variants[v].queryScore > 0);
+    const severe = c.severe || c.variants.some((v) => m.variants[v].queryRelevant);
     want(c.first, severe || c.count <= RARE_CLUSTER ? Priority.Always : c.count <= UNCOMMON ? Priority.Context : Priority.Common);
     if (severe && c.count > 1) want(c.last, Priority.Context);
     const reps = representativeVariants(m, c.variants, severe ? SEVERE_VARIANTS : PLAIN_VARIANTS + EXTRA_VARIANTS);
