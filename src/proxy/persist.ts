@@ -1,36 +1,48 @@
 /**
- * Request records in the store. The store contract grows appendRequest/listRequests; until a
- * store provides them, records live only in memory for the session.
+ * Request records in the store. Records are appended in batches (every few seconds, and on close)
+ * so that steady traffic does not make the store export its image every second: each export is a
+ * synchronous pause of the event loop.
  */
 import type { Store } from '../store/types';
 import type { RequestRecord } from './record';
 
-interface RequestLog {
-  appendRequest(record: RequestRecord): void;
-  listRequests(options: { sinceMs?: number; limit?: number }): RequestRecord[];
-}
+const BATCH_MS = 10_000;
 
-function requestLog(store: Store): RequestLog | null {
-  const s = store as Partial<RequestLog>;
-  return typeof s.appendRequest === 'function' && typeof s.listRequests === 'function' ? (s as RequestLog) : null;
-}
+export class RecordWriter {
+  private queue: RequestRecord[] = [];
+  private timer: NodeJS.Timeout | null = null;
 
-export function persistRecord(store: Store, record: RequestRecord, log: (line: string) => void): void {
-  const l = requestLog(store);
-  if (!l) return;
-  try {
-    l.appendRequest(record);
-  } catch (e) {
-    log(`could not store request record: ${(e as Error).message}`);
+  constructor(private readonly store: Store, private readonly log: (line: string) => void, private readonly delayMs = BATCH_MS) {}
+
+  add(record: RequestRecord): void {
+    this.queue.push(record);
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), this.delayMs);
+      this.timer.unref();
+    }
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.queue;
+    this.queue = [];
+    for (const r of batch) {
+      try {
+        this.store.appendRequest(r);
+      } catch (e) {
+        this.log(`could not store request record: ${(e as Error).message}`);
+        return;
+      }
+    }
   }
 }
 
 /** Records persisted by earlier runs (the last 30 days), to seed /stats. */
 export function loadPersisted(store: Store): RequestRecord[] {
-  const l = requestLog(store);
-  if (!l) return [];
   try {
-    return l.listRequests({ sinceMs: Date.now() - 30 * 86_400_000, limit: 100_000 }).filter((r) => r && typeof r === 'object' && 'outputs' in r);
+    return (store.listRequests({ sinceMs: Date.now() - 30 * 86_400_000, limit: 100_000 }) as RequestRecord[])
+      .filter((r) => r && typeof r === 'object' && Array.isArray(r.outputs));
   } catch {
     return [];
   }

@@ -23,7 +23,7 @@ import type { StatsSnapshot } from './stats';
 import { makeRetrievalInterceptor } from './retrieval/intercept';
 import type { InterceptContext } from './retrieval/intercept';
 import { attachWebSocket } from './websocket';
-import { loadPersisted, persistRecord } from './persist';
+import { loadPersisted, RecordWriter } from './persist';
 import { record } from './recorder';
 import { TokenCounter } from './token-counter';
 import { initCodeRuntime } from '../engine/code/prepare';
@@ -80,6 +80,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const port = options.port ?? 8787;
   const listeners = new Set<(record: RequestRecord) => void>();
   const config = resolveConfig(options.config);
+  const records = new RecordWriter(options.store, options.log ?? (() => {}));
   const state: ProxyState = {
     config,
     store: options.store,
@@ -92,7 +93,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     log: options.log ?? (() => {}),
     emit(record) {
       state.stats.add(record);
-      persistRecord(state.store, record, state.log);
+      records.add(record);
       for (const l of listeners) {
         try {
           l(record);
@@ -138,6 +139,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         url,
         port: actual,
         close: () => new Promise<void>((done) => {
+          records.flush();
           state.tokens.close();
           server.close(() => done());
           server.closeAllConnections();
@@ -150,7 +152,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           listeners.add(listener);
           return () => listeners.delete(listener);
         },
-        settled: () => (state.pendingRecords === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r))),
+        settled: () => (state.pendingRecords === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r))).then(() => records.flush()),
       });
     };
     server.once('error', onError);

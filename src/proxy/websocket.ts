@@ -122,7 +122,8 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
     const create = looksLikeCreate(buf);
     const received = performance.now();
     let rw: RewriteResult | null = null;
-    if (!state.bypass && create) {
+    const bypass = state.bypass || req.headers['x-headroom-bypass'] === '1';
+    if (!bypass && create) {
       try {
         rw = state.rewriter.rewrite('responses', buf, { injectRetrieveTool: true });
         if (rw?.changed) out = rw.body;
@@ -133,7 +134,7 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
       }
     }
     upstream.send(out, { binary: false });
-    if (create) pending = { rw, received, sent: performance.now(), bytes: out.length, bypass: state.bypass, stats: { count: 0, misses: 0 } };
+    if (create) pending = { rw, received, sent: performance.now(), bytes: out.length, bypass, stats: { count: 0, misses: 0 } };
   });
 
   upstream.on('message', (data: RawData, isBinary: boolean) => {
