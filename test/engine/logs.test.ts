@@ -231,3 +231,21 @@ test('many frequent plain kinds: several are shown, the output stays within budg
   for (let kind = 0; kind < 60; kind++) if (text.includes(`store ${nouns[kind % 6]} ${verbs[Math.floor(kind / 6)]} shard=`)) shown++;
   assert.ok(shown >= 10, `${shown} kinds shown verbatim`);
 });
+
+test('a query word found on every line does not make every template relevant', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) {
+    lines.push(`081109 20${pad(i % 60)}15 ${i} INFO dfs.DataNode: Receiving block blk_${1000 + i} src: /10.0.0.${i % 200}:5001`);
+    lines.push(`081109 20${pad(i % 60)}16 ${i} INFO dfs.DataNode: PacketResponder ${i % 3} for block blk_${1000 + i} terminating`);
+  }
+  lines.splice(400, 0, '081109 210000 7 INFO dfs.DataNode: Starting thread to transfer block blk_1200 to 10.0.0.9:50010');
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs', query: 'were there failed block transfers?' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes('Starting thread to transfer block blk_1200 to 10.0.0.9:50010\n'), 'the rare, query-matching event');
+  for (const what of ['Receiving block', 'PacketResponder']) {
+    const n = text.split('\n').filter((l) => l.includes(what) && !l.startsWith('[')).length;
+    assert.equal(n, 1, `${what}: one representative, not first+last+variants`);
+  }
+});
