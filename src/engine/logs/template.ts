@@ -160,10 +160,10 @@ export function isConstant(tok: string): boolean {
   return !tok.includes(VAR) && tok !== WILD && /[A-Za-z]/.test(tok);
 }
 
-/** Human-readable template: placeholders shown as `<*>`, leading placeholders (timestamps) dropped. */
+/** Human-readable template: placeholders shown as `<*>`, leading masked tokens (timestamps, ids) dropped. */
 export function displayTemplate(tokens: readonly string[], maxChars = 80): string {
   let i = 0;
-  while (i < tokens.length - 1 && (tokens[i] === VAR || tokens[i] === WILD)) i++;
+  while (i < tokens.length - 1 && (tokens[i] === WILD || (tokens[i].includes(VAR) && !/[A-Za-z0-9]/.test(tokens[i])))) i++;
   let s = tokens.slice(i).join(' ').replace(/[\u0001\u0002]/g, '<*>');
   if (s.length > maxChars) s = s.slice(0, maxChars - 1) + '…';
   return s;
