@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { compress } from '../../src/engine/compress';
 import { initCodeRuntime, prepareCode, warmCodeSupport } from '../../src/engine/code/prepare';
@@ -8,7 +8,7 @@ import { parserNow } from '../../src/engine/code/grammars';
 import { outlineLines } from '../../src/engine/code/line-units';
 import { outlineTree } from '../../src/engine/code/tree-units';
 import { splitLines } from '../../src/engine/lines';
-import { detectLanguage, type CodeLanguage } from '../../src/engine/code/languages';
+import { detectLanguage, languageFromName, type CodeLanguage } from '../../src/engine/code/languages';
 import { MemorySink } from '../helpers/memory-sink';
 import { assertInvariants } from '../helpers/invariants';
 
@@ -297,6 +297,55 @@ test('parse errors fall back to signatures found line by line, never breaking a 
   assertInvariants(broken, r.text, sink);
   assertLineFaithful(broken, r.text, sink);
   assert.ok(r.text.includes('export async function loadCsv(inventory: Inventory, input: Readable): Promise<number> {\n'));
+});
+
+/** Source files on this machine (installed packages, unpacked corpus trees), sampled deterministically. */
+function realSourceFiles(limit: number): string[] {
+  const roots = ['node_modules', '.cache/corpus-code/work/src', '/usr/lib/python3'].filter((r) => existsSync(r));
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 8) return;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p, depth + 1);
+      else if (/\.(ts|js|py|go|rs|java|c|cc|cpp|h)$/.test(e.name) && !e.name.endsWith('.d.ts')) {
+        const size = statSync(p).size;
+        if (size > 3000 && size < 150_000) found.push(p);
+      }
+    }
+  };
+  for (const r of roots) walk(r, 0);
+  const step = Math.max(1, Math.floor(found.length / limit));
+  return found.filter((_, i) => i % step === 0).slice(0, limit);
+}
+
+test('real source files: invariants hold and the output parses whenever the input does', async () => {
+  await warmCodeSupport();
+  const files = realSourceFiles(80);
+  assert.ok(files.length >= 20, 'enough real files found');
+  let parsed = 0;
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    const sink = new MemorySink();
+    const r = compress(text, { store: sink, kind: 'code', fileName: f, countTokens: false, budgetMs: BUDGET });
+    assertInvariants(text, r.text, sink);
+    const lang = languageFromName(f)!;
+    const before = parserNow(lang)!.parse(text)!;
+    const ok = !before.rootNode.hasError;
+    before.delete();
+    if (!ok || r.text === text) continue;
+    const after = parserNow(lang)!.parse(r.text)!;
+    assert.equal(after.rootNode.hasError, false, `${f} no longer parses after compression`);
+    after.delete();
+    parsed++;
+  }
+  assert.ok(parsed >= 10, `compressed and re-parsed ${parsed} files`);
 });
 
 test('hostile inputs return promptly without throwing', async () => {
