@@ -11,7 +11,6 @@ import { renderCode, worthEliding } from './render';
 import { codeIdentifiers, regionText, selectBodies } from './select';
 import type { Region } from './units';
 
-
 export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
   const lines = splitLines(text);
   if (lines.length < 6) return null;
