@@ -151,7 +151,8 @@ function extractAnthropic(buf: Buffer, root: JsonObject, shape: RequestShape, co
         }
       }
     }
-    const question = prose.filter((p) => !p.startsWith('<environment_details>')).join('\n').trim();
+    // Agent-injected context (Cline's environment details, Claude Code's reminders) is not the question.
+    const question = prose.filter((p) => !/^\s*<(environment_details|system-reminder)>/.test(p)).join('\n').trim();
     if (question) shape.query = question.length > 4000 ? question.slice(0, 4000) : question;
   }
 }
