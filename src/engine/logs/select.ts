@@ -1,7 +1,8 @@
 /**
  * Which log lines to keep, safety first: one representative of every event kind; more of the
- * severe ones (first, last, one per variant); every line of rare kinds; lines whose variable parts
- * match the agent's question; continuation lines (stack traces) of kept severe entries.
+ * severe and query-relevant ones (first, last, one per kind of variant); rare kinds; lines whose
+ * variable parts carry a distinctive query term; continuation lines (stack traces) of kept severe
+ * entries. Severe kinds, rare kinds and query hits are always kept; the rest within a budget.
  */
 import type { Mined } from './miner';
 
