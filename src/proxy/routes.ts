@@ -20,6 +20,11 @@ const RESPONSES_PATHS = new Set(['/v1/responses', '/v1/codex/responses', '/backe
 
 /** Splits the raw URL and normalises its path (project prefix, /v1/v1, bare API paths). */
 export function normalizePath(rawUrl: string): { path: string; query: string } {
+  // Absolute-form targets (clients that treat us as an HTTP proxy) carry the origin: drop it.
+  if (/^https?:\/\//i.test(rawUrl)) {
+    const slash = rawUrl.indexOf('/', rawUrl.indexOf('//') + 2);
+    rawUrl = slash === -1 ? '/' : rawUrl.slice(slash);
+  }
   const q = rawUrl.indexOf('?');
   let path = q === -1 ? rawUrl : rawUrl.slice(0, q);
   const query = q === -1 ? '' : rawUrl.slice(q);

@@ -26,6 +26,7 @@ test('path normalisation and upstream joining', () => {
   assert.deepEqual(normalizePath('/messages?beta=true'), { path: '/v1/messages', query: '?beta=true' });
   assert.deepEqual(normalizePath('/v1/v1/chat/completions'), { path: '/v1/chat/completions', query: '' });
   assert.deepEqual(normalizePath('/p/myproj/v1/responses'), { path: '/v1/responses', query: '' });
+  assert.deepEqual(normalizePath('http://127.0.0.1:8787/v1/messages?beta=true'), { path: '/v1/messages', query: '?beta=true' });
   assert.equal(upstreamUrl('https://gw.example/anthropic/', '/v1/messages', '?beta=true').href, 'https://gw.example/anthropic/v1/messages?beta=true');
   assert.equal(upstreamUrl('https://api.openai.com/v1', '/v1/models', '').href, 'https://api.openai.com/v1/models');
   assert.ok(isLoopbackHost('127.0.0.1:8787') && isLoopbackHost('localhost') && isLoopbackHost('[::1]:80'));
@@ -178,23 +179,28 @@ test('client disconnect aborts the upstream request; upstream reset ends the cli
     },
   });
   try {
-    const ac = new AbortController();
-    const r = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: 'x', stream: true })), signal: ac.signal, headers: { 'content-type': 'application/json' } });
-    const reader = r.body!.getReader();
-    await reader.read();
-    ac.abort();
-    for (let i = 0; i < 50 && h.upstream.aborted === 0; i++) await new Promise((res) => setTimeout(res, 20));
-    assert.equal(h.upstream.aborted, 1, 'upstream saw the request aborted');
+    // Both with a plain pass-through and with the retrieval stitcher in the path (big output).
+    for (const [i, output] of ['x', bigLog()].entries()) {
+      mode = 'hang';
+      const ac = new AbortController();
+      const r = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: output, stream: true })), signal: ac.signal, headers: { 'content-type': 'application/json' } });
+      const reader = r.body!.getReader();
+      await reader.read();
+      ac.abort();
+      for (let k = 0; k < 50 && h.upstream.aborted === i; k++) await new Promise((res) => setTimeout(res, 20));
+      assert.equal(h.upstream.aborted, i + 1, 'upstream saw the request aborted');
 
-    mode = 'reset';
-    const r2 = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: 'x', stream: true })), headers: { 'content-type': 'application/json' } });
-    await assert.rejects(async () => {
-      const rd = r2.body!.getReader();
-      for (;;) {
-        const { done } = await rd.read();
-        if (done) break;
-      }
-    }, 'the client stream ends with an error, not a clean end');
+      mode = 'reset';
+      const r2 = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: output, stream: true })), headers: { 'content-type': 'application/json' } });
+      await assert.rejects(async () => {
+        const rd = r2.body!.getReader();
+        for (;;) {
+          const { done } = await rd.read();
+          if (done) break;
+        }
+      }, 'the client stream ends with an error, not a clean end');
+    }
+    assert.ok(h.upstream.received[2].body.includes('headroom_retrieve'), 'the second pair went through the retrieval path');
   } finally {
     await h.close();
   }
