@@ -249,3 +249,14 @@ test('a query word found on every line does not make every template relevant', (
     assert.equal(n, 1, `${what}: one representative, not first+last+variants`);
   }
 });
+
+test('a last line without terminator, even one ending in a bare CR, reads back unchanged', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 60; i++) lines.push(`2024-03-03 01:00:${pad(i)} INFO poller: polled queue depth=${i}\r`);
+  lines.push('2024-03-03 01:01:00 ERROR poller: queue unreachable\r');
+  const input = lines.join('\n');
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes('2024-03-03 01:01:00 ERROR poller: queue unreachable\r\n[log summary:'));
+});

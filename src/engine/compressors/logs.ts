@@ -57,6 +57,8 @@ export const compressLogs: Compressor = (text: string, ctx: Ctx) => {
   let out = renderSelection(lines, keep, ctx, { describe: (s, e) => (e - s >= DESCRIBED_RUN ? describeRun(mined, s, e) : undefined) });
   const eolStr = lastEol(lines);
   const summary = summaryBlock(mined, keep, eolStr);
-  if (summary) out += (out.endsWith('\n') ? '' : eolStr) + summary;
+  // A last line without terminator gets one before the summary (`\n` after a bare `\r`, so the
+  // line reads back unchanged).
+  if (summary) out += (out.endsWith('\n') ? '' : out.endsWith('\r') ? '\n' : eolStr) + summary;
   return { text: out, strategy: 'log-templates' };
 };
