@@ -132,6 +132,12 @@ function edgeParagraphs(text: string): [string[], string[]] {
   return [headEnd > 0 ? lines(head.slice(0, headEnd)) : [], tailStart > 0 ? lines(tail.slice(tailStart)) : []];
 }
 
+/** Timestamps or levels on most lines; failing that, a record layout with repeated templates. */
+function logScore(lines: string[]): number {
+  const s = share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120)));
+  return s >= 0.5 ? s : Math.max(s, recordLogScore(lines));
+}
+
 /** Detects the kind of a piece of content. */
 export function detectKind(text: string): ContentKind {
   const head = text.slice(0, 4096);
@@ -153,7 +159,7 @@ export function detectKind(text: string): ContentKind {
     ['search', Math.max(share(lines, (l) => isGrepHit(l) || l === '--'), looksLikeRgHeading(lines) ? 0.9 : 0)],
     ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.tree.test(l) || RE.findPath.test(l))],
     ['build', share(lines, (l) => RE.build.test(l)) * 2.5],
-    ['logs', Math.max(share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120))), recordLogScore(lines))],
+    ['logs', logScore(lines)],
     ['table', share(lines, (l) => RE.mdTableRow.test(l)) + (lines.some((l) => RE.mdTableSep.test(l)) ? 0.2 : 0)],
     // Search hits quote code; they are search results, not code.
     ['code', share(lines, (l) => RE.codeLine.test(l) && !isGrepHit(l)) * 1.2],
