@@ -47,8 +47,8 @@ export interface Cluster {
   first: number;
   last: number;
   severe: boolean;
-  firstTs?: string;
-  lastTs?: string;
+  firstTs: string | undefined;
+  lastTs: string | undefined;
 }
 
 export interface Entry {
@@ -57,7 +57,7 @@ export interface Entry {
   end: number;
   variant: number;
   /** Line indexes (within the entry) of continuation lines that are severe or match the query. */
-  notable?: number[];
+  notable: number[] | undefined;
 }
 
 export interface Mined {
@@ -198,7 +198,7 @@ export function mine(lines: string[], ctx: Ctx): Mined {
       }
     }
     const id = clusters.length;
-    clusters.push({ id, tokens: tokens.slice(), variants: [], count: 0, first: -1, last: -1, severe: false });
+    clusters.push({ id, tokens: tokens.slice(), variants: [], count: 0, first: -1, last: -1, severe: false, firstTs: undefined, lastTs: undefined });
     leaf.push(id);
     return id;
   };
@@ -254,9 +254,8 @@ export function mine(lines: string[], ctx: Ctx): Mined {
     const v = variantFor(head, severeCont);
     const e = entries.length;
     for (let k = start; k < i; k++) entryOf[k] = e;
-    const entry: Entry = { start, end: i, variant: v };
-    if (notable) entry.notable = notable;
-    entries.push(entry);
+    // Every property set up front: one object shape for all entries.
+    entries.push({ start, end: i, variant: v, notable });
   }
 
   // Pass 2: counts, first/last, spans and query hits.
