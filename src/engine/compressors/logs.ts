@@ -47,7 +47,7 @@ function keepCheapRuns(m: Mined, keep: Uint8Array): void {
 export const compressLogs: Compressor = (text: string, ctx: Ctx) => {
   const lines = splitLines(text);
   if (lines.length < MIN_LINES) return null;
-  const mined: Mined = mine(lines, ctx);
+  const mined: Mined = mine(lines, ctx, text);
   const keep = selectLines(mined);
   keepCheapRuns(mined, keep);
   let dropped = 0;

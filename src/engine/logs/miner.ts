@@ -102,13 +102,13 @@ interface TermLines {
 }
 
 /**
- * Which query terms occur on which lines: one lowercase copy of the text and an indexOf scan per
- * term, so the cost follows the matches, not lines × terms.
+ * Which query terms occur on which lines: one lowercase copy of the text and one pass of a regex
+ * alternating all terms (longest first; a match also counts the terms it contains), so the cost
+ * follows the text once, not lines × terms.
  */
-function lineTermMasks(lines: readonly string[], terms: readonly string[]): TermLines {
+function lineTermMasks(text: string, lines: readonly string[], terms: readonly string[]): TermLines {
   const masks = new Uint32Array(lines.length);
   const df = new Uint32Array(terms.length);
-  const text = lines.join('');
   const lower = text.toLowerCase();
   if (lower.length !== text.length) {
     // Case mapping changed lengths (rare scripts): fall back to per-line matching.
@@ -116,22 +116,29 @@ function lineTermMasks(lines: readonly string[], terms: readonly string[]): Term
   } else {
     const starts = new Float64Array(lines.length + 1);
     for (let k = 0; k < lines.length; k++) starts[k + 1] = starts[k] + lines[k].length;
-    for (let t = 0; t < terms.length; t++) {
-      let line = 0;
-      let pos = lower.indexOf(terms[t]);
-      while (pos >= 0) {
-        // The line holding pos: binary search (matches are sparse; lines are many).
-        let lo = line;
-        let hi = lines.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >>> 1;
-          if (starts[mid] <= pos) lo = mid;
-          else hi = mid - 1;
-        }
-        line = lo;
-        masks[line] |= 1 << t;
-        pos = lower.indexOf(terms[t], starts[line + 1]);
+    const bits = new Map<string, number>();
+    terms.forEach((t) => {
+      let mask = 0;
+      terms.forEach((u, j) => {
+        if (t.includes(u)) mask |= 1 << j;
+      });
+      bits.set(t, mask);
+    });
+    const alternation = [...terms].sort((a, b) => b.length - a.length).map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+    const re = new RegExp(alternation.join('|'), 'g');
+    let line = 0;
+    for (let m = re.exec(lower); m !== null; m = re.exec(lower)) {
+      const pos = m.index;
+      // The line holding pos: matches come in order; binary search from the current line.
+      let lo = line;
+      let hi = lines.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >>> 1;
+        if (starts[mid] <= pos) lo = mid;
+        else hi = mid - 1;
       }
+      line = lo;
+      masks[line] |= bits.get(m[0]) ?? 0;
     }
   }
   const hits: number[] = [];
@@ -152,13 +159,13 @@ function termMask(text: string, terms: readonly string[]): number {
   return mask;
 }
 
-export function mine(lines: string[], ctx: Ctx): Mined {
+export function mine(lines: string[], ctx: Ctx, text: string = lines.join('')): Mined {
   const rules = headRules(lines);
   const terms = ctx.query.terms.slice(0, 31);
   const queryOn = terms.length > 0;
   // Query terms per line (bit masks), and in how many lines each term occurs: a term found on
   // many lines (a host name, `ssh`) says nothing about which line to keep.
-  const termLines = queryOn ? lineTermMasks(lines, terms) : undefined;
+  const termLines = queryOn ? lineTermMasks(text, lines, terms) : undefined;
   const entries: Entry[] = [];
   const entryOf = new Int32Array(lines.length);
   const variants: Variant[] = [];

@@ -93,15 +93,20 @@ function scanTemplate(line: string, build: boolean): number {
         i++;
         continue;
       }
+      // Scan the word, hashing it as constant text on the way (discarded if it is masked).
       let j = i;
       let digit = false;
       let letter = false;
+      let w1 = t1;
+      let w2 = t2;
       for (; j < n; j++) {
         const d = line.charCodeAt(j);
         const kd = cls(d);
         if (!(kd & WORD)) break;
         if (kd & DIGIT) digit = true;
         else if (d >= 65) letter = true;
+        w1 = Math.imul(w1 ^ d, P1);
+        w2 = Math.imul(w2 ^ d, P2);
       }
       const end = j < n && !(cls(line.charCodeAt(j)) & SPACE) ? -1 : j;
       if (digit && !letter && j - i === 3 && i === start && j === end && prevQuoted) {
@@ -123,11 +128,8 @@ function scanTemplate(line: string, build: boolean): number {
         if (build) tok += VAR;
         tokVar = true;
       } else {
-        for (let q = i; q < j; q++) {
-          const d = line.charCodeAt(q);
-          t1 = Math.imul(t1 ^ d, P1);
-          t2 = Math.imul(t2 ^ d, P2);
-        }
+        t1 = w1;
+        t2 = w2;
         if (build) tok += line.slice(i, j);
         if (letter) tokConst = true;
       }
