@@ -260,3 +260,15 @@ test('a last line without terminator, even one ending in a bare CR, reads back u
   assertInvariants(input, text, sink);
   assert.ok(text.includes('2024-03-03 01:01:00 ERROR poller: queue unreachable\r\n[log summary:'));
 });
+
+test('a duration far above its template\'s usual one is kept as an outlier', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 200; i++) lines.push(`2024-04-04 09:00:${pad(i % 60)} INFO http: GET /api/orders/${i} 200 took ${10 + (i % 7)}ms`);
+  lines[123] = '2024-04-04 09:00:03 INFO http: GET /api/orders/123 200 took 5400ms';
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes(lines[123] + '\n'), 'the slow request');
+  assert.ok(!text.includes(lines[122] + '\n'), 'an ordinary one is not kept');
+});

@@ -5,6 +5,7 @@
  * entries. Severe kinds, rare kinds and query hits are always kept; the rest within a budget.
  */
 import type { Mined } from './miner';
+import { durationOutliers } from './outliers';
 
 /** A cluster seen at most this often is an anomaly: all of its entries are kept. */
 const RARE_CLUSTER = 2;
@@ -30,7 +31,7 @@ const SEVERE_CONTINUATION = 40;
  * verbatim line are still named, with counts, in the summary.
  */
 const enum Priority {
-  Always = 0,
+  Always = 0, // also: duration outliers
   Context = 1, // last of a severe kind, the rest of a rare kind, first of an uncommon kind
   Common = 2, // first of a frequent plain kind
   Extra = 3, // further variants of a plain kind
@@ -84,6 +85,8 @@ export function selectLines(m: Mined): Uint8Array {
       }
     }
   }
+
+  for (const e of durationOutliers(m)) want(e, Priority.Always);
 
   let total = 0;
   for (const l of m.lines) total += l.length;
