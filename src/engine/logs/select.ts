@@ -26,13 +26,13 @@ const QUERY_HITS_TOTAL = 200;
 const SEVERE_CONTINUATION = 40;
 
 /**
- * Priorities: 0 is always kept (severe kinds and their variants, query hits, first of rare kinds);
+ * Priorities: 0 is always kept (severe kinds and their variants, query hits, first of uncommon kinds);
  * the others are kept in order while the output stays within its budget. Kinds left without a
  * verbatim line are still named, with counts, in the summary.
  */
 const enum Priority {
   Always = 0, // also: duration outliers
-  Context = 1, // last of a severe kind, the rest of a rare kind, first of an uncommon kind
+  Context = 1, // last of a severe kind, the rest of a rare kind
   Common = 2, // first of a frequent plain kind
   Extra = 3, // further variants of a plain kind
 }
@@ -42,7 +42,7 @@ const BUDGET_SHARE = 0.08;
 const BUDGET_FLOOR = 6000;
 /** What keeping one more isolated entry costs besides its own text: roughly one more marker. */
 const ENTRY_OVERHEAD = 90;
-/** A plain kind seen at most this often is uncommon (an event worth a line of its own). */
+/** A kind seen at most this often is uncommon: its first line is always kept (rare events are anomalies). */
 const UNCOMMON = 5;
 
 export function selectLines(m: Mined): Uint8Array {
@@ -71,7 +71,7 @@ export function selectLines(m: Mined): Uint8Array {
   for (const c of m.clusters) {
     if (c.count === 0) continue;
     const severe = c.severe || c.variants.some((v) => m.variants[v].queryRelevant);
-    want(c.first, severe || c.count <= RARE_CLUSTER ? Priority.Always : c.count <= UNCOMMON ? Priority.Context : Priority.Common);
+    want(c.first, severe || c.count <= UNCOMMON ? Priority.Always : Priority.Common);
     if (severe && c.count > 1) want(c.last, Priority.Context);
     const reps = representativeVariants(m, c.variants, severe ? SEVERE_VARIANTS : PLAIN_VARIANTS + EXTRA_VARIANTS);
     reps.forEach((v, k) => want(m.variants[v].first, severe ? Priority.Always : k < PLAIN_VARIANTS ? Priority.Common : Priority.Extra));
