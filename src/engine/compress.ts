@@ -9,9 +9,12 @@ import type { CompressOptions, CompressReport, CompressResult, ContentKind } fro
 
 export const ENGINE_VERSION = '1';
 
-/** Default budget: a floor for small inputs plus time proportional to size (10 MB/s). */
+/**
+ * Default budget: a floor that covers a cold process (first-call JIT and grammar loads) plus time
+ * proportional to size (5 MB/s). Callers on a latency path (the proxy) pass their own.
+ */
 export function defaultBudgetMs(bytes: number): number {
-  return 300 + bytes / 10_000;
+  return 1000 + bytes / 5_000;
 }
 
 function utf8Length(s: string): number {
