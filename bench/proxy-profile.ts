@@ -1,0 +1,39 @@
+/**
+ * Where a first-sight request's time goes inside the proxy (no HTTP): rewrites fresh 100k-token
+ * bodies with a real file store and times scan, per-output compression and store writes.
+ * `node --import tsx bench/proxy-profile.ts [count]`; add `--cpu-prof` to node for a profile.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../src/store/store';
+import { Rewriter } from '../src/proxy/rewrite';
+import { resolveConfig } from '../src/proxy/config';
+import { makeBody } from './proxy-bodies';
+
+async function main(): Promise<void> {
+  const count = Number(process.argv[2] ?? 20);
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-proxy-profile-'));
+  const store = await openStore({ path: join(dir, 'store.db') });
+  const rewriter = new Rewriter(store, resolveConfig({}));
+  try {
+    for (let i = 0; i < 3; i++) rewriter.rewrite('anthropic', makeBody(100_000, 500 + i), { injectRetrieveTool: true });
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const body = makeBody(100_000, 1000 + i);
+      const r = rewriter.rewrite('anthropic', body, { injectRetrieveTool: true })!;
+      times.push(r.ms);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    times.sort((a, b) => a - b);
+    const mem = process.memoryUsage();
+    const sum = store.summary();
+    console.log(`store: ${sum.entries} originals, ${(sum.bytes / 1048576).toFixed(1)} MB (+${sum.memoEntries} memo entries)`);
+    console.log(`first sight rewrite of a 100k-token body: p50 ${times[Math.floor(count / 2)].toFixed(1)} ms, max ${times[count - 1].toFixed(1)} ms (n=${count}); rss ${(mem.rss / 1048576).toFixed(0)} MB`);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
