@@ -4,14 +4,16 @@ import { eol } from '../lines';
 import type { Region } from './units';
 import { regionText, regionTokens } from './select';
 
-/** `[… lines 120-161 elided; hash=…]`, with 1-based original line numbers. */
+/**
+ * `… 120-161 hash=…`: the 1-based original lines the marker stands for and the hash of their
+ * exact bytes. Kept short on purpose: the hash alone is ~15 tokens, every other word is overhead.
+ */
 export function elisionMarker(first: number, last: number, hash: string): string {
-  const what = first === last ? `line ${first}` : `lines ${first}-${last}`;
-  return `[… ${what} elided; hash=${hash}]`;
+  return `… ${first === last ? first : `${first}-${last}`} hash=${hash}`;
 }
 
 /** Rough token cost of one marker line; a region must be clearly dearer to be elided. */
-const MARKER_TOKENS = 26;
+export const MARKER_TOKENS = 22;
 
 /** Whether eliding a region saves enough to be worth a marker. */
 export function worthEliding(lines: readonly string[], r: Region): boolean {
