@@ -5,6 +5,12 @@
  * first unsaved change, longer for a store whose export is slow; last-access updates alone wait 30 s)
  * and atomically (temp file, fsync, rename), so the file on disk is always a complete database.
  *
+ * Writes of originals and memo values are staged in memory and applied to the database in short
+ * slices between other work (and before anything reads the tables), so a caller on a latency path
+ * (the proxy) does not pay for sql.js inserts. Original bodies are stored gzip-compressed when
+ * that makes them smaller (a gzip header is never valid UTF-8, so plain and compressed bodies
+ * cannot be confused); sizes and the cap count the original bytes.
+ *
  * Several processes may share one file (a running proxy and `headroom retrieve`/`compress`). Each
  * loads the file on open; when it saves and finds that the file was replaced since it last read or
  * wrote it, it first merges the other process's rows into its own (under a `<file>.lock`), so no
@@ -15,6 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, renameSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import type { Database, SqlJsStatic, Statement, SqlValue } from 'sql.js';
 import type { ContentKind } from '../engine/types';
 import { HASH_PATTERN } from '../engine/hash';
@@ -31,6 +38,12 @@ export const DEFAULT_MAX_REQUESTS = 50_000;
 const TOUCH_SAVE_DELAY_MS = 30_000;
 /** The batching delay is at least this many times the last export's duration. */
 const EXPORT_DUTY_FACTOR = 50;
+/** Staged writes are applied in slices of about this many milliseconds, yielding in between. */
+const APPLY_SLICE_MS = 4;
+/** Past this many staged characters, a put applies everything at once (bounds staged memory). */
+const STAGED_MAX_CHARS = 16 * 1024 * 1024;
+/** Bodies from this size are stored gzip-compressed when that saves at least an eighth. */
+const GZIP_MIN_BYTES = 512;
 
 type Dirty = 0 | 1 | 2; // nothing, only last-access touches, data
 
@@ -40,8 +53,29 @@ export async function openStore(options: StoreOptions): Promise<SqlStore> {
 }
 
 function decode(v: SqlValue): string {
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
+  if (v instanceof Uint8Array) {
+    const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return (isGzip(b) ? gunzipSync(b) : b).toString('utf8');
+  }
   return v === null ? '' : String(v);
+}
+
+/** 1f 8b: a stray continuation byte after an ASCII control, never the start of valid UTF-8. */
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** The stored form of a body: gzip when that is clearly smaller, else the UTF-8 bytes. */
+function encodeBody(utf8: Buffer): Buffer {
+  if (utf8.length < GZIP_MIN_BYTES) return utf8;
+  const gz = gzipSync(utf8, { level: 1, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+  return gz.length <= utf8.length - (utf8.length >> 3) ? gz : utf8;
+}
+
+interface StagedOriginal {
+  text: string;
+  kind: ContentKind;
+  at: number;
 }
 
 function timestampForFileName(ms: number): string {
@@ -67,6 +101,12 @@ export class SqlStore implements Store {
    */
   private readonly memo = new Map<string, { value: string; size: number; lastAccess: number }>();
   private readonly touchedMemo = new Set<string>();
+  /** Originals put but not yet in the table, in put order. */
+  private readonly staged = new Map<string, StagedOriginal>();
+  private stagedChars = 0;
+  /** Memo keys whose value in `memo` is not yet in the table. */
+  private readonly stagedMemo = new Set<string>();
+  private applyScheduled = false;
   private dirty: Dirty = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Infinity;
@@ -237,26 +277,92 @@ export class SqlStore implements Store {
 
   // ---- originals --------------------------------------------------------------------------------
 
+  /** Stages the original; it reaches the table shortly, and before anything reads the table. */
   put(hash: string, text: string, kind: ContentKind): void {
     this.assertOpen();
     if (!HASH_PATTERN.test(hash)) throw new Error(`not a CCR hash: ${JSON.stringify(hash)}`);
     const now = this.now();
+    const old = this.staged.get(hash);
+    if (old) {
+      // Re-put: it becomes the newest again.
+      this.staged.delete(hash);
+      old.at = now;
+      this.staged.set(hash, old);
+      return;
+    }
+    this.staged.set(hash, { text, kind, at: now });
+    this.stagedChars += text.length;
+    if (this.stagedChars > STAGED_MAX_CHARS) this.applyStaged();
+    else this.scheduleApply();
+  }
+
+  private insertOriginal(hash: string, o: StagedOriginal): void {
     if (this.one('SELECT 1 FROM originals WHERE hash = ?', [hash])) {
-      this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [now, hash]);
+      this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [o.at, hash]);
       this.markDirty(1);
       return;
     }
-    const body = Buffer.from(text, 'utf8');
+    const utf8 = Buffer.from(o.text, 'utf8');
     this.run('INSERT INTO originals (hash, body, kind, size, created_at, last_access) VALUES (?, ?, ?, ?, ?, ?)', [
-      hash, body, kind, body.length, now, now,
+      hash, encodeBody(utf8), o.kind, utf8.length, o.at, o.at,
     ]);
-    this.totalBytes += body.length;
+    this.totalBytes += utf8.length;
     this.enforceCap(hash);
     this.markDirty(2);
   }
 
+  private insertMemo(key: string): void {
+    const m = this.memo.get(key);
+    if (!m) return;
+    const body = Buffer.from(m.value, 'utf8');
+    const old = this.one('SELECT size FROM memo WHERE key = ?', [key]);
+    if (old) {
+      this.run('UPDATE memo SET value = ?, size = ?, last_access = ? WHERE key = ?', [body, body.length, m.lastAccess, key]);
+      this.totalBytes += body.length - Number(old[0]);
+    } else {
+      this.run('INSERT INTO memo (key, value, size, created_at, last_access) VALUES (?, ?, ?, ?, ?)', [
+        key, body, body.length, m.lastAccess, m.lastAccess,
+      ]);
+      this.totalBytes += body.length;
+    }
+    this.enforceCap(undefined, key);
+    this.markDirty(2);
+  }
+
+  private scheduleApply(): void {
+    if (this.applyScheduled) return;
+    this.applyScheduled = true;
+    setImmediate(() => {
+      this.applyScheduled = false;
+      if (this.dbClosed) return;
+      if (!this.applyStaged(APPLY_SLICE_MS)) this.scheduleApply();
+    });
+  }
+
+  /**
+   * Writes staged originals and memo values to the tables, in put order, for at most `sliceMs`
+   * (then the rest waits for the next slice). Returns whether nothing is left staged.
+   */
+  private applyStaged(sliceMs = Infinity): boolean {
+    if (this.staged.size === 0 && this.stagedMemo.size === 0) return true;
+    const until = performance.now() + sliceMs;
+    for (const key of this.stagedMemo) {
+      this.stagedMemo.delete(key);
+      this.insertMemo(key);
+      if (performance.now() > until) return false;
+    }
+    for (const [hash, o] of this.staged) {
+      this.staged.delete(hash);
+      this.stagedChars -= o.text.length;
+      this.insertOriginal(hash, o);
+      if (performance.now() > until) return this.staged.size === 0;
+    }
+    return true;
+  }
+
   get(hash: string): StoredOriginal | undefined {
     this.assertOpen();
+    this.applyStaged();
     const row = this.lookup(
       () => this.one('SELECT body, kind, size, created_at, last_access FROM originals WHERE hash = ?', [hash]),
       (lastAccess) => this.isExpired(lastAccess),
@@ -277,6 +383,7 @@ export class SqlStore implements Store {
 
   has(hash: string): boolean {
     this.assertOpen();
+    this.applyStaged();
     return !!this.lookup(
       () => this.one('SELECT size, last_access FROM originals WHERE hash = ?', [hash]),
       (lastAccess) => this.isExpired(lastAccess),
@@ -317,24 +424,14 @@ export class SqlStore implements Store {
     return m.value;
   }
 
+  /** Visible to getMemo at once; the table row is written with the staged originals. */
   putMemo(key: string, value: string): void {
     this.assertOpen();
-    const now = this.now();
-    const body = Buffer.from(value, 'utf8');
-    const old = this.memo.get(key);
-    if (old) {
-      this.run('UPDATE memo SET value = ?, size = ?, last_access = ? WHERE key = ?', [body, body.length, now, key]);
-      this.totalBytes += body.length - old.size;
-    } else {
-      this.run('INSERT INTO memo (key, value, size, created_at, last_access) VALUES (?, ?, ?, ?, ?)', [
-        key, body, body.length, now, now,
-      ]);
-      this.totalBytes += body.length;
-    }
-    this.memo.set(key, { value, size: body.length, lastAccess: now });
+    this.memo.set(key, { value, size: Buffer.byteLength(value, 'utf8'), lastAccess: this.now() });
     this.touchedMemo.delete(key);
-    this.enforceCap(undefined, key);
-    this.markDirty(2);
+    this.stagedMemo.delete(key);
+    this.stagedMemo.add(key);
+    this.scheduleApply();
   }
 
   // ---- request log ------------------------------------------------------------------------------
@@ -389,6 +486,7 @@ export class SqlStore implements Store {
       this.run('DELETE FROM memo WHERE key = ?', [key]);
       this.memo.delete(key);
       this.touchedMemo.delete(key);
+      this.stagedMemo.delete(key);
       n++;
     }
     if (n > 0) this.recount();
@@ -411,7 +509,8 @@ export class SqlStore implements Store {
         this.totalBytes -= Number(o[1]);
       } else {
         this.run('DELETE FROM memo WHERE key = ?', [m![0]]);
-        this.memo.delete(String(m![0]));
+        // A newer value still staged for the key survives the eviction of its old row.
+        if (!this.stagedMemo.has(String(m![0]))) this.memo.delete(String(m![0]));
         this.totalBytes -= Number(m![1]);
       }
       n++;
@@ -423,6 +522,7 @@ export class SqlStore implements Store {
 
   summary(): StoreSummary {
     this.assertOpen();
+    this.applyStaged();
     const totals = this.one('SELECT count(*), coalesce(sum(size), 0), min(created_at), max(created_at) FROM originals')!;
     const byKind: StoreSummary['byKind'] = {};
     const s = this.stmt('SELECT kind, count(*), sum(size) FROM originals GROUP BY kind ORDER BY kind');
@@ -449,6 +549,9 @@ export class SqlStore implements Store {
   clear(): void {
     this.assertOpen();
     this.db.exec('DELETE FROM originals; DELETE FROM memo; DELETE FROM requests;');
+    this.staged.clear();
+    this.stagedChars = 0;
+    this.stagedMemo.clear();
     this.memo.clear();
     this.touchedMemo.clear();
     this.totalBytes = 0;
@@ -485,6 +588,7 @@ export class SqlStore implements Store {
   /** Copies rows this store lacks from another image of the database; keeps the later last-access. */
   private mergeFrom(bytes: Uint8Array): void {
     const other = this.openBytes(bytes);
+    this.applyStaged();
     this.flushMemoTouches();
     // Rows are merged one by one; a failure part-way leaves only complete rows behind (no journal to roll back).
     this.db.exec('BEGIN');
@@ -568,6 +672,7 @@ export class SqlStore implements Store {
   }
 
   private async save(): Promise<void> {
+    if (!this.dbClosed) this.applyStaged();
     if (this.path === null || this.dirty === 0 || this.dbClosed) return;
     const path = this.path;
     try {

@@ -348,3 +348,46 @@ test('a failing save is reported once through onWarning and flush rejects', asyn
   assert.equal(store.get(ccrHash('a'))?.text, 'a', 'still served from memory');
   await store.close();
 });
+
+test('large originals are stored gzip-compressed and come back exact; look-alike text is not mistaken for gzip', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const store = await openStore({ path });
+  const logs = Array.from({ length: 2000 }, (_, i) => `2024-05-01T10:00:00Z INFO request ${i} served in ${i % 17} ms ✓\n`).join('');
+  const lookalike = '\u001f\u008b\u0008 not gzip, just odd characters ' + 'y'.repeat(1000);
+  for (const t of [logs, lookalike]) store.put(ccrHash(t), t, 'logs');
+  await store.close();
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(readFileSync(path));
+  const rows = db.exec('SELECT hash, length(body), size FROM originals')[0].values;
+  db.close();
+  const logsRow = rows.find((r) => r[0] === ccrHash(logs))!;
+  assert.equal(Number(logsRow[2]), Buffer.byteLength(logs, 'utf8'), 'size counts the original bytes');
+  assert.ok(Number(logsRow[1]) < Number(logsRow[2]) / 4, 'body stored compressed');
+  const again = await openStore({ path });
+  assert.equal(again.get(ccrHash(logs))?.text, logs);
+  assert.equal(again.get(ccrHash(lookalike))?.text, lookalike);
+  assert.equal(again.summary().bytes, Buffer.byteLength(logs) + Buffer.byteLength(lookalike));
+  await again.close();
+});
+
+test('staged writes: visible at once, in the table after a turn of the event loop, and saved by flush', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const store = await openStore({ path, saveDelayMs: 60_000 });
+  const texts = Array.from({ length: 50 }, (_, i) => `entry ${i}\n`.repeat(50 + i));
+  for (const t of texts) store.put(ccrHash(t), t, 'logs');
+  store.putMemo('proxy:k', 'compressed value');
+  assert.equal(store.getMemo('proxy:k'), 'compressed value');
+  assert.equal(store.has(ccrHash(texts[49])), true);
+  const more = 'later entry\n'.repeat(100);
+  store.put(ccrHash(more), more, 'logs');
+  store.putMemo('proxy:k', 'replaced value');
+  await new Promise((r) => setTimeout(r, 50));
+  await store.flush();
+  assert.equal(await loadable(path), 51);
+  const again = await openStore({ path });
+  assert.equal(again.get(ccrHash(more))?.text, more);
+  assert.equal(again.getMemo('proxy:k'), 'replaced value');
+  assert.equal(again.summary().entries, 51);
+  await again.close();
+  await store.close();
+});
