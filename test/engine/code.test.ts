@@ -362,3 +362,58 @@ test('hostile inputs return promptly without throwing', async () => {
     assertInvariants(text, r.text, sink);
   }
 });
+
+/** A long dispatcher: one case per message kind, each a few statements; `kinds` names the cases. */
+function longDispatcher(lang: 'typescript' | 'python', kinds: string[]): string {
+  const out: string[] = [];
+  if (lang === 'typescript') {
+    out.push('export function dispatch(msg: { kind: string; body: string }, state: Record<string, number>): number {');
+    out.push('  const started = Date.now();');
+    out.push('  switch (msg.kind) {');
+    for (const k of kinds) {
+      out.push(`    case '${k}': {`);
+      out.push(`      const ${k}Size = msg.body.length * ${k.length};`);
+      out.push(`      state.${k}Count = (state.${k}Count ?? 0) + 1;`);
+      out.push(`      if (${k}Size > 1000) {`);
+      out.push(`        console.warn('${k} body too large', ${k}Size);`);
+      out.push('      }');
+      out.push(`      return ${k}Size;`);
+      out.push('    }');
+    }
+    out.push('  }');
+    out.push('  return Date.now() - started;');
+    out.push('}');
+  } else {
+    out.push('def dispatch(msg, state):');
+    out.push('    started = time.monotonic()');
+    for (const [i, k] of kinds.entries()) {
+      out.push(`    ${i === 0 ? 'if' : 'elif'} msg.kind == "${k}":`);
+      out.push(`        ${k}_size = len(msg.body) * ${k.length}`);
+      out.push(`        state["${k}_count"] = state.get("${k}_count", 0) + 1`);
+      out.push(`        if ${k}_size > 1000:`);
+      out.push(`            logger.warning("${k} body too large: %d", ${k}_size)`);
+      out.push(`        return ${k}_size`);
+    }
+    out.push('    return time.monotonic() - started');
+  }
+  return out.join('\n') + '\n';
+}
+
+test('a long body the question is about keeps the statements it matches and elides the rest, still parsing', async () => {
+  await warmCodeSupport();
+  const kinds = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo'];
+  for (const [lang, file] of [['typescript', 'dispatch.ts'], ['python', 'dispatch.py']] as const) {
+    const text = longDispatcher(lang, kinds);
+    const sink = new MemorySink();
+    const r = compress(text, { store: sink, kind: 'code', fileName: file, query: 'What does dispatch do with an echo message whose body is too large?', countTokens: false, budgetMs: BUDGET });
+    assertLineFaithful(text, r.text, sink);
+    const out = r.text.split('\n');
+    const has = (s: string) => out.some((l) => l.includes(s));
+    assert.ok(has(lang === 'typescript' ? "console.warn('echo body too large', echoSize);" : 'logger.warning("echo body too large: %d", echo_size)'), `${lang}: matching case kept\n${r.text}`);
+    assert.ok(!has('golf body too large'), `${lang}: other cases elided\n${r.text}`);
+    assert.ok(out.length < text.split('\n').length / 2, `${lang}: most of the body elided`);
+    const tree = parserNow(lang)!.parse(r.text)!;
+    assert.equal(tree.rootNode.hasError, false, `${lang} output parses:\n${r.text}`);
+    tree.delete();
+  }
+});

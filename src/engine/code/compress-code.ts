@@ -10,6 +10,7 @@ import { outlineCode, stripGutter } from './outline';
 import { renderCode, worthEliding } from './render';
 import { codeIdentifiers, regionText, selectBodies } from './select';
 import type { Region } from './units';
+import { innerRegions } from './inner';
 
 export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
   const lines = splitLines(text);
@@ -32,6 +33,7 @@ export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
   const idents = [...codeIdentifiers(ctx.query.text)].map((i) => new RegExp(`(?<![\\w$])${i.replace(/[$]/g, '\\$')}(?![\\w$])`, 'i'));
   const namesIdent = (t: string) => idents.some((re) => re.test(t));
   for (const u of outline.units) if (u.body && !keep.has(u) && worthEliding(code, u.body)) regions.push(u.body);
+  for (const u of relevant) if (u.inner) regions.push(...innerRegions(u.inner, code, lang, ctx.query.terms));
   for (const c of outline.comments) {
     if (!c.tail || !worthEliding(code, c.tail)) continue;
     if (c.doc ? relevant.has(c.doc) : namesIdent(regionText(code, c))) continue;

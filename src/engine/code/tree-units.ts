@@ -8,6 +8,8 @@ import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
 import type { CodeLanguage } from './languages';
 import type { CodeOutline, CodeUnit, CommentBlock } from './units';
 import { braceInterior, commentTail, pythonBody, standaloneDocstringTail } from './units';
+import { bodyStatements } from './statements';
+import { INNER_MIN_LINES } from './inner';
 
 const FUNCTION_TYPES: Record<CodeLanguage, ReadonlySet<string>> = {
   typescript: new Set(['function_declaration', 'generator_function_declaration', 'method_definition', 'arrow_function', 'function_expression', 'function', 'generator_function']),
@@ -118,6 +120,7 @@ function unitFor(fn: Node, w: Walk): CodeUnit {
   if (!b || b.hasError) return unit;
   if (w.lang === 'python') {
     if (b.startPosition.row > start) unit.body = pythonBody(w.lines, b.startPosition.row, b.endPosition.row);
+    withStatements(unit, b, w);
     return unit;
   }
   const open = b.startPosition.row;
@@ -128,7 +131,13 @@ function unitFor(fn: Node, w: Walk): CodeUnit {
   if (b.child(0)?.type !== '{' || b.child(b.childCount - 1)?.type !== '}') return unit;
   if (second && second.type !== '}' && second.startPosition.row === open) return unit;
   unit.body = braceInterior(w.lines, open, close, w.lang);
+  withStatements(unit, b, w);
   return unit;
+}
+
+/** Long bodies carry their statement structure for the inner selection. */
+function withStatements(unit: CodeUnit, b: Node, w: Walk): void {
+  if (unit.body && unit.body.end - unit.body.start + 1 >= INNER_MIN_LINES) unit.inner = bodyStatements(b, unit.body.start, unit.body.end, w.checkDeadline);
 }
 
 /** Nodes that hold no function and no comment worth a visit (imports, strings, type annotations). */

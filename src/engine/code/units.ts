@@ -7,6 +7,7 @@
 import { body, indentOf } from '../lines';
 import type { CodeLanguage } from './languages';
 import { lineComment } from './languages';
+import type { Stmt } from './statements';
 
 export interface Region {
   start: number;
@@ -27,6 +28,8 @@ export interface CodeUnit {
   end: number;
   /** The elidable body, or null when it cannot be elided safely. */
   body: Region | null;
+  /** For a long body parsed whole: its statements, so a kept body can still elide what is not needed. */
+  inner?: Stmt[];
 }
 
 export interface CommentBlock {
