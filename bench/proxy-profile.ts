@@ -10,9 +10,19 @@ import { openStore } from '../src/store/store';
 import { Rewriter } from '../src/proxy/rewrite';
 import { resolveConfig } from '../src/proxy/config';
 import { makeBody } from './proxy-bodies';
+import { TokenCounter } from '../src/proxy/token-counter';
+import { countOutputs } from '../src/proxy/accounting';
+
+const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
+function memory(label: string): void {
+  const m = process.memoryUsage();
+  console.log(`${label}: rss ${mb(m.rss)} (peak ${mb(process.resourceUsage().maxRSS * 1024)}), heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, external ${mb(m.external)}, array buffers ${mb(m.arrayBuffers)}`);
+}
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 20);
+  const tokens = process.argv.includes('--tokens') ? new TokenCounter() : undefined;
+  memory('start');
   const dir = mkdtempSync(join(tmpdir(), 'headroom-proxy-profile-'));
   const store = await openStore({ path: join(dir, 'store.db') });
   const rewriter = new Rewriter(store, resolveConfig({}));
@@ -23,8 +33,10 @@ async function main(): Promise<void> {
       const body = makeBody(100_000, 1000 + i);
       const r = rewriter.rewrite('anthropic', body, { injectRetrieveTool: true })!;
       times.push(r.ms);
+      if (tokens) void countOutputs(tokens, r.outputs, r.shape.model);
       await new Promise((res) => setTimeout(res, 5));
     }
+    memory('after rewrites');
     times.sort((a, b) => a - b);
     const mem = process.memoryUsage();
     const sum = store.summary();
@@ -32,6 +44,8 @@ async function main(): Promise<void> {
     console.log(`first sight rewrite of a 100k-token body: p50 ${times[Math.floor(count / 2)].toFixed(1)} ms, max ${times[count - 1].toFixed(1)} ms (n=${count}); rss ${(mem.rss / 1048576).toFixed(0)} MB`);
   } finally {
     await store.close();
+    memory('after close');
+    tokens?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -14,8 +14,13 @@ const MEMO_MAX = 20_000;
 const BACKLOG_MAX = 4 * 1024 * 1024;
 /** Characters per token used for estimates (code and logs run about 3-4). */
 const CHARS_PER_TOKEN = 3.5;
-/** The worker (and the ~90 MB its tokenizer tables take) is released after this long without work. */
+/** The worker (and the ~50 MB its tokenizer tables take) is released after this long without work. */
 const WORKER_IDLE_MS = 30_000;
+/**
+ * The worker's heap: the tables take ~35 MB; a small young generation keeps the garbage of
+ * encoding from growing the worker's memory (V8's default lets it take ~50 MB more for no gain).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 160 };
 
 export interface TokenCount {
   n: number;
@@ -46,7 +51,11 @@ const encoders = {};
 function encoder(name) {
   if (!encoders[name]) {
     const m = require(workerData.ranks[name]);
-    encoders[name] = new Tiktoken(m.default || m);
+    const e = new Tiktoken(m.default || m);
+    // The rank -> bytes map only serves decode(); counting never decodes. Dropping it frees
+    // ~100k small typed arrays.
+    if (e.textMap instanceof Map) e.textMap.clear();
+    encoders[name] = e;
   }
   return encoders[name];
 }
@@ -162,7 +171,7 @@ export class TokenCounter {
       return null;
     }
     try {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: paths });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: paths, resourceLimits: WORKER_LIMITS });
       w.unref();
       w.on('message', (m: { id: number; n?: number; error?: string }) => {
         const p = this.pending.get(m.id);
