@@ -9,11 +9,11 @@ import type { CodeOutline, CodeUnit, Region } from './units';
 /** Bodies shorter than this (rough tokens) are kept: a marker would save little. */
 const SMALL_BODY_TOKENS = 32;
 /** Callers and callees longer than this many lines are not pulled in by the hop. */
-const HOP_MAX_LINES = 40;
-const HOP_MAX_UNITS = 6;
+const HOP_MAX_LINES = 20;
+const HOP_MAX_UNITS = 3;
 /** Lines of bodies kept beyond the targets: this share of the file, at least the minimum. */
-const BUDGET_SHARE = 0.05;
-const MIN_BUDGET_LINES = 40;
+const BUDGET_SHARE = 0.02;
+const MIN_BUDGET_LINES = 20;
 const MAX_TARGETS = 3;
 
 export function regionText(lines: readonly string[], r: { start: number; end: number }): string {
