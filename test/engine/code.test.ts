@@ -401,7 +401,7 @@ function longDispatcher(lang: 'typescript' | 'python', kinds: string[]): string 
 
 test('a long body the question is about keeps the statements it matches and elides the rest, still parsing', async () => {
   await warmCodeSupport();
-  const kinds = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo'];
+  const kinds = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar'];
   for (const [lang, file] of [['typescript', 'dispatch.ts'], ['python', 'dispatch.py']] as const) {
     const text = longDispatcher(lang, kinds);
     const sink = new MemorySink();

@@ -13,8 +13,8 @@ import { body } from '../lines';
 import { regionTokens } from './select';
 import { MARKER_TOKENS } from './render';
 
-/** Bodies shorter than this stay whole: their parts rarely pay for the markers. */
-export const INNER_MIN_LINES = 50;
+/** Bodies shorter than this stay whole: the question may need lines that name none of its words. */
+export const INNER_MIN_LINES = 80;
 /** A matching statement this long is entered; shorter ones stay whole. */
 const ENTER_MIN_LINES = 8;
 /** A statement scoring at least this share of the body's best statement stays. */
