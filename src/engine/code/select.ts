@@ -6,8 +6,8 @@
 import type { Query } from '../query';
 import type { CodeOutline, CodeUnit, Region } from './units';
 
-/** Bodies shorter than this (rough tokens) are kept: a marker would save little. */
-const SMALL_BODY_TOKENS = 32;
+/** Bodies up to this (rough tokens) are kept: the same bar as worthEliding (marker cost 22 + 6). */
+const SMALL_BODY_TOKENS = 28;
 /** Callers and callees longer than this many lines are not pulled in by the hop. */
 const HOP_MAX_LINES = 20;
 const HOP_MAX_UNITS = 3;
