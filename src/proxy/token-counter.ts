@@ -44,17 +44,51 @@ function nextCut(text: string, from: number, slice: number): number {
   return text.length;
 }
 
+/** A text whose tokens the worker checks its encoders against. */
+export const WORKER_PROBE = 'Grüße 👋 hello world\n  indented {"a": 1} 日本語 <|endoftext|>';
+
+/**
+ * The worker builds its encoders itself: js-tiktoken's constructor also builds a rank -> bytes map
+ * for decode() (100k small typed arrays, ~30 MB at its peak) that counting never uses. The lean
+ * build fills the same fields the constructor fills (js-tiktoken 1.0.21) and checks itself on a
+ * probe text against the library's tokens for it; on a mismatch the worker uses the library's.
+ */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { Tiktoken } = require(workerData.lite);
 const encoders = {};
+const PROBE = ${JSON.stringify(WORKER_PROBE)};
+function lean(ranks) {
+  const e = Object.create(Tiktoken.prototype);
+  e.patStr = ranks.pat_str;
+  e.textEncoder = new TextEncoder();
+  e.textDecoder = new TextDecoder('utf-8');
+  e.rankMap = new Map();
+  e.textMap = new Map();
+  for (const line of ranks.bpe_ranks.split('\\n')) {
+    if (!line) continue;
+    const parts = line.split(' ');
+    const offset = Number.parseInt(parts[1], 10);
+    for (let i = 2; i < parts.length; i++) e.rankMap.set(Buffer.from(parts[i], 'base64').join(','), offset + i - 2);
+  }
+  e.specialTokens = { ...ranks.special_tokens };
+  e.inverseSpecialTokens = {};
+  for (const [text, rank] of Object.entries(e.specialTokens)) e.inverseSpecialTokens[rank] = e.textEncoder.encode(text);
+  return e;
+}
 function encoder(name) {
   if (!encoders[name]) {
     const m = require(workerData.ranks[name]);
-    const e = new Tiktoken(m.default || m);
-    // The rank -> bytes map only serves decode(); counting never decodes. Dropping it frees
-    // ~100k small typed arrays.
-    if (e.textMap instanceof Map) e.textMap.clear();
+    const ranks = m.default || m;
+    let e = null;
+    try {
+      e = lean(ranks);
+      // The library's own tokens for PROBE; a lean encoder that disagrees is not used.
+      if (e.encode(PROBE, 'all').join(',') !== workerData.probe[name]) e = null;
+    } catch {
+      e = null;
+    }
+    if (!e) e = new Tiktoken(ranks);
     encoders[name] = e;
   }
   return encoders[name];
@@ -75,9 +109,16 @@ parentPort.on('message', (m) => {
 });
 `;
 
-function workerPaths(): { lite: string; ranks: Record<string, string> } | null {
+/** js-tiktoken 1.0.21's tokens for the worker's probe text. */
+export const PROBE_TOKENS = {
+  cl100k_base: '6600,2448,24352,62904,233,24748,1917,198,220,1280,16243,5324,64,794,220,16,92,76502,22656,45918,252,220,100257',
+  o200k_base: '3193,572,13153,61138,233,40617,2375,198,220,1383,23537,10494,64,1243,220,16,92,17428,40909,220,199999',
+};
+
+function workerPaths(): { lite: string; ranks: Record<string, string>; probe: Record<string, string> } | null {
   try {
     return {
+      probe: PROBE_TOKENS,
       lite: require.resolve('js-tiktoken/lite'),
       ranks: {
         cl100k_base: require.resolve('js-tiktoken/ranks/cl100k_base'),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TokenCounter, countSliced } from '../../src/proxy/token-counter';
+import { PROBE_TOKENS, TokenCounter, WORKER_PROBE, countSliced } from '../../src/proxy/token-counter';
 import { countTokens } from '../../src/engine/tokens';
 import { bigLog } from './helpers/fixtures';
 
@@ -21,5 +21,14 @@ test('worker and main-thread counts agree with js-tiktoken', async () => {
   } finally {
     worker.close();
     local.close();
+  }
+});
+
+test('the worker probe tokens are js-tiktoken\'s own, so its lean encoders are checked against the library', () => {
+  const { Tiktoken } = require('js-tiktoken/lite') as typeof import('js-tiktoken/lite');
+  for (const name of ['cl100k_base', 'o200k_base'] as const) {
+    const m = require(`js-tiktoken/ranks/${name}`);
+    const enc = new Tiktoken(m.default ?? m);
+    assert.equal(enc.encode(WORKER_PROBE, 'all').join(','), PROBE_TOKENS[name], name);
   }
 });
