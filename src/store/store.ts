@@ -38,6 +38,10 @@ export const DEFAULT_MAX_REQUESTS = 50_000;
 const TOUCH_SAVE_DELAY_MS = 30_000;
 /** The batching delay is at least this many times the last export's duration. */
 const EXPORT_DUTY_FACTOR = 50;
+/** A due save waits until the store has not been used for this long (the proxy is between requests)... */
+const SAVE_IDLE_MS = 100;
+/** ...but not longer than this. */
+const SAVE_IDLE_MAX_WAIT_MS = 10_000;
 /** Staged writes are applied in slices of about this many milliseconds, yielding in between. */
 const APPLY_SLICE_MS = 4;
 /** Past this many staged characters, a put applies everything at once (bounds staged memory). */
@@ -107,6 +111,8 @@ export class SqlStore implements Store {
   /** Memo keys whose value in `memo` is not yet in the table. */
   private readonly stagedMemo = new Set<string>();
   private applyScheduled = false;
+  /** performance.now() of the last read or write by a caller, to save while idle. */
+  private lastUseAt = 0;
   private dirty: Dirty = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Infinity;
@@ -282,6 +288,7 @@ export class SqlStore implements Store {
     this.assertOpen();
     if (!HASH_PATTERN.test(hash)) throw new Error(`not a CCR hash: ${JSON.stringify(hash)}`);
     const now = this.now();
+    this.lastUseAt = performance.now();
     const old = this.staged.get(hash);
     if (old) {
       // Re-put: it becomes the newest again.
@@ -412,6 +419,7 @@ export class SqlStore implements Store {
 
   getMemo(key: string): string | undefined {
     this.assertOpen();
+    this.lastUseAt = performance.now();
     const m = this.memo.get(key);
     if (!m) return undefined;
     if (this.isExpired(m.lastAccess)) {
@@ -427,6 +435,7 @@ export class SqlStore implements Store {
   /** Visible to getMemo at once; the table row is written with the staged originals. */
   putMemo(key: string, value: string): void {
     this.assertOpen();
+    this.lastUseAt = performance.now();
     this.memo.set(key, { value, size: Buffer.byteLength(value, 'utf8'), lastAccess: this.now() });
     this.touchedMemo.delete(key);
     this.stagedMemo.delete(key);
@@ -438,6 +447,7 @@ export class SqlStore implements Store {
 
   appendRequest(record: object): void {
     this.assertOpen();
+    this.lastUseAt = performance.now();
     const r = record as { at?: unknown; ts?: unknown };
     const at = typeof r.at === 'number' && Number.isFinite(r.at) ? r.at : typeof r.ts === 'number' && Number.isFinite(r.ts) ? r.ts : this.now();
     this.run('INSERT INTO requests (uid, at, json) VALUES (?, ?, ?)', [randomUUID(), Math.round(at), JSON.stringify(record)]);
@@ -647,16 +657,32 @@ export class SqlStore implements Store {
     const dataDelay = Math.max(this.saveDelayMs, Math.round(this.lastExportMs * EXPORT_DUTY_FACTOR));
     const delay = level === 2 ? dataDelay : Math.max(dataDelay, TOUCH_SAVE_DELAY_MS);
     const due = this.now() + delay;
-    if (this.timer && this.timerDue <= due) return;
+    if (this.timer && this.timerDue <= due) {
+      if (level === 2) this.timer.ref();
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timerDue = due;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerDue = Infinity;
-      this.flush().catch(() => {});
-    }, delay);
+    this.timer = setTimeout(() => this.saveWhenIdle(performance.now()), delay);
     // A pending touch-only save should not keep a finished process alive; a data save should.
     if (level < 2) this.timer.unref();
+  }
+
+  /**
+   * A due save: the export blocks the event loop, so it waits for a pause in the store's use (the
+   * proxy between requests), for at most SAVE_IDLE_MAX_WAIT_MS.
+   */
+  private saveWhenIdle(dueAt: number): void {
+    const now = performance.now();
+    const quietFor = now - this.lastUseAt;
+    if (!this.closed && quietFor < SAVE_IDLE_MS && now - dueAt < SAVE_IDLE_MAX_WAIT_MS) {
+      this.timer = setTimeout(() => this.saveWhenIdle(dueAt), Math.max(1, SAVE_IDLE_MS - quietFor));
+      if (this.dirty < 2) this.timer.unref();
+      return;
+    }
+    this.timer = undefined;
+    this.timerDue = Infinity;
+    this.flush().catch(() => {});
   }
 
   /** Saves pending changes now. Errors are reported through onWarning and retried on the next change or flush. */

@@ -391,3 +391,18 @@ test('staged writes: visible at once, in the table after a turn of the event loo
   await again.close();
   await store.close();
 });
+
+test('a due save waits for a pause in the store\'s use', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const store = await openStore({ path, saveDelayMs: 20 });
+  store.put(ccrHash('busy'), 'busy', 'logs');
+  const busyUntil = performance.now() + 400;
+  while (performance.now() < busyUntil) {
+    store.getMemo('proxy:none');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(existsSync(path), false, 'no save while the store is in steady use');
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(await loadable(path), 1, 'saved once idle');
+  await store.close();
+});
