@@ -77,7 +77,14 @@ async function runProxy(): Promise<void> {
       process.send!({ loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 });
       loop.reset();
     }
-    if (m.cmd === 'rss') process.send!({ maxRssKb: process.resourceUsage().maxRSS, rssKb: Math.round(process.memoryUsage().rss / 1024), heapKb: Math.round(process.memoryUsage().heapUsed / 1024), stats: proxy.stats().totals });
+    if (m.cmd === 'rss') {
+      const mem = process.memoryUsage();
+      const kb = (n: number) => Math.round(n / 1024);
+      process.send!({
+        maxRssKb: process.resourceUsage().maxRSS, rssKb: kb(mem.rss), heapKb: kb(mem.heapUsed), heapTotalKb: kb(mem.heapTotal),
+        externalKb: kb(mem.external), arrayBuffersKb: kb(mem.arrayBuffers), storeBytes: store.summary().bytes, stats: proxy.stats().totals,
+      });
+    }
   });
   process.send!({ port: proxy.port });
 }
@@ -225,6 +232,10 @@ interface MemoryInfo {
   maxRssKb: number;
   rssKb: number;
   heapKb: number;
+  heapTotalKb: number;
+  externalKb: number;
+  arrayBuffersKb: number;
+  storeBytes: number;
   stats: Record<string, number>;
 }
 
@@ -233,7 +244,11 @@ async function reportMemory(child: ChildProcess, label: string): Promise<MemoryI
     child.once('message', (m) => resolve(m as MemoryInfo));
     child.send({ cmd: 'rss' });
   });
-  console.log(`proxy memory ${label}: rss ${(info.rssKb / 1024).toFixed(0)} MB, heap ${(info.heapKb / 1024).toFixed(0)} MB, peak rss ${(info.maxRssKb / 1024).toFixed(0)} MB`);
+  const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+  console.log(
+    `proxy memory ${label}: rss ${mb(info.rssKb)} (peak ${mb(info.maxRssKb)}); main heap ${mb(info.heapKb)} used of ${mb(info.heapTotalKb)}, ` +
+      `external ${mb(info.externalKb)} (array buffers ${mb(info.arrayBuffersKb)}); store originals+memo ${mb(info.storeBytes / 1024)} (uncompressed)`,
+  );
   return info;
 }
 

@@ -44,6 +44,9 @@ function nextCut(text: string, from: number, slice: number): number {
   return text.length;
 }
 
+/** Nice value of the counting thread (Linux only). */
+const WORKER_NICE = 10;
+
 /** A text whose tokens the worker checks its encoders against. */
 export const WORKER_PROBE = 'Grüße 👋 hello world\n  indented {"a": 1} 日本語 <|endoftext|>';
 
@@ -55,6 +58,11 @@ export const WORKER_PROBE = 'Grüße 👋 hello world\n  indented {"a": 1} 日�
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// Counting is accounting: on Linux, where the nice value is per thread, this thread yields the CPU
+// to the proxy's request thread (elsewhere it would apply to the whole process, so it is not set).
+if (process.platform === 'linux') {
+  try { require('node:os').setPriority(${WORKER_NICE}); } catch {}
+}
 const { Tiktoken } = require(workerData.lite);
 const encoders = {};
 const PROBE = ${JSON.stringify(WORKER_PROBE)};

@@ -32,3 +32,21 @@ test('the worker probe tokens are js-tiktoken\'s own, so its lean encoders are c
     assert.equal(enc.encode(WORKER_PROBE, 'all').join(','), PROBE_TOKENS[name], name);
   }
 });
+
+test('on Linux the counting thread runs at a lower priority than the request thread', { skip: process.platform !== 'linux' }, async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const niceValues = () => readdirSync('/proc/self/task').map((t) => {
+    const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+  const before = niceValues();
+  const counter = new TokenCounter(true);
+  try {
+    assert.ok((await counter.count('some text to count\n', 'gpt-4o')).n > 0);
+    const after = niceValues();
+    assert.equal(after.filter((n) => n > 0).length, before.filter((n) => n > 0).length + 1, 'one more thread with a positive nice value');
+    assert.equal((await import('node:os')).getPriority(), 0, 'the calling thread keeps its priority');
+  } finally {
+    counter.close();
+  }
+});
