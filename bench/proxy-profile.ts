@@ -37,6 +37,10 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 5));
     }
     memory('after rewrites');
+    if (process.argv.includes('--spaces')) {
+      const v8 = await import('node:v8');
+      for (const sp of v8.getHeapSpaceStatistics()) console.log(`  ${sp.space_name}: size ${mb(sp.space_size)}, used ${mb(sp.space_used_size)}, physical ${mb(sp.physical_space_size)}`);
+    }
     times.sort((a, b) => a - b);
     const mem = process.memoryUsage();
     const sum = store.summary();

@@ -71,11 +71,20 @@ async function runProxy(): Promise<void> {
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  // The proxy's own view: milliseconds from the request body received to the upstream request sent.
+  let msAdded: number[] = [];
+  proxy.onRequest((r) => msAdded.push(r.msAdded));
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'settled') void proxy.settled().then(() => process.send!({ settled: true }));
     if (m.cmd === 'loop') {
-      process.send!({ loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 });
+      const delay = { loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
       loop.reset();
+      // Records are emitted once their tokens are counted.
+      void proxy.settled().then(() => {
+        const sorted = msAdded.sort((x, y) => x - y);
+        process.send!({ ...delay, msAddedP50: sorted[Math.floor(sorted.length / 2)] ?? 0 });
+        msAdded = [];
+      });
     }
     if (m.cmd === 'rss') {
       const mem = process.memoryUsage();
@@ -162,11 +171,11 @@ let proxyChild: ChildProcess | undefined;
 async function loopDelay(): Promise<string> {
   if (!proxyChild) return '';
   const child = proxyChild;
-  const m = await new Promise<{ loopP99: number; loopMax: number }>((resolve) => {
-    child.once('message', (x) => resolve(x as { loopP99: number; loopMax: number }));
+  const m = await new Promise<{ loopP99: number; loopMax: number; msAddedP50: number }>((resolve) => {
+    child.once('message', (x) => resolve(x as { loopP99: number; loopMax: number; msAddedP50: number }));
     child.send({ cmd: 'loop' });
   });
-  return ` [proxy event-loop delay p99 ${f(m.loopP99)} max ${f(m.loopMax)} ms]`;
+  return ` [proxy: own msAdded p50 ${f(m.msAddedP50)}, event-loop delay p99 ${f(m.loopP99)} max ${f(m.loopMax)} ms]`;
 }
 
 /** Waits until the proxy has recorded (token-counted) everything so far, so phases do not overlap. */
@@ -179,7 +188,11 @@ async function settled(): Promise<void> {
   });
 }
 
+/** `--only <substring>`: run only the phases whose label contains it (and skip the load test). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+
 async function pairs(label: string, upPort: number, proxyPort: number, bodies: () => Buffer, count: number, pick: (t: Timing) => number): Promise<void> {
+  if (only !== undefined && !label.includes(only)) return;
   await settled();
   await loopDelay();
   const direct: number[] = [];
@@ -284,7 +297,7 @@ async function main(): Promise<void> {
     await pairs('10k tokens streaming, seen before (TTFB)', up.port, px.port, () => s10, 150, ttfb);
     await pairs('100k tokens streaming, seen before (TTFB)', up.port, px.port, () => s100, 80, ttfb);
     await reportMemory(px.child, 'before load');
-    await load(px.port, 100, 10_000, 120_000);
+    if (only === undefined) await load(px.port, 100, 10_000, 120_000);
     await new Promise((r) => setTimeout(r, 500));
     const info = await reportMemory(px.child, 'end');
     console.log(`proxy peak RSS: ${(info.maxRssKb / 1024).toFixed(0)} MB; requests recorded ${info.stats.requests}, tokens saved ${info.stats.tokensSaved} (${info.stats.savedPercent}%)`);

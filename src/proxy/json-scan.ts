@@ -216,7 +216,11 @@ export function applySplices(buf: Buffer, splices: Splice[]): Buffer {
 export function encodeString(text: string, asciiOnly: boolean): Buffer {
   let s = JSON.stringify(text);
   if (asciiOnly) s = s.replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
-  return Buffer.from(s, 'utf8');
+  // Its own allocation, not a slice of Node's shared 8 KiB pool: the proxy keeps replacements for
+  // replay, and a kept slice would pin its whole pool chunk.
+  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(s, 'utf8'));
+  out.write(s, 'utf8');
+  return out;
 }
 
 /** True when a string literal carries only ASCII bytes but contains \\u escapes (ensure_ascii style). */

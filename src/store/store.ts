@@ -42,8 +42,12 @@ const EXPORT_DUTY_FACTOR = 50;
 const SAVE_IDLE_MS = 100;
 /** ...but not longer than this. */
 const SAVE_IDLE_MAX_WAIT_MS = 10_000;
-/** Staged writes are applied in slices of about this many milliseconds, yielding in between. */
-const APPLY_SLICE_MS = 4;
+/** Staged writes are applied in slices of about this many milliseconds, yielding in between... */
+const APPLY_SLICE_MS = 2;
+/** ...each once the store has not been used for this long (the proxy answered its request)... */
+const APPLY_QUIET_MS = 5;
+/** ...or once the oldest staged write has waited this long. */
+const APPLY_MAX_WAIT_MS = 1000;
 /** Past this many staged characters, a put applies everything at once (bounds staged memory). */
 const STAGED_MAX_CHARS = 16 * 1024 * 1024;
 /** Bodies from this size are stored gzip-compressed when that saves at least an eighth. */
@@ -336,14 +340,17 @@ export class SqlStore implements Store {
     this.markDirty(2);
   }
 
-  private scheduleApply(): void {
+  private scheduleApply(since = performance.now()): void {
     if (this.applyScheduled) return;
     this.applyScheduled = true;
-    setImmediate(() => {
+    const quietFor = performance.now() - this.lastUseAt;
+    setTimeout(() => {
       this.applyScheduled = false;
       if (this.dbClosed) return;
-      if (!this.applyStaged(APPLY_SLICE_MS)) this.scheduleApply();
-    });
+      const now = performance.now();
+      if (now - this.lastUseAt < APPLY_QUIET_MS && now - since < APPLY_MAX_WAIT_MS) return this.scheduleApply(since);
+      if (!this.applyStaged(APPLY_SLICE_MS)) this.scheduleApply(now);
+    }, Math.max(1, APPLY_QUIET_MS - quietFor));
   }
 
   /**
