@@ -73,12 +73,16 @@ async function runProxy(): Promise<void> {
   loop.enable();
   // The proxy's own view: milliseconds from the request body received to the upstream request sent.
   let msAdded: number[] = [];
+  // The highest RSS seen during a phase (sampled every 10 ms).
+  let phaseRss = 0;
+  setInterval(() => (phaseRss = Math.max(phaseRss, process.memoryUsage.rss())), 10).unref();
   proxy.onRequest((r) => msAdded.push(r.msAdded));
   process.on('message', (m: { cmd: string }) => {
     if (m.cmd === 'settled') void proxy.settled().then(() => process.send!({ settled: true }));
     if (m.cmd === 'loop') {
-      const delay = { loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+      const delay = { loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6, phaseRssMb: phaseRss / 1048576 };
       loop.reset();
+      phaseRss = 0;
       // Records are emitted once their tokens are counted.
       void proxy.settled().then(() => {
         const sorted = msAdded.sort((x, y) => x - y);
@@ -171,11 +175,12 @@ let proxyChild: ChildProcess | undefined;
 async function loopDelay(): Promise<string> {
   if (!proxyChild) return '';
   const child = proxyChild;
-  const m = await new Promise<{ loopP99: number; loopMax: number; msAddedP50: number }>((resolve) => {
-    child.once('message', (x) => resolve(x as { loopP99: number; loopMax: number; msAddedP50: number }));
+  type LoopInfo = { loopP99: number; loopMax: number; msAddedP50: number; phaseRssMb: number };
+  const m = await new Promise<LoopInfo>((resolve) => {
+    child.once('message', (x) => resolve(x as LoopInfo));
     child.send({ cmd: 'loop' });
   });
-  return ` [proxy: own msAdded p50 ${f(m.msAddedP50)}, event-loop delay p99 ${f(m.loopP99)} max ${f(m.loopMax)} ms]`;
+  return ` [proxy: own msAdded p50 ${f(m.msAddedP50)}, event-loop delay p99 ${f(m.loopP99)} max ${f(m.loopMax)} ms, max rss ${m.phaseRssMb.toFixed(0)} MB]`;
 }
 
 /** Waits until the proxy has recorded (token-counted) everything so far, so phases do not overlap. */

@@ -2,8 +2,9 @@
  * The local store: one sql.js database file holding CCR originals, the proxy's memo and its request log.
  *
  * The database lives in memory; changes are saved as a whole file, batched (`saveDelayMs` after the
- * first unsaved change, longer for a store whose export is slow; last-access updates alone wait 30 s)
- * and atomically (temp file, fsync, rename), so the file on disk is always a complete database.
+ * first unsaved change, longer for a store whose export is slow; last-access updates alone wait 30 s;
+ * a due save waits up to 3 s for a 100 ms pause in the store's use, since the export blocks the
+ * event loop) and atomically (temp file, fsync, rename), so the file on disk is always a complete database.
  *
  * Writes of originals and memo values are staged in memory and applied to the database in short
  * slices between other work (and before anything reads the tables), so a caller on a latency path
@@ -41,7 +42,7 @@ const EXPORT_DUTY_FACTOR = 50;
 /** A due save waits until the store has not been used for this long (the proxy is between requests)... */
 const SAVE_IDLE_MS = 100;
 /** ...but not longer than this. */
-const SAVE_IDLE_MAX_WAIT_MS = 10_000;
+const SAVE_IDLE_MAX_WAIT_MS = 3000;
 /** Staged writes are applied in slices of about this many milliseconds, yielding in between... */
 const APPLY_SLICE_MS = 2;
 /** ...each once the store has not been used for this long (the proxy answered its request)... */
