@@ -11,7 +11,7 @@ import { countTokens, tokenizerFor } from '../engine/tokens';
 const SLICE = 8 * 1024;
 const MEMO_MAX = 20_000;
 /** Past this many characters waiting to be counted, new texts are estimated instead (labelled so). */
-const BACKLOG_MAX = 2 * 1024 * 1024;
+const BACKLOG_MAX = 4 * 1024 * 1024;
 /** Characters per token used for estimates (code and logs run about 3-4). */
 const CHARS_PER_TOKEN = 3.5;
 /** The worker (and the ~50 MB its tokenizer tables take) is released after this long without work. */
