@@ -350,7 +350,15 @@ export class SqlStore implements Store {
       if (this.dbClosed) return;
       const now = performance.now();
       if (now - this.lastUseAt < APPLY_QUIET_MS && now - since < APPLY_MAX_WAIT_MS) return this.scheduleApply(since);
-      if (!this.applyStaged(APPLY_SLICE_MS)) this.scheduleApply(now);
+      let done = true;
+      try {
+        done = this.applyStaged(APPLY_SLICE_MS);
+      } catch (e) {
+        // Off the caller's path nobody can catch this: report it; the entry being written is lost.
+        this.warn(`Headroom store could not write a staged entry: ${(e as Error).message}`);
+        done = this.staged.size === 0 && this.stagedMemo.size === 0;
+      }
+      if (!done) this.scheduleApply(now);
     }, Math.max(1, APPLY_QUIET_MS - quietFor));
   }
 
