@@ -43,6 +43,9 @@ async function main(): Promise<void> {
     }
     times.sort((a, b) => a - b);
     const mem = process.memoryUsage();
+    await store.flush();
+    const { statSync } = await import('node:fs');
+    console.log(`store file: ${mb(statSync(join(dir, 'store.db')).size)}`);
     const sum = store.summary();
     console.log(`store: ${sum.entries} originals, ${(sum.bytes / 1048576).toFixed(1)} MB (+${sum.memoEntries} memo entries)`);
     console.log(`first sight rewrite of a 100k-token body: p50 ${times[Math.floor(count / 2)].toFixed(1)} ms, max ${times[count - 1].toFixed(1)} ms (n=${count}); rss ${(mem.rss / 1048576).toFixed(0)} MB`);

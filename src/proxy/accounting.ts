@@ -15,18 +15,32 @@ export interface OutputTokens {
   savedFirstSight: number;
 }
 
-/** Fills tokensIn/tokensOut of compressed outputs and sums what they saved. */
+/**
+ * Fills tokensIn/tokensOut of compressed outputs and sums what they saved. Every count is asked for
+ * at once, so the counter decides right away which ones it counts and which it estimates (when
+ * backed up), and the texts are let go here: a burst of requests does not keep their originals
+ * alive while it waits.
+ */
 export async function countOutputs(counter: TokenCounter, outputs: OutputRecord[], model: string | undefined): Promise<{ records: RequestRecord['outputs']; tokens: OutputTokens }> {
   const tokens: OutputTokens = { saved: 0, savedReplayed: 0, savedFirstSight: 0 };
+  const counts = outputs.map((o) => {
+    if (o.reason || (o.original === undefined && !o.decode) || o.compressed === undefined) return undefined;
+    const counted = Promise.all([
+      counter.count(o.original ?? (o.hash ? o.decode! : o.decode!()), model, o.hash),
+      counter.count(o.compressed, model),
+    ]);
+    o.original = undefined;
+    o.decode = undefined;
+    return counted;
+  });
+  const done = await Promise.all(counts);
   const records: RequestRecord['outputs'] = [];
-  for (const o of outputs) {
+  outputs.forEach((o, i) => {
     const rec: RequestRecord['outputs'][number] = { tool: o.tool, kind: o.kind, bytesIn: o.bytesIn, bytesOut: o.bytesOut, replayed: o.replayed };
     if (o.reason) rec.reason = o.reason;
-    if (!o.reason && (o.original !== undefined || o.decode) && o.compressed !== undefined) {
-      const [tin, tout] = await Promise.all([
-        counter.count(o.original ?? (o.hash ? o.decode! : o.decode!()), model, o.hash),
-        counter.count(o.compressed, model),
-      ]);
+    const c = done[i];
+    if (c) {
+      const [tin, tout] = c;
       rec.tokensIn = tin.n;
       rec.tokensOut = tout.n;
       if (tin.estimated || tout.estimated) rec.tokensEstimated = true;
@@ -36,7 +50,7 @@ export async function countOutputs(counter: TokenCounter, outputs: OutputRecord[
       else tokens.savedFirstSight += saved;
     }
     records.push(rec);
-  }
+  });
   return { records, tokens };
 }
 
