@@ -17,7 +17,10 @@ test('every setting is contributed with the same default, a markdownDescription 
     assert.ok(p.markdownDescription && p.markdownDescription.length > 20, `markdownDescription of headroom.${key}`);
     assert.ok(p.scope, `scope of headroom.${key}`);
   }
-  assert.equal(Object.keys(properties).length, Object.keys(CONFIG_KEYS).length, 'no contributed setting without a typed field');
+  // Agent-integration settings are read by src/extension/agents; every other one has a typed field.
+  const agentKeys = Object.keys(properties).filter((k) => /^headroom\.(agents|chatProvider)\./.test(k));
+  for (const k of agentKeys) assert.ok(properties[k].markdownDescription && properties[k].scope, `description and scope of ${k}`);
+  assert.equal(Object.keys(properties).length - agentKeys.length, Object.keys(CONFIG_KEYS).length, 'no contributed setting without a typed field');
   // A workspace must not redirect traffic (and API keys) unless it is trusted.
   assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.sort(), ['headroom.proxy.port', 'headroom.upstream.anthropic', 'headroom.upstream.openai']);
 });
@@ -27,7 +30,11 @@ test('commands are contributed under the Headroom category', () => {
     assert.equal(c.category, 'Headroom');
     return c.command;
   });
-  assert.deepEqual(ids.sort(), ['headroom.clearStore', 'headroom.copyProxyUrl', 'headroom.retrieveOriginal', 'headroom.showLogs', 'headroom.showStats', 'headroom.startProxy', 'headroom.stopProxy', 'headroom.toggleCompression']);
+  assert.deepEqual(ids.sort(), [
+    'headroom.checkConnections', 'headroom.clearStore', 'headroom.connectAgent', 'headroom.copyProxyUrl', 'headroom.disconnectAgent',
+    'headroom.retrieveOriginal', 'headroom.setApiKey', 'headroom.showLogs', 'headroom.showStats', 'headroom.startProxy',
+    'headroom.stopProxy', 'headroom.toggleCompression',
+  ]);
 });
 
 test('no settings give the defaults', () => {
