@@ -9,6 +9,7 @@ import { registerStatusBar } from './extension/status-bar';
 import { registerRetrieve } from './extension/retrieve';
 import { StatsPanel } from './extension/stats-panel';
 import { needsRestart, type HeadroomConfig } from './extension/config';
+import { registerAgentIntegrations } from './extension/agents';
 
 let current: HeadroomContext | undefined;
 
@@ -22,6 +23,14 @@ export function activate(extension: vscode.ExtensionContext): void {
   StatsPanel.register(ctx);
   registerStatusBar(ctx);
   watchConfig(ctx);
+  ctx.push(registerAgentIntegrations(extension, {
+    proxyUrl: () => ctx.controller.url,
+    onProxyChange: (listener) => ctx.controller.onDidChange(listener),
+    recentRecords: () => ctx.controller.recentRecords(),
+    log: (line) => ctx.log.info(line),
+    storePath: vscode.Uri.joinPath(ctx.storeDir, 'store.sqlite').fsPath,
+    upstreams: () => ({ anthropic: ctx.config.anthropicUpstream, openai: ctx.config.openaiUpstream }),
+  }));
 
   if (extension.workspaceState.get<boolean>('headroom.bypass')) ctx.controller.setBypass(true);
   ctx.log.info(`activated in ${(performance.now() - t0).toFixed(1)} ms; store: ${ctx.storeDir.fsPath}`);
