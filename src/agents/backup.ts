@@ -1,5 +1,6 @@
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeFileAtomic as writeBytesAtomic } from '../store/atomic-file';
 
 /** Copies a file into the backup folder before we edit it; returns the backup's path (null if the file did not exist). */
 export async function backupFile(file: string, backupDir: string, now = Date.now()): Promise<string | null> {
@@ -16,10 +17,7 @@ export async function backupFile(file: string, backupDir: string, now = Date.now
 
 /** Writes through a temp file and a rename, so a crash never leaves a half-written config. */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.headroom-tmp-${process.pid}`;
-  await writeFile(tmp, text, 'utf8');
-  await rename(tmp, file);
+  await writeBytesAtomic(file, Buffer.from(text, 'utf8'));
 }
 
 /** Reads a file, or '' when it does not exist. */
