@@ -47,6 +47,9 @@ if ! cs_ok; then
   log "installing code-server@$CODE_SERVER_VERSION (slow: builds native modules)"
   mkdir -p "$CS_PREFIX"
   echo '{"private":true}' > "$CS_PREFIX/package.json"
+  # Under `npm run`, npm_config_user_agent names the outer npm's Node (20); code-server's
+  # postinstall reads its Node version from it, so the nested npm must compute its own.
+  env -u npm_config_user_agent \
   PATH="$NODE24_HOME/bin:$PATH" \
   npm_config_nodedir="$NODE24_HOME" \
   npm_config_build_from_source=false \
