@@ -131,20 +131,28 @@ function detailView(): HTMLElement | undefined {
     section.append(h('p', { class: 'muted' }, 'Loading…'));
     return section;
   }
-  if (detail.items.length === 0) section.append(h('p', { class: 'muted' }, 'This request had no tool outputs.'));
+  if (detail.items.length === 0) {
+    section.append(h('p', { class: 'muted' }, 'This request had no tool outputs.'));
+    return section;
+  }
+  const head = h('tr', {}, ...['Tool', 'Kind', 'Bytes', 'Tokens', 'Result'].map((t, i) => h('th', { class: i === 2 || i === 3 ? 'num' : '' }, t)));
+  const rows = detail.items.map((it) => h('tr', {},
+    h('td', {}, it.tool ?? '–'), h('td', {}, it.kind || '–'),
+    h('td', { class: 'num' }, `${formatTokens(it.bytesIn)} → ${formatTokens(it.bytesOut)}`),
+    h('td', { class: 'num' }, `${formatTokens(it.tokensBefore)} → ${formatTokens(it.tokensAfter)}`),
+    h('td', {}, it.reason ? h('span', { class: 'tag alone' }, `left alone: ${it.reason}`) : h('span', { class: 'tag' }, it.strategy || 'compressed'), it.replayed ? ' (replayed from memo)' : ''),
+  ));
+  section.append(h('table', { id: 'detail-outputs' }, h('thead', {}, head), h('tbody', {}, ...rows)));
   for (const it of detail.items) {
-    const what = `${it.tool ?? 'tool output'} · ${it.kind || 'unknown kind'} · ${formatTokens(it.tokensBefore)} → ${formatTokens(it.tokensAfter)} tokens`;
-    section.append(h('h3', {}, what));
-    if (it.reason) section.append(h('p', { class: 'muted' }, `Left alone: ${it.reason}`));
-    if (it.compressed !== undefined || it.originals.length) {
-      const originals = h('div', {}, h('div', { class: 'muted' }, 'Original (stored)'));
-      for (const o of it.originals) {
-        originals.append(o.text === null ? h('p', { class: 'error' }, `hash=${o.hash}: expired or unknown`) : h('pre', {}, o.text), openOriginalLink(o.hash));
-      }
-      section.append(h('div', { class: 'side-by-side' },
-        h('div', {}, h('div', { class: 'muted' }, 'Compressed (sent to the model)'), h('pre', {}, it.compressed ?? '(not recorded)')),
-        originals));
+    if (it.compressed === undefined && it.originals.length === 0) continue;
+    section.append(h('h3', {}, `${it.tool ?? 'tool output'} · ${it.kind || 'unknown kind'}`));
+    const originals = h('div', {}, h('div', { class: 'muted' }, 'Original (stored)'));
+    for (const o of it.originals) {
+      originals.append(o.text === null ? h('p', { class: 'error' }, `hash=${o.hash}: expired or unknown`) : h('pre', {}, o.text), openOriginalLink(o.hash));
     }
+    section.append(h('div', { class: 'side-by-side' },
+      h('div', {}, h('div', { class: 'muted' }, 'Compressed (sent to the model)'), h('pre', {}, it.compressed ?? '(not recorded)')),
+      originals));
   }
   return section;
 }

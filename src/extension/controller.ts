@@ -6,6 +6,8 @@
 import type { Backend, ProxyHandleLike, StoreLike } from './backend';
 import type { HeadroomConfig } from './config';
 import { DEFAULT_EXCLUDED_TOOLS } from '../proxy/config';
+import { StatsAggregator } from '../proxy/stats';
+import type { RequestRecord } from '../proxy/record';
 import { toStatsView, type StatsView } from './stats-view';
 
 export type ProxyState = 'stopped' | 'starting' | 'running' | 'failed';
@@ -184,6 +186,29 @@ export class ProxyController {
   rawStats(): unknown {
     if (this.proxy) this.lastStats = safeStats(this.proxy) ?? this.lastStats;
     return this.lastStats;
+  }
+
+  /**
+   * With the proxy stopped (e.g. after a reload), rebuilds the stats from the request log in the
+   * store, so the stats view shows past savings; a running proxy has its own.
+   */
+  async loadHistory(config: HeadroomConfig, limit = 10_000): Promise<void> {
+    if (this.proxy || this.lastStats !== undefined) return;
+    const store = await this.openStore(config);
+    const records = (store.listRequests?.({ limit }) ?? []) as RequestRecord[];
+    if (this.proxy || this.lastStats !== undefined) return;
+    const agg = new StatsAggregator();
+    // Oldest first, as the proxy adds them.
+    for (let i = records.length - 1; i >= 0; i--) {
+      try {
+        agg.add(records[i]);
+      } catch {
+        // a record of an older shape: skip it
+      }
+    }
+    this.lastStats = agg.snapshot();
+    if (this.recent.length === 0) this.recent = records.slice(0, ProxyController.RECENT_LIMIT);
+    this.changed();
   }
 
   /** Recent request records, newest first. */

@@ -12,6 +12,9 @@ export interface DetailItem {
   reason?: string;
   tokensBefore: number;
   tokensAfter: number;
+  bytesIn: number;
+  bytesOut: number;
+  replayed: boolean;
   /** The compressed text the model saw, when the proxy recorded it. */
   compressed?: string;
   /** Originals named by the markers, by hash; null when expired or unknown. */

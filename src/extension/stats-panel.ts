@@ -91,6 +91,7 @@ export class StatsPanel {
     switch (msg.type) {
       case 'ready':
         this.postStats();
+        this.ctx.controller.loadHistory(this.ctx.config).catch((err) => this.ctx.fail('history', 'could not read past requests from the store', err));
         break;
       case 'openDetail':
         try {
@@ -126,6 +127,9 @@ export class StatsPanel {
         reason: it.reason,
         tokensBefore: it.tokensBefore,
         tokensAfter: it.tokensAfter,
+        bytesIn: it.bytesIn,
+        bytesOut: it.bytesOut,
+        replayed: it.replayed,
         compressed,
         originals: it.hashes.slice(0, 20).map((hash) => ({ hash, text: store.get(hash)?.text ?? null })),
       };

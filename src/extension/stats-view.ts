@@ -29,6 +29,7 @@ export interface DayPoint {
   requests: number;
   tokensBefore: number;
   tokensSaved: number;
+  dollarsSaved: number;
 }
 
 export interface ToolResultRow {
@@ -141,9 +142,13 @@ export function toSlices(v: unknown): Slice[] {
 }
 
 export function toDays(v: unknown): DayPoint[] {
-  return toSlices(v)
-    .filter((s) => /^\d{4}-\d{2}-\d{2}$/.test(s.name))
-    .map((s) => ({ day: s.name, requests: s.requests, tokensBefore: s.tokensBefore, tokensSaved: s.tokensSaved }))
+  const entries: Array<[string, unknown]> = Array.isArray(v) ? v.map((o) => [str(o, 'day', 'name', 'key'), o]) : isObj(v) ? Object.entries(v) : [];
+  return entries
+    .filter(([day]) => /^\d{4}-\d{2}-\d{2}$/.test(day))
+    .map(([day, o]) => {
+      const t = toTotals(o);
+      return { day, requests: t.requests, tokensBefore: t.tokensBefore, tokensSaved: t.tokensSaved, dollarsSaved: t.dollarsSaved };
+    })
     .sort((a, b) => a.day.localeCompare(b.day));
 }
 
@@ -217,7 +222,7 @@ export function toStatsView(raw: unknown, state: ViewState): StatsView {
   let today = isObj(o.today) ? toTotals(o.today) : emptyTotals();
   if (!isObj(o.today)) {
     const d = byDay.find((x) => x.day === todayKey);
-    if (d) today = { ...today, requests: d.requests, tokensBefore: d.tokensBefore, tokensSaved: d.tokensSaved, tokensAfter: d.tokensBefore - d.tokensSaved };
+    if (d) today = { ...today, requests: d.requests, tokensBefore: d.tokensBefore, tokensSaved: d.tokensSaved, tokensAfter: d.tokensBefore - d.tokensSaved, dollarsSaved: d.dollarsSaved };
   }
   const recentRaw = state.recent ?? o.recent ?? o.recentRequests;
   const total = toTotals(o.totals ?? o.total ?? o);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { prepareAgentsScenario } from './agents-scenario.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE = join(ROOT, '.cache/e2e');
@@ -197,7 +198,8 @@ async function main() {
   }, null, 2));
   writeFileSync(join(folder, 'README.md'), '# e2e project\n');
 
-  const env = { ...process.env, PATH: `${dirname(NODE24)}:${process.env.PATH}` };
+  const agents = prepareAgentsScenario(work);
+  const env = { ...process.env, ...agents.env, PATH: `${dirname(NODE24)}:${process.env.PATH}` };
   run(NODE24, [CODE_SERVER, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', VSIX], { env });
 
   const csPort = await freePort();
@@ -285,7 +287,7 @@ async function main() {
     const kinds = await frame.locator('#chart-kind').innerText();
     if (!/logs/.test(kinds)) throw new Error(`by-kind chart does not show logs: ${kinds}`);
     await rows.first().click();
-    await frame.locator('#detail h3').first().waitFor({ timeout: 10_000 });
+    await frame.locator('#detail-outputs tbody tr', { hasText: 'Bash' }).first().waitFor({ timeout: 10_000 });
   });
 
   const hash = /hash=([0-9a-f]{24})/.exec(compressedText)?.[1];
@@ -325,12 +327,6 @@ async function main() {
     if (/no original is stored/.test(original)) throw new Error('the original was reported missing');
   });
 
-  await step('Stop Proxy closes the port', page, async () => {
-    await runCommand(page, 'Headroom: Stop Proxy');
-    await waitFor('the proxy port to close', async () => !(await portOpen(proxyPort)), 15_000);
-    await waitFor('"Headroom off" in the status bar', async () => /Headroom off/.test(await statusItem(page).innerText()), 15_000);
-  });
-
   await step('the log reports activation time and requests, no API key', page, async () => {
     await runCommand(page, 'Headroom: Show Logs');
     const output = page.locator('.part.panel .view-lines').first();
@@ -341,6 +337,32 @@ async function main() {
     log(`log: ${/activated\s+in\s+[\d.]+\s+ms/.exec(text)[0].replace(/\s+/g, ' ')}`);
     if (text.includes('sk-ant-e2e-not-a-real-key')) throw new Error('the API key reached the log');
     if (!/claude-code\s+claude-sonnet-4-5/.test(text)) throw new Error('no per-request line in the log');
+  });
+
+  // Issue 6: Connect/Disconnect of Continue, Check Connections and the terminal variables.
+  await agents.run({ page, step, runCommand, waitFor, log, proxyUrl });
+
+  await step('Stop Proxy closes the port', page, async () => {
+    await runCommand(page, 'Headroom: Stop Proxy');
+    await waitFor('the proxy port to close', async () => !(await portOpen(proxyPort)), 15_000);
+    await waitFor('"Headroom off" in the status bar', async () => /Headroom off/.test(await statusItem(page).innerText()), 15_000);
+  });
+
+  await agents.afterStop({ page, step, runCommand, waitFor });
+
+  await step('after a reload the stats view is restored with the stored requests', page, async () => {
+    // The agents steps opened other editors: bring the stats view to the front before reloading.
+    await runCommand(page, 'Headroom: Show Stats');
+    await page.frameLocator('iframe.webview.ready').frameLocator('#active-frame').locator('#requests tr.request').first().waitFor({ timeout: 30_000 });
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    // The serializer restores the panel as a tab; it may come back behind another editor.
+    const tab = page.locator('.tabs-container .tab', { hasText: 'Headroom Stats' }).first();
+    await tab.waitFor({ timeout: 60_000 });
+    await tab.click();
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await frame.locator('#requests tr.request').first().waitFor({ timeout: 60_000 });
+    await frame.locator('#proxy-state', { hasText: 'Proxy stopped' }).waitFor({ timeout: 30_000 });
   });
 
   if (results.some((r) => !r.ok)) log(`code-server output (tail):\n${csLog.slice(-3000)}`);

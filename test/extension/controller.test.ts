@@ -158,3 +158,32 @@ test('a start failure other than a busy port shows as failed, and stop clears it
   assert.equal(controller.status, 'stopped');
   await controller.dispose();
 });
+
+test('with the proxy stopped, past requests come back from the store', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-ext-'));
+  const upstream = await fakeUpstream();
+  const storePath = join(dir, 'store.sqlite');
+  const config: HeadroomConfig = { ...CONFIG_DEFAULTS, port: 0, anthropicUpstream: upstream.url };
+  try {
+    const first = new ProxyController({ backend: async () => backend, storePath, log: () => {}, warn: () => {} });
+    const { url } = await first.start(config);
+    assert.equal(await post(url, anthropicBody(bigLog())), 200);
+    for (let i = 0; i < 100 && first.view().total.tokensSaved === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    const saved = first.view().total.tokensSaved;
+    await first.dispose();
+
+    // A new extension host (reload): nothing running, the stats are rebuilt from the store's log.
+    const second = new ProxyController({ backend: async () => backend, storePath, log: () => {}, warn: () => {} });
+    assert.equal(second.view().total.requests, 0);
+    await second.loadHistory(config);
+    const view = second.view();
+    assert.equal(view.running, false);
+    assert.equal(view.total.requests, 1);
+    assert.equal(view.total.tokensSaved, saved);
+    assert.equal(view.recent.length, 1);
+    await second.dispose();
+  } finally {
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -32,6 +32,8 @@ test('the proxy snapshot becomes the view: totals, today, breakdowns, recent row
   assert.equal(dayOf(now), '2025-03-04');
   assert.equal(view.today.requests, 1);
   assert.equal(view.today.tokensSaved, 0);
+  assert.equal(view.today.dollarsSaved, 0);
+  assert.equal(view.byDay[0].dollarsSaved, 0.024);
   assert.deepEqual(view.byDay.map((d) => d.day), ['2025-03-03', '2025-03-04']);
   assert.deepEqual(view.byModel.map((m) => m.name), ['claude-sonnet-4-5', 'gpt-5']);
   assert.deepEqual(view.byKind.find((k) => k.name === 'logs'), { name: 'logs', requests: 1, tokensBefore: 0, tokensSaved: 7_800 });
