@@ -8,6 +8,10 @@ import type { TokenCounter } from './token-counter';
 import type { Usage } from './usage';
 import type { RequestRecord } from './record';
 import type { OutputRecord } from './rewrite';
+import { markerHashes } from '../engine/marker';
+
+/** Compressed texts up to this size are kept in the request log for the stats view's side-by-side. */
+const MAX_RECORDED_COMPRESSED = 8192;
 
 export interface OutputTokens {
   saved: number;
@@ -38,6 +42,10 @@ export async function countOutputs(counter: TokenCounter, outputs: OutputRecord[
   outputs.forEach((o, i) => {
     const rec: RequestRecord['outputs'][number] = { tool: o.tool, kind: o.kind, bytesIn: o.bytesIn, bytesOut: o.bytesOut, replayed: o.replayed };
     if (o.reason) rec.reason = o.reason;
+    if (o.compressed !== undefined && !o.reason) {
+      rec.hashes = markerHashes(o.compressed);
+      if (o.compressed.length <= MAX_RECORDED_COMPRESSED) rec.compressed = o.compressed;
+    }
     const c = done[i];
     if (c) {
       const [tin, tout] = c;

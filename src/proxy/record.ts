@@ -13,6 +13,10 @@ export interface ToolOutputRecord {
   /** Why it was left alone (absent: compressed). */
   reason?: string;
   replayed: boolean;
+  /** Hashes named by the markers in the compressed text (the stored originals). */
+  hashes?: string[];
+  /** The compressed text as sent, when small enough to keep in the request log. */
+  compressed?: string;
 }
 
 export interface RequestRecord {

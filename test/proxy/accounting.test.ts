@@ -31,6 +31,10 @@ test('a compressed request is recorded with agent, model, usage, savings and rea
     const compressed = r.outputs.find((o) => !o.reason)!;
     assert.equal(compressed.kind, 'logs');
     assert.ok(compressed.tokensIn! > compressed.tokensOut!);
+    // The record names the stored originals of its markers, for the stats view's side-by-side.
+    assert.ok(compressed.hashes && compressed.hashes.length > 0);
+    for (const hash of compressed.hashes!) assert.ok(h.store.get(hash), `original ${hash} stored`);
+    assert.ok(compressed.compressed && compressed.hashes!.every((x) => compressed.compressed!.includes(`hash=${x}`)));
     assert.deepEqual(r.outputs.filter((o) => o.reason).map((o) => o.reason), ['excluded-tool']);
 
     const stats = await (await fetch(`${h.proxy.url}/stats`)).json() as ReturnType<typeof h.proxy.stats>;
