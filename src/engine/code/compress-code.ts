@@ -11,6 +11,7 @@ import { renderCode, worthEliding } from './render';
 import { codeIdentifiers, regionText, selectBodies } from './select';
 import type { Region } from './units';
 import { innerRegions } from './inner';
+import { repeatedParameterRegions } from './repeats';
 
 export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
   const lines = splitLines(text);
@@ -39,6 +40,7 @@ export function compressSourceCode(text: string, ctx: Ctx): Compressed | null {
     if (c.doc ? relevant.has(c.doc) : namesIdent(regionText(code, c))) continue;
     regions.push(c.tail);
   }
+  regions.push(...repeatedParameterRegions(outline, code, lang, regions));
   if (regions.length === 0) return null;
   ctx.checkDeadline();
   return { text: renderCode(lines, regions, ctx), strategy: `code-${method}:${lang}` };

@@ -8,8 +8,10 @@ import { regionText, regionTokens } from './select';
  * `… 120-161 hash=…`: the 1-based original lines the marker stands for and the hash of their
  * exact bytes. Kept short on purpose: the hash alone is ~15 tokens, every other word is overhead.
  */
-export function elisionMarker(first: number, last: number, hash: string): string {
-  return `… ${first === last ? first : `${first}-${last}`} hash=${hash}`;
+export function elisionMarker(first: number, last: number, hash: string, sameAs?: { first: number; last: number }): string {
+  const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
+  const repeats = sameAs ? ` same as ${range(sameAs.first, sameAs.last)}` : '';
+  return `… ${range(first, last)}${repeats} hash=${hash}`;
 }
 
 /** Rough token cost of one marker line; a region must be clearly dearer to be elided. */
@@ -31,7 +33,7 @@ export function renderCode(lines: readonly string[], regions: Region[], ctx: Ctx
     const text = regionText(lines, r);
     const hash = ctx.store(text, 'code');
     const lastEol = eol(lines[r.end]) || (r.end + 1 < lines.length ? '\n' : '');
-    out.push(r.indent + r.prefix + elisionMarker(r.start + 1, r.end + 1, hash) + r.suffix + lastEol);
+    out.push(r.indent + r.prefix + elisionMarker(r.start + 1, r.end + 1, hash, r.sameAs && { first: r.sameAs.start + 1, last: r.sameAs.end + 1 }) + r.suffix + lastEol);
     next = r.end + 1;
   }
   for (let i = next; i < lines.length; i++) out.push(lines[i]);

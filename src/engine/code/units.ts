@@ -18,6 +18,8 @@ export interface Region {
   /** Written after the marker, e.g. the quotes that close a Python docstring. */
   suffix: string;
   indent: string;
+  /** For a run that repeats lines shown earlier: those rows, named in the marker. */
+  sameAs?: { start: number; end: number };
 }
 
 export interface CodeUnit {
