@@ -82,13 +82,22 @@ function assertLineFaithful(input: string, output: string, sink: MemorySink): vo
   const inLines = input.split('\n');
   let next = 0; // 0-based index of the next input line expected
   for (const line of output.split('\n')) {
-    const m = /… (\d+)(?:-(\d+))? hash=([0-9a-f]{24})(?![0-9a-f])/.exec(line);
+    const m = /… (\d+)(?:-(\d+))?(?: same as (\d+)(?:-(\d+))?)? hash=([0-9a-f]{24})(?![0-9a-f])/.exec(line);
     if (m) {
       const first = Number(m[1]);
       const last = Number(m[2] ?? m[1]);
       assert.equal(first, next + 1, `marker starts at line ${first}, expected ${next + 1}`);
-      const stored = sink.get(m[3]);
+      const stored = sink.get(m[5]);
       assert.equal(stored, inLines.slice(first - 1, last).join('\n') + '\n', `stored bytes of lines ${first}-${last}`);
+      if (m[3]) {
+        // A fold of repeated lines: the lines it names hold the same text, and the output shows them.
+        const from = Number(m[3]);
+        const to = Number(m[4] ?? m[3]);
+        assert.equal(to - from, last - first, 'a fold names a run of the same length');
+        assert.ok(to < first, 'a fold refers to earlier lines');
+        assert.equal(inLines.slice(from - 1, to).join('\n'), inLines.slice(first - 1, last).join('\n'), `lines ${from}-${to} repeat ${first}-${last}`);
+        for (const l of inLines.slice(from - 1, to)) assert.ok(output.split('\n').includes(l), `referenced line shown: ${l}`);
+      }
       next = last;
     } else {
       assert.equal(line, inLines[next], `line ${next + 1} not verbatim`);
@@ -228,6 +237,41 @@ test('CRLF line endings are kept on every line and on markers', async () => {
   assert.equal(r.report.strategy, 'code-tree:go');
   assert.ok(!/[^\r]\n/.test(r.text), 'every newline is CRLF');
   assertLineFaithful(text, r.text, sink);
+  assert.equal(expand(r.text, sink), text);
+});
+
+test('parameter lists repeated verbatim fold into a marker naming the earlier lines; the code still parses', async () => {
+  await warmCodeSupport();
+  const params = ['        self,', '        url: str,', '        *,', '        params: typing.Optional[QueryParamTypes] = None,', '        headers: typing.Optional[HeaderTypes] = None,',
+    '        cookies: typing.Optional[CookieTypes] = None,', '        timeout: typing.Union[TimeoutTypes, UseClientDefault] = USE_CLIENT_DEFAULT,'];
+  const method = (prefix: string, name: string, extra: string[]) => [
+    `    ${prefix}def ${name}(`, ...params.slice(0, 3), ...extra, ...params.slice(3), '    ) -> Response:',
+    `        return ${prefix ? 'await ' : ''}self.request("${name.toUpperCase()}", url, params=params, headers=headers, cookies=cookies, timeout=timeout)`, ''];
+  const text = [
+    'import typing', '', '',
+    'class Client:',
+    ...method('', 'get', []),
+    ...method('', 'post', ['        content: typing.Optional[RequestContent] = None,']),
+    ...method('', 'delete', []),
+    'class AsyncClient:',
+    ...method('async ', 'get', []),
+    '',
+  ].join('\n');
+  const sink = new MemorySink();
+  const r = compress(text, { store: sink, kind: 'code', fileName: 'client.py', countTokens: false, budgetMs: BUDGET });
+  assertLineFaithful(text, r.text, sink);
+  assertInvariants(text, r.text, sink);
+  const folds = [...r.text.matchAll(/… (\d+)-(\d+) same as (\d+)-(\d+) hash=/g)].map((m) => m.slice(1).map(Number));
+  // get shows its parameters; post folds the part it shares with get (before and after its extra
+  // parameter, where long enough), delete and the async get fold their whole lists into get's.
+  assert.ok(folds.length >= 3, r.text);
+  for (const f of folds) assert.ok(f[2] >= 5 && f[3] <= 12, `folds refer to get's parameter rows: ${f}`);
+  assert.ok(r.text.includes('    def delete(\n        # … '), r.text);
+  assert.ok(r.text.includes('    async def get(\n        # … '), r.text);
+  assert.ok(r.text.includes('        content: typing.Optional[RequestContent] = None,'), 'a differing parameter stays');
+  const tree = parserNow('python')!.parse(r.text)!;
+  assert.equal(tree.rootNode.hasError, false, r.text);
+  tree.delete();
   assert.equal(expand(r.text, sink), text);
 });
 
