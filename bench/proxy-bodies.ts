@@ -1,6 +1,6 @@
 /** Request bodies for the proxy benchmarks: Anthropic conversations whose tool results are logs, JSON and grep output. */
 
-function logLines(n: number, seed: number): string {
+export function logLines(n: number, seed: number): string {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const ts = `2026-03-01T12:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.${String((i * 37 + seed) % 1000).padStart(3, '0')}Z`;
@@ -11,11 +11,11 @@ function logLines(n: number, seed: number): string {
   return out.join('\n') + '\n';
 }
 
-function jsonRows(n: number, seed: number): string {
+export function jsonRows(n: number, seed: number): string {
   return JSON.stringify(Array.from({ length: n }, (_, k) => ({ id: k + seed, name: `item-${k}-${seed}`, status: k % 17 ? 'ok' : 'failed', owner: `team-${k % 5}`, size: (k * 131 + seed) % 9000 })), null, 2);
 }
 
-function grepOutput(n: number, seed: number): string {
+export function grepOutput(n: number, seed: number): string {
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push(`src/module${i % 40}/file${(i * seed) % 90}.ts:${10 + i}:  const handler${i} = registry.get('key-${seed}-${i}');`);
   return out.join('\n') + '\n';

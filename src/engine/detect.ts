@@ -4,10 +4,10 @@
  * of lines that look like them.
  */
 import type { ContentKind } from './types';
-import { recordLogScore } from './logs/detect-log';
+import { RECORD_LOG_MAX, recordLogScore } from './logs/detect-log';
 import { startsWithTimestamp } from './logs/line-facts';
 
-const SAMPLE_LINES = 400;
+const SAMPLE_LINES = 200;
 
 const RE = {
   jsonStart: /^\s*[[{]/,
@@ -132,10 +132,13 @@ function edgeParagraphs(text: string): [string[], string[]] {
   return [headEnd > 0 ? lines(head.slice(0, headEnd)) : [], tailStart > 0 ? lines(tail.slice(tailStart)) : []];
 }
 
-/** Timestamps or levels on most lines; failing that, a record layout with repeated templates. */
-function logScore(lines: string[]): number {
+/**
+ * Timestamps or levels on most lines; failing that, a record layout with repeated templates (its
+ * score is at most RECORD_LOG_MAX, so it is only worked out when it could decide the kind).
+ */
+function logScore(lines: string[], unbeatable: boolean): number {
   const s = share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120)));
-  return s >= 0.5 ? s : Math.max(s, recordLogScore(lines));
+  return s >= 0.5 || unbeatable ? s : Math.max(s, recordLogScore(lines));
 }
 
 /** Detects the kind of a piece of content. */
@@ -154,16 +157,21 @@ export function detectKind(text: string): ContentKind {
   const fences = share(lines, (l) => RE.fence.test(l));
   if (fences > 0 && lines.filter((l) => RE.fence.test(l)).length >= 2) return 'mixed';
 
-  const scores: Array<[ContentKind, number]> = [
+  const grepHit = lines.map(isGrepHit);
+  const before: Array<[ContentKind, number]> = [
     ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
-    ['search', Math.max(share(lines, (l) => isGrepHit(l) || l === '--'), looksLikeRgHeading(lines) ? 0.9 : 0)],
+    ['search', Math.max(grepHit.filter((hit, i) => hit || lines[i] === '--').length / lines.length, looksLikeRgHeading(lines) ? 0.9 : 0)],
     ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.tree.test(l) || RE.findPath.test(l))],
     ['build', share(lines, (l) => RE.build.test(l)) * 2.5],
-    ['logs', logScore(lines)],
+  ];
+  const after: Array<[ContentKind, number]> = [
     ['table', share(lines, (l) => RE.mdTableRow.test(l)) + (lines.some((l) => RE.mdTableSep.test(l)) ? 0.2 : 0)],
     // Search hits quote code; they are search results, not code.
-    ['code', share(lines, (l) => RE.codeLine.test(l) && !isGrepHit(l)) * 1.2],
+    ['code', lines.filter((l, i) => RE.codeLine.test(l) && !grepHit[i]).length / lines.length * 1.2],
   ];
+  // Ties go to the kind listed first: a record-layout log score cannot win against these.
+  const unbeatable = before.some(([, s]) => s >= RECORD_LOG_MAX) || after.some(([, s]) => s > RECORD_LOG_MAX);
+  const scores: Array<[ContentKind, number]> = [...before, ['logs', logScore(lines, unbeatable)], ...after];
   scores.sort((a, b) => b[1] - a[1]);
   const [bestKind, best] = scores[0];
   // Sentences around an excerpt of another kind (a question quoting a log): mixed content.

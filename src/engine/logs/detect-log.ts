@@ -18,7 +18,9 @@ function classOf(tok: string): string {
   return 'p';
 }
 
-/** 0 when the sample is not record-like; otherwise 0.9 × the share of lines with the dominant field layout. */
+export const RECORD_LOG_MAX = 0.9;
+
+/** 0 when the sample is not record-like; otherwise RECORD_LOG_MAX × the share of lines with the dominant field layout. */
 export function recordLogScore(lines: readonly string[]): number {
   if (lines.length < 5) return 0;
   const shapes = new Map<string, number>();
@@ -43,5 +45,5 @@ export function recordLogScore(lines: readonly string[]): number {
     sampled++;
     if ((templateKey(lines[i]).match(WORDS)?.length ?? 0) >= 2) wordy++;
   }
-  return wordy / sampled < 0.8 ? 0 : 0.9 * share;
+  return wordy / sampled < 0.8 ? 0 : RECORD_LOG_MAX * share;
 }
