@@ -4,9 +4,12 @@
  */
 import { openStore } from '../store/store';
 import { startProxy } from '../proxy/server';
+import { memoizedCompression } from '../proxy/rewrite';
+import type { SqlStore } from '../store/store';
 import type { Backend, ProxyHandleLike, StoreLike } from './backend';
 
 export const backend: Backend = {
   openStore: (o) => openStore(o) as Promise<StoreLike>,
   startProxy: (o) => startProxy(o as never) as Promise<ProxyHandleLike>,
+  compressedText: (store, contentHash) => memoizedCompression(store as SqlStore, contentHash),
 };

@@ -48,6 +48,8 @@ export interface ProxyStartOptions {
 export interface Backend {
   openStore(options: StoreOpenOptions): Promise<StoreLike>;
   startProxy(options: ProxyStartOptions): Promise<ProxyHandleLike>;
+  /** The compressed text the proxy sent for the original with this content hash (from the store's memo). */
+  compressedText(store: StoreLike, contentHash: string): string | undefined;
 }
 
 /**

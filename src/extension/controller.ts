@@ -211,6 +211,12 @@ export class ProxyController {
     this.changed();
   }
 
+  /** The compressed text the proxy sent for an original, kept in the store's memo. */
+  async compressedText(config: HeadroomConfig, contentHash: string): Promise<string | undefined> {
+    const store = await this.openStore(config);
+    return (await this.deps.backend()).compressedText(store, contentHash);
+  }
+
   /** Recent request records, newest first. */
   recentRecords(): readonly unknown[] {
     return this.recent;

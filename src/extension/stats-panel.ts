@@ -117,9 +117,9 @@ export class StatsPanel {
     const store = await this.ctx.controller.openStore(this.ctx.config);
     const row = toRequestRow(raw);
     const rawItems = (raw as Record<string, unknown>).outputs as unknown[] | undefined;
-    const items: DetailItem[] = row.items.map((it, i) => {
+    const items: DetailItem[] = await Promise.all(row.items.map(async (it, i) => {
       const r = (rawItems?.[i] ?? {}) as Record<string, unknown>;
-      const compressed = typeof r.compressed === 'string' ? r.compressed : typeof r.output === 'string' ? r.output : undefined;
+      const compressed = typeof r.contentHash === 'string' ? await this.ctx.controller.compressedText(this.ctx.config, r.contentHash) : undefined;
       return {
         tool: it.tool,
         kind: it.kind,
@@ -133,7 +133,7 @@ export class StatsPanel {
         compressed,
         originals: it.hashes.slice(0, 20).map((hash) => ({ hash, text: store.get(hash)?.text ?? null })),
       };
-    });
+    }));
     return { id, items };
   }
 

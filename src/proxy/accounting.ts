@@ -10,9 +10,6 @@ import type { RequestRecord } from './record';
 import type { OutputRecord } from './rewrite';
 import { markerHashes } from '../engine/marker';
 
-/** Compressed texts up to this size are kept in the request log for the stats view's side-by-side. */
-const MAX_RECORDED_COMPRESSED = 8192;
-
 export interface OutputTokens {
   saved: number;
   savedReplayed: number;
@@ -44,7 +41,9 @@ export async function countOutputs(counter: TokenCounter, outputs: OutputRecord[
     if (o.reason) rec.reason = o.reason;
     if (o.compressed !== undefined && !o.reason) {
       rec.hashes = markerHashes(o.compressed);
-      if (o.compressed.length <= MAX_RECORDED_COMPRESSED) rec.compressed = o.compressed;
+      // The text itself stays in the memo: copying it into every request of a conversation would
+      // grow the request log by the whole compressed context per turn.
+      if (o.hash) rec.contentHash = o.hash;
     }
     const c = done[i];
     if (c) {

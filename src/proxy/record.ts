@@ -15,8 +15,8 @@ export interface ToolOutputRecord {
   replayed: boolean;
   /** Hashes named by the markers in the compressed text (the stored originals). */
   hashes?: string[];
-  /** The compressed text as sent, when small enough to keep in the request log. */
-  compressed?: string;
+  /** Content hash of the original: the compressed text as sent is in the store's memo under it (`memoizedCompression`). */
+  contentHash?: string;
 }
 
 export interface RequestRecord {

@@ -53,6 +53,12 @@ export interface RewriteResult {
 const MEMO_PREFIX = `proxy:${ENGINE_VERSION}:`;
 const LOCAL_MEMO_MAX = 4096;
 
+/** The compressed text the proxy sends for the original with this content hash, if it compressed it. */
+export function memoizedCompression(store: Pick<Store, 'getMemo'>, contentHash: string): string | undefined {
+  const v = store.getMemo(MEMO_PREFIX + contentHash);
+  return v === undefined ? undefined : decodeMemo(v)?.text;
+}
+
 interface RawSeen {
   hash: string;
   kind?: string;

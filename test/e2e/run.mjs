@@ -288,6 +288,10 @@ async function main() {
     if (!/logs/.test(kinds)) throw new Error(`by-kind chart does not show logs: ${kinds}`);
     await rows.first().click();
     await frame.locator('#detail-outputs tbody tr', { hasText: 'Bash' }).first().waitFor({ timeout: 10_000 });
+    // The side-by-side shows the text the model received (read back from the store's memo).
+    const sent = frame.locator('.side-by-side pre', { hasText: NEEDLE }).first();
+    await sent.waitFor({ timeout: 10_000 });
+    if (!/hash=[0-9a-f]{24}/.test(await sent.innerText())) throw new Error('the side-by-side does not show the compressed text with its marker');
   });
 
   const hash = /hash=([0-9a-f]{24})/.exec(compressedText)?.[1];

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startHarness, post } from './helpers/harness';
 import { anthropicBody, bigLog } from './helpers/fixtures';
 import type { RequestRecord } from '../../src/proxy/server';
+import { memoizedCompression } from '../../src/proxy/rewrite';
 
 test('a compressed request is recorded with agent, model, usage, savings and reasons; keys stay out of the store', async () => {
   const h = await startHarness();
@@ -34,7 +35,10 @@ test('a compressed request is recorded with agent, model, usage, savings and rea
     // The record names the stored originals of its markers, for the stats view's side-by-side.
     assert.ok(compressed.hashes && compressed.hashes.length > 0);
     for (const hash of compressed.hashes!) assert.ok(h.store.get(hash), `original ${hash} stored`);
-    assert.ok(compressed.compressed && compressed.hashes!.every((x) => compressed.compressed!.includes(`hash=${x}`)));
+    // The compressed text itself is found through the memo, never copied into the request log.
+    const sent = memoizedCompression(h.store, compressed.contentHash!);
+    assert.ok(sent && compressed.hashes!.every((x) => sent.includes(`hash=${x}`)), 'the memo holds the text with its markers');
+    assert.ok(JSON.stringify(r).length < 2048, `record stays small: ${JSON.stringify(r).length} chars`);
     assert.deepEqual(r.outputs.filter((o) => o.reason).map((o) => o.reason), ['excluded-tool']);
 
     const stats = await (await fetch(`${h.proxy.url}/stats`)).json() as ReturnType<typeof h.proxy.stats>;
