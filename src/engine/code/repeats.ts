@@ -48,7 +48,9 @@ function parameterRows(lines: readonly string[], start: number, limit: number): 
  * the regions already elided). Each region's `sameAs` names the 0-based rows it repeats.
  */
 export function repeatedParameterRegions(outline: CodeOutline, lines: readonly string[], lang: CodeLanguage, hidden: readonly Region[]): Region[] {
-  const covered = (row: number) => hidden.some((h) => row >= h.start && row <= h.end);
+  const hiddenRows = new Uint8Array(lines.length);
+  for (const h of hidden) hiddenRows.fill(1, h.start, h.end + 1);
+  const covered = (row: number) => hiddenRows[row] === 1;
   const shown = new Map<string, number[]>();
   const segmentEnd = new Map<number, number>();
   const out: Region[] = [];
