@@ -88,7 +88,7 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       const contentType = headerValue(upRes.rawHeaders, 'content-type') ?? '';
       const encoding = headerValue(upRes.rawHeaders, 'content-encoding');
       const isSse = contentType.includes('text/event-stream');
-      const tee = isSse && !encoding ? new UsageTee(provider, api) : null;
+      const tee = isSse && !encoding ? new UsageTee(provider) : null;
       const jsonChunks: Buffer[] | null = !isSse && contentType.includes('json') ? [] : null;
       let jsonSize = 0;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));

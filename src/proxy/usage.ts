@@ -1,6 +1,5 @@
 /** The provider's reported usage, read from a copy of the response (JSON body or SSE stream). */
 import type { Provider } from './routes';
-import type { Api } from './extract';
 import { SseSplitter } from './sse';
 
 export interface Usage {
@@ -23,22 +22,25 @@ function anthropicUsage(u: Usage, raw: Json): void {
   u.cacheWrite = num(raw.cache_creation_input_tokens) ?? u.cacheWrite;
 }
 
-function openaiUsage(raw: Json): Usage {
+/** Usage from an OpenAI usage object (Chat Completions or Responses field names). */
+export function openaiUsage(raw: Json): Usage {
   const prompt = num(raw.prompt_tokens) ?? num(raw.input_tokens) ?? 0;
   const details = obj(raw.prompt_tokens_details) ?? obj(raw.input_tokens_details);
   const cached = num(details?.cached_tokens) ?? 0;
   return { input: Math.max(0, prompt - cached), output: num(raw.completion_tokens) ?? num(raw.output_tokens) ?? 0, cacheRead: cached, cacheWrite: 0 };
 }
 
+/** Usage from one Anthropic usage object (absent fields count 0). */
+export function anthropicUsageOf(raw: Json): Usage {
+  const u: Usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
+  anthropicUsage(u, raw);
+  return u;
+}
+
 export function usageFromJson(provider: Provider, body: Json): Usage | undefined {
   const raw = obj(body.usage) ?? obj(obj(body.response)?.usage);
   if (!raw) return undefined;
-  if (provider === 'anthropic') {
-    const u: Usage = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
-    anthropicUsage(u, raw);
-    return u;
-  }
-  return openaiUsage(raw);
+  return provider === 'anthropic' ? anthropicUsageOf(raw) : openaiUsage(raw);
 }
 
 /** Follows a stream's events and keeps the latest usage figures. */
@@ -48,7 +50,7 @@ export class UsageTee {
   completed = false;
   private readonly splitter = new SseSplitter();
 
-  constructor(private readonly provider: Provider, private readonly api: Api | null) {}
+  constructor(private readonly provider: Provider) {}
 
   push(chunk: Buffer): void {
     for (const ev of this.splitter.push(chunk)) this.onEvent(ev.event, ev.data);
@@ -76,6 +78,5 @@ export class UsageTee {
     }
     const raw = obj(json.usage) ?? obj(obj(json.response)?.usage);
     if (raw) this.usage = openaiUsage(raw);
-    void this.api;
   }
 }

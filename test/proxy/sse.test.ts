@@ -39,7 +39,7 @@ for (const [name, text, provider, expected] of [
     const whole = new SseSplitter().push(stream);
     assert.deepEqual(Buffer.concat(whole.map((e) => e.raw)), stream, 'events cover the stream exactly');
     for (let i = 0; i <= stream.length; i++) {
-      const tee = new UsageTee(provider, null);
+      const tee = new UsageTee(provider);
       const raws = runSplit(stream, [i], tee, new SseSplitter());
       assert.deepEqual(raws.map((r) => r.toString('utf8')), whole.map((e) => e.raw.toString('utf8')), `cut at ${i}`);
       assert.deepEqual(tee.usage, expected, `usage with cut at ${i}`);
@@ -47,7 +47,7 @@ for (const [name, text, provider, expected] of [
     }
     for (let i = 1; i < stream.length; i += 3) {
       const j = Math.min(stream.length, i + 5);
-      const tee = new UsageTee(provider, null);
+      const tee = new UsageTee(provider);
       const raws = runSplit(stream, [i, j], tee, new SseSplitter());
       assert.equal(raws.length, whole.length);
       assert.deepEqual(tee.usage, expected);
@@ -56,7 +56,7 @@ for (const [name, text, provider, expected] of [
 }
 
 test('message_delta usage is cumulative: the latest value wins', () => {
-  const tee = new UsageTee('anthropic', 'anthropic');
+  const tee = new UsageTee('anthropic');
   tee.push(Buffer.from('event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":10,"cache_read_input_tokens":5,"output_tokens":1}}}\n\n'));
   tee.push(Buffer.from('event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":30}}\n\n'));
   tee.push(Buffer.from('event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":45}}\n\n'));

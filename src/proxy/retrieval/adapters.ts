@@ -1,13 +1,12 @@
 /** Per-API pieces of the retrieval loop. */
 import type { Api } from '../extract';
 import { formatEvent } from '../sse';
-import type { Usage } from '../usage';
+import { anthropicUsageOf, openaiUsage, type Usage } from '../usage';
 import { AnthropicStitcher, anthropicJsonCalls, anthropicJsonContinuation, anthropicJsonMerge } from './anthropic';
 import { ChatStitcher, chatJsonCalls, chatJsonContinuation, chatJsonMerge } from './chat';
 import { ResponsesStitcher, responsesJsonCalls, responsesJsonContinuation, responsesJsonMerge } from './responses';
-import type { RetrieveAnswer, RetrieveCall, StreamStitcher } from './types';
+import type { Json, RetrieveAnswer, RetrieveCall, StreamStitcher } from './types';
 
-type Json = Record<string, any>;
 
 export interface ApiAdapter {
   stitcher(): StreamStitcher;
@@ -29,12 +28,6 @@ function errorObject(status: number, body: string): Json {
   return { type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error', message: `retrieval continuation failed with HTTP ${status}` };
 }
 
-const openaiUsage = (u: Json | undefined): Usage | undefined => {
-  if (!u) return undefined;
-  const prompt = u.prompt_tokens ?? u.input_tokens ?? 0;
-  const cached = (u.prompt_tokens_details ?? u.input_tokens_details)?.cached_tokens ?? 0;
-  return { input: prompt - cached, output: u.completion_tokens ?? u.output_tokens ?? 0, cacheRead: cached, cacheWrite: 0 };
-};
 
 export function apiAdapter(api: Api): ApiAdapter {
   if (api === 'anthropic') {
@@ -43,7 +36,7 @@ export function apiAdapter(api: Api): ApiAdapter {
       jsonCalls: anthropicJsonCalls,
       jsonContinuation: anthropicJsonContinuation,
       jsonMerge: anthropicJsonMerge,
-      jsonUsage: (m) => m.usage ? { input: m.usage.input_tokens ?? 0, output: m.usage.output_tokens ?? 0, cacheRead: m.usage.cache_read_input_tokens ?? 0, cacheWrite: m.usage.cache_creation_input_tokens ?? 0 } : undefined,
+      jsonUsage: (m) => (m.usage ? anthropicUsageOf(m.usage) : undefined),
       errorEvent: (status, body) => formatEvent('error', JSON.stringify({ type: 'error', error: errorObject(status, body) })),
     };
   }
@@ -53,7 +46,7 @@ export function apiAdapter(api: Api): ApiAdapter {
       jsonCalls: chatJsonCalls,
       jsonContinuation: chatJsonContinuation,
       jsonMerge: chatJsonMerge,
-      jsonUsage: (m) => openaiUsage(m.usage),
+      jsonUsage: (m) => (m.usage ? openaiUsage(m.usage) : undefined),
       errorEvent: (status, body) => formatEvent(undefined, JSON.stringify({ error: errorObject(status, body) })),
     };
   }
@@ -62,7 +55,7 @@ export function apiAdapter(api: Api): ApiAdapter {
     jsonCalls: responsesJsonCalls,
     jsonContinuation: responsesJsonContinuation,
     jsonMerge: responsesJsonMerge,
-    jsonUsage: (m) => openaiUsage(m.usage),
+    jsonUsage: (m) => (m.usage ? openaiUsage(m.usage) : undefined),
     errorEvent: (status, body) => formatEvent('error', JSON.stringify({ type: 'error', ...errorObject(status, body) })),
   };
 }

@@ -8,12 +8,11 @@ import { RETRIEVE_TOOL_NAME } from '../extract';
 import { member, scanJson } from '../json-scan';
 import { formatEvent } from '../sse';
 import type { SseEvent } from '../sse';
-import type { Usage } from '../usage';
+import { anthropicUsageOf, type Usage } from '../usage';
 import { appendToArray } from './answer';
-import { addUsage, parseRetrieveInput } from './types';
-import type { RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
+import { addUsage, eventJson, parseRetrieveInput } from './types';
+import type { Json, RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
 
-type Json = Record<string, any>;
 
 interface BlockState {
   /** Client index, or -1 when held back. */
@@ -23,10 +22,7 @@ interface BlockState {
   json: string;
 }
 
-function usageOf(raw: Json | undefined): Usage | undefined {
-  if (!raw) return undefined;
-  return { input: raw.input_tokens ?? 0, output: raw.output_tokens ?? 0, cacheRead: raw.cache_read_input_tokens ?? 0, cacheWrite: raw.cache_creation_input_tokens ?? 0 };
-}
+const usageOf = (raw: Json | undefined): Usage | undefined => (raw ? anthropicUsageOf(raw) : undefined);
 
 export class AnthropicStitcher implements StreamStitcher {
   firstUsage?: Usage;
@@ -43,10 +39,8 @@ export class AnthropicStitcher implements StreamStitcher {
   private clientToolUse = false;
 
   onEvent(ev: SseEvent, write: (b: Buffer) => void): void {
-    let data: Json;
-    try {
-      data = ev.data ? JSON.parse(ev.data) : {};
-    } catch {
+    const data = ev.data ? eventJson(ev.data) : {};
+    if (!data) {
       write(ev.raw);
       return;
     }

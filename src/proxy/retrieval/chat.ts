@@ -8,25 +8,17 @@ import { RETRIEVE_TOOL_NAME } from '../extract';
 import { member, scanJson } from '../json-scan';
 import { formatEvent } from '../sse';
 import type { SseEvent } from '../sse';
-import type { Usage } from '../usage';
+import { openaiUsage, type Usage } from '../usage';
 import { appendToArray } from './answer';
-import { addUsage, parseRetrieveInput } from './types';
-import type { RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
+import { addUsage, eventJson, parseRetrieveInput } from './types';
+import type { Json, RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
 
-type Json = Record<string, any>;
 
 interface CallState {
   clientIndex: number;
   id: string;
   name: string;
   args: string;
-}
-
-function usageOf(u: Json | null | undefined): Usage | undefined {
-  if (!u) return undefined;
-  const prompt = u.prompt_tokens ?? 0;
-  const cached = u.prompt_tokens_details?.cached_tokens ?? 0;
-  return { input: prompt - cached, output: u.completion_tokens ?? 0, cacheRead: cached, cacheWrite: 0 };
 }
 
 function sumChatUsage(list: Json[]): Json {
@@ -58,10 +50,8 @@ export class ChatStitcher implements StreamStitcher {
       this.doneRaw = ev.raw;
       return;
     }
-    let data: Json;
-    try {
-      data = JSON.parse(ev.data);
-    } catch {
+    const data = eventJson(ev.data);
+    if (!data) {
       write(ev.raw);
       return;
     }
@@ -114,7 +104,7 @@ export class ChatStitcher implements StreamStitcher {
   }
 
   endRound(write: (b: Buffer) => void, mayContinue: boolean): RoundEnd {
-    const roundUsage = this.usages.length ? usageOf(this.usages[this.usages.length - 1]) : undefined;
+    const roundUsage = this.usages.length ? openaiUsage(this.usages[this.usages.length - 1]) : undefined;
     if (this.round === 0) this.firstUsage = roundUsage;
     else this.laterUsage = addUsage(this.laterUsage, roundUsage);
     if (!this.sawDone) return { kind: 'truncated' };

@@ -8,17 +8,10 @@ import { RETRIEVE_TOOL_NAME } from '../extract';
 import { member, scanJson } from '../json-scan';
 import { formatEvent } from '../sse';
 import type { SseEvent } from '../sse';
-import type { Usage } from '../usage';
-import { addUsage, parseRetrieveInput } from './types';
-import type { RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
+import { openaiUsage, type Usage } from '../usage';
+import { addUsage, eventJson, parseRetrieveInput } from './types';
+import type { Json, RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
 
-type Json = Record<string, any>;
-
-function usageOf(u: Json | null | undefined): Usage | undefined {
-  if (!u) return undefined;
-  const cached = u.input_tokens_details?.cached_tokens ?? 0;
-  return { input: (u.input_tokens ?? 0) - cached, output: u.output_tokens ?? 0, cacheRead: cached, cacheWrite: 0 };
-}
 
 function sumUsage(list: Json[]): Json {
   const out: Json = { ...list[list.length - 1] };
@@ -47,10 +40,8 @@ export class ResponsesStitcher implements StreamStitcher {
   private usages: Json[] = [];
 
   onEvent(ev: SseEvent, write: (b: Buffer) => void): void {
-    let data: Json;
-    try {
-      data = JSON.parse(ev.data);
-    } catch {
+    const data = eventJson(ev.data);
+    if (!data) {
       write(ev.raw);
       return;
     }
@@ -100,7 +91,7 @@ export class ResponsesStitcher implements StreamStitcher {
   }
 
   endRound(write: (b: Buffer) => void, mayContinue: boolean): RoundEnd {
-    const u = this.usages.length ? usageOf(this.usages[this.usages.length - 1]) : undefined;
+    const u = this.usages.length ? openaiUsage(this.usages[this.usages.length - 1]) : undefined;
     if (this.round === 0) this.firstUsage = u;
     else this.laterUsage = addUsage(this.laterUsage, u);
     if (!this.pendingTerminal) return { kind: 'truncated' };

@@ -2,6 +2,18 @@
 import type { SseEvent } from '../sse';
 import type { Usage } from '../usage';
 
+/** A provider payload, read field by field as sent. */
+export type Json = Record<string, any>;
+
+/** An event's JSON data, or undefined when it is not JSON (such events are passed through as they are). */
+export function eventJson(data: string): Json | undefined {
+  try {
+    return JSON.parse(data) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RetrieveCall {
   /** tool_use id / tool_call id / call_id. */
   id: string;
