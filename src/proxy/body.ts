@@ -1,4 +1,4 @@
-/** Reading request bodies: a size cap, and decoding of compressed request bodies. */
+/** Reading request bodies (with a size cap) and decoding compressed request and response bodies. */
 import type { IncomingMessage } from 'node:http';
 import * as zlib from 'node:zlib';
 import { HttpError } from './errors';
@@ -68,4 +68,14 @@ export function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: 
     throw new HttpError(400, `Request body could not be decoded as ${enc}.`);
   }
   throw new HttpError(415, `Unsupported content-encoding "${enc}".`);
+}
+
+/** Decodes a provider's response body by its content-encoding; undefined for an encoding the proxy does not read. */
+export function decodeResponseBody(raw: Buffer, encoding: string | undefined): Buffer | undefined {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return raw;
+  if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(raw);
+  if (enc === 'br') return zlib.brotliDecompressSync(raw);
+  if (enc === 'deflate') return zlib.inflateSync(raw);
+  return undefined;
 }

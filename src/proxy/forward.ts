@@ -4,7 +4,7 @@
  * request; an upstream that fails mid-stream ends the client's stream the same way.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import * as zlib from 'node:zlib';
+import { decodeResponseBody } from './body';
 import { downstreamHeaders, headerValue, upstreamHeaders } from './headers';
 import { providerError } from './errors';
 import type { Api } from './extract';
@@ -126,12 +126,8 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
 
 function parseJsonUsage(provider: Provider, body: Buffer, encoding: string | undefined): Usage | undefined {
   try {
-    let b = body;
-    const enc = (encoding ?? '').toLowerCase();
-    if (enc === 'gzip') b = zlib.gunzipSync(body);
-    else if (enc === 'br') b = zlib.brotliDecompressSync(body);
-    else if (enc === 'deflate') b = zlib.inflateSync(body);
-    else if (enc && enc !== 'identity') return undefined;
+    const b = decodeResponseBody(body, encoding);
+    if (!b) return undefined;
     return usageFromJson(provider, JSON.parse(b.toString('utf8')));
   } catch {
     return undefined;

@@ -16,7 +16,7 @@
  * tool_result pairing valid.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import * as zlib from 'node:zlib';
+import { decodeResponseBody } from '../body';
 import type { Api, RequestShape } from '../extract';
 import { downstreamHeaders, headerValue, upstreamHeaders } from '../headers';
 import type { ProxyState } from '../server';
@@ -26,6 +26,7 @@ import type { Usage } from '../usage';
 import { answerCalls } from './answer';
 import { apiAdapter } from './adapters';
 import { addUsage } from './types';
+import type { RetrieveAnswer, RetrieveCall } from './types';
 
 export interface InterceptContext {
   req: IncomingMessage;
@@ -71,6 +72,16 @@ export function makeRetrievalInterceptor(state: ProxyState, ctx: InterceptContex
     },
     wait: () => running,
   };
+}
+
+/** Answers a round's retrieve calls from the store; real answers (not "exhausted") count as retrievals. */
+function answerAndCount(state: ProxyState, ctx: InterceptContext, calls: RetrieveCall[], exhausted: boolean): RetrieveAnswer[] {
+  const answers = answerCalls(state.store, calls, exhausted);
+  if (!exhausted) {
+    ctx.stats.count += answers.length;
+    ctx.stats.misses += answers.filter((a) => a.miss).length;
+  }
+  return answers;
 }
 
 /** Sends a continuation request with the client's headers and waits for the response head. */
@@ -137,11 +148,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
         return;
       }
       const exhausted = answered >= max;
-      const answers = answerCalls(state.store, end.calls, exhausted);
-      if (!exhausted) {
-        ctx.stats.count += answers.length;
-        ctx.stats.misses += answers.filter((a) => a.miss).length;
-      }
+      const answers = answerAndCount(state, ctx, end.calls, exhausted);
       body = stitcher.continuation(body, answers);
       stitcher.nextRound();
       answered++;
@@ -161,12 +168,8 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
   }
 }
 
-function decode(buf: Buffer, encoding: string): Buffer {
-  if (encoding === 'gzip') return zlib.gunzipSync(buf);
-  if (encoding === 'br') return zlib.brotliDecompressSync(buf);
-  if (encoding === 'deflate') return zlib.inflateSync(buf);
-  return buf;
-}
+/** The body decoded; one in an encoding the proxy does not read stays as it is (and fails to parse). */
+const decode = (buf: Buffer, encoding: string | undefined): Buffer => decodeResponseBody(buf, encoding) ?? buf;
 
 async function runJson(state: ProxyState, ctx: InterceptContext, first: IncomingMessage, encoding: string): Promise<void> {
   const { res } = ctx;
@@ -196,11 +199,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
   const max = state.config.maxRetrievalRounds;
   while (calls.length > 0 && !clientTools && answered <= max) {
     const exhausted = answered >= max;
-    const answers = answerCalls(state.store, calls, exhausted);
-    if (!exhausted) {
-      ctx.stats.count += answers.length;
-      ctx.stats.misses += answers.filter((a) => a.miss).length;
-    }
+    const answers = answerAndCount(state, ctx, calls, exhausted);
     body = adapter.jsonContinuation(body, msg, answers);
     answered++;
     const next = await sendContinuation(ctx, body, (r) => (currentReq = r));
@@ -209,7 +208,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
       res.writeHead(next.statusCode ?? 502, next.statusMessage, downstreamHeaders(next.rawHeaders)).end(nextRaw);
       return;
     }
-    msg = JSON.parse(decode(nextRaw, (headerValue(next.rawHeaders, 'content-encoding') ?? '').toLowerCase()).toString('utf8'));
+    msg = JSON.parse(decode(nextRaw, headerValue(next.rawHeaders, 'content-encoding')).toString('utf8'));
     ctx.stats.usage = addUsage(ctx.stats.usage, adapter.jsonUsage(msg));
     rounds.push(msg);
     ({ calls, clientTools } = adapter.jsonCalls(msg));
