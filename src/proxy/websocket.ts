@@ -19,7 +19,7 @@ import { isLoopbackHost, route, upstreamUrl } from './routes';
 import type { ProxyState } from './server';
 import { SseSplitter } from './sse';
 import type { SseEvent } from './sse';
-import { ResponsesStitcher } from './retrieval/responses';
+import { ResponsesStitcher, TERMINAL } from './retrieval/responses';
 import { answerCalls } from './retrieval/answer';
 import { JsonSyntaxError } from './json-scan';
 import { record } from './recorder';
@@ -86,8 +86,6 @@ export function attachWebSocket(server: Server, state: ProxyState): void {
 function sendableCode(code: number): number {
   return code === 1005 || code === 1006 || code === 1015 || code < 1000 ? 1000 : code;
 }
-
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: IncomingMessage, r: Route): void {
   /** Stitching state of the turn in flight, when it offered the retrieval tool. */
@@ -175,11 +173,7 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
       return;
     }
     const exhausted = t.answered >= max;
-    const answers = answerCalls(state.store, end.calls, exhausted);
-    if (pending && !exhausted) {
-      pending.stats.count += answers.length;
-      pending.stats.misses += answers.filter((a) => a.miss).length;
-    }
+    const answers = answerCalls(state.store, end.calls, exhausted, pending?.stats);
     t.answered++;
     t.stitcher.nextRound();
     const next = {

@@ -4,13 +4,22 @@ import type { Store } from '../../store/types';
 import { RETRIEVE_EXHAUSTED_MESSAGE, RETRIEVE_MISS_MESSAGE } from '../retrieve-tool';
 import type { RetrieveAnswer, RetrieveCall } from './types';
 
-export function answerCalls(store: Store, calls: RetrieveCall[], exhausted: boolean): RetrieveAnswer[] {
-  return calls.map((c) => {
+/**
+ * Answers a round's retrieve calls from the store (or, once retrieval is exhausted, says so).
+ * Real answers count in `stats` as retrievals and misses.
+ */
+export function answerCalls(store: Store, calls: RetrieveCall[], exhausted: boolean, stats?: { count: number; misses: number }): RetrieveAnswer[] {
+  const answers = calls.map((c): RetrieveAnswer => {
     if (exhausted) return { id: c.id, text: RETRIEVE_EXHAUSTED_MESSAGE, miss: true };
     const hash = c.hash.toLowerCase();
     const hit = HASH_PATTERN.test(hash) ? store.get(hash) : undefined;
     return hit ? { id: c.id, text: hit.text, miss: false } : { id: c.id, text: RETRIEVE_MISS_MESSAGE(c.hash), miss: true };
   });
+  if (stats && !exhausted) {
+    stats.count += answers.length;
+    stats.misses += answers.filter((a) => a.miss).length;
+  }
+  return answers;
 }
 
 /** Inserts bytes before the closing bracket of the array that ends at `arrayEnd` (exclusive). */

@@ -26,7 +26,6 @@ import type { Usage } from '../usage';
 import { answerCalls } from './answer';
 import { apiAdapter } from './adapters';
 import { addUsage } from './types';
-import type { RetrieveAnswer, RetrieveCall } from './types';
 
 export interface InterceptContext {
   req: IncomingMessage;
@@ -72,16 +71,6 @@ export function makeRetrievalInterceptor(state: ProxyState, ctx: InterceptContex
     },
     wait: () => running,
   };
-}
-
-/** Answers a round's retrieve calls from the store; real answers (not "exhausted") count as retrievals. */
-function answerAndCount(state: ProxyState, ctx: InterceptContext, calls: RetrieveCall[], exhausted: boolean): RetrieveAnswer[] {
-  const answers = answerCalls(state.store, calls, exhausted);
-  if (!exhausted) {
-    ctx.stats.count += answers.length;
-    ctx.stats.misses += answers.filter((a) => a.miss).length;
-  }
-  return answers;
 }
 
 /** Sends a continuation request with the client's headers and waits for the response head. */
@@ -148,7 +137,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
         return;
       }
       const exhausted = answered >= max;
-      const answers = answerAndCount(state, ctx, end.calls, exhausted);
+      const answers = answerCalls(state.store, end.calls, exhausted, ctx.stats);
       body = stitcher.continuation(body, answers);
       stitcher.nextRound();
       answered++;
@@ -199,7 +188,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
   const max = state.config.maxRetrievalRounds;
   while (calls.length > 0 && !clientTools && answered <= max) {
     const exhausted = answered >= max;
-    const answers = answerAndCount(state, ctx, calls, exhausted);
+    const answers = answerCalls(state.store, calls, exhausted, ctx.stats);
     body = adapter.jsonContinuation(body, msg, answers);
     answered++;
     const next = await sendContinuation(ctx, body, (r) => (currentReq = r));

@@ -22,7 +22,8 @@ function sumUsage(list: Json[]): Json {
 }
 
 const isRetrieveItem = (item: Json | undefined) => item?.type === 'function_call' && item.name === RETRIEVE_TOOL_NAME;
-const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+/** Events that end a Responses API response. */
+export const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
 export class ResponsesStitcher implements StreamStitcher {
   firstUsage?: Usage;
