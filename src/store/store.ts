@@ -358,7 +358,8 @@ export class SqlStore implements Store {
         this.warn(`Headroom store could not write a staged entry: ${(e as Error).message}`);
         done = this.staged.size === 0 && this.stagedMemo.size === 0;
       }
-      if (!done) this.scheduleApply(now);
+      // What is left is as old as before: an overdue backlog keeps draining slice by slice.
+      if (!done) this.scheduleApply(since);
     }, Math.max(1, APPLY_QUIET_MS - quietFor));
   }
 

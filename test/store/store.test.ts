@@ -392,6 +392,25 @@ test('staged writes: visible at once, in the table after a turn of the event loo
   await store.close();
 });
 
+test('staged writes keep draining while the store is never idle', async () => {
+  const store = await openStore({ path: join(tempDir(), 'store.sqlite'), saveDelayMs: 60_000 });
+  // Far more than one 2 ms slice can write, but under the size that forces a write inside put().
+  const texts = Array.from({ length: 300 }, (_, i) => Array.from({ length: 600 }, (_, j) => `${i} line ${j * 7919 % 1000} value=${(i * j) % 977}`).join('\n'));
+  for (const t of texts) store.put(ccrHash(t), t, 'logs');
+  const staged = () => (store as unknown as { staged: Map<string, unknown> }).staged.size;
+  assert.equal(staged(), 300);
+  // In steady use (a lookup every 2 ms) the store is never quiet; past the longest wait, it must
+  // still write its backlog slice after slice, not one slice per wait.
+  const busyUntil = performance.now() + 2500;
+  while (performance.now() < busyUntil) {
+    store.getMemo('proxy:none');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  assert.equal(staged(), 0, 'the backlog was written while the store stayed in use');
+  assert.equal(store.get(ccrHash(texts[299]))?.text, texts[299]);
+  await store.close();
+});
+
 test('a due save waits for a pause in the store\'s use', async () => {
   const path = join(tempDir(), 'store.sqlite');
   const store = await openStore({ path, saveDelayMs: 20 });
