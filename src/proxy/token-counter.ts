@@ -145,7 +145,7 @@ export class TokenCounter {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   private backlog = 0;
-  private readonly inflight = new Map<string, Promise<number>>();
+  private readonly inflight = new Map<string, Promise<TokenCount>>();
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly useWorker = true) {}
@@ -162,39 +162,46 @@ export class TokenCounter {
     const hit = this.memo.get(key);
     if (hit !== undefined) return { n: hit, estimated: false };
     const running = this.inflight.get(key);
-    if (running) return { n: await running, estimated: false };
+    if (running) return running;
     const t = typeof text === 'function' ? text() : text;
-    if (t.length === 0) return { n: 0, estimated: false };
-    if (this.backlog + t.length > BACKLOG_MAX) return { n: Math.ceil(t.length / CHARS_PER_TOKEN), estimated: true };
-    this.backlog += t.length;
+    // Only the length is kept across the wait: the text itself is the worker's now.
+    const length = t.length;
+    if (length === 0) return { n: 0, estimated: false };
+    if (this.backlog + length > BACKLOG_MAX) return { n: Math.ceil(length / CHARS_PER_TOKEN), estimated: true };
+    this.backlog += length;
     const p = this.countNow(t, model);
     this.inflight.set(key, p);
-    let n: number;
+    let c: TokenCount;
     try {
-      n = await p;
+      c = await p;
     } finally {
-      this.backlog -= t.length;
+      this.backlog -= length;
       this.inflight.delete(key);
     }
+    if (c.estimated) return c;
     if (this.memo.size >= MEMO_MAX) this.memo.delete(this.memo.keys().next().value as string);
-    this.memo.set(key, n);
-    return { n, estimated: false };
+    this.memo.set(key, c.n);
+    return c;
   }
 
-  private async countNow(text: string, model: string | undefined): Promise<number> {
+  /**
+   * Once the text is posted to the worker nothing here holds it, so a burst's originals do not
+   * stay in the main heap while the worker works through them; if the worker dies meanwhile, the
+   * count is estimated (and labelled so).
+   */
+  private async countNow(text: string, model: string | undefined): Promise<TokenCount> {
     const w = this.getWorker();
-    if (w) {
-      if (this.idleTimer) {
-        clearTimeout(this.idleTimer);
-        this.idleTimer = null;
-      }
-      try {
-        return await this.inWorker(w, text, model);
-      } catch {
-        // the worker died: count here
-      }
+    if (!w) return { n: await countSliced(text, model), estimated: false };
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
     }
-    return countSliced(text, model);
+    const length = text.length;
+    try {
+      return { n: await this.inWorker(w, text, model), estimated: false };
+    } catch {
+      return { n: Math.ceil(length / CHARS_PER_TOKEN), estimated: true };
+    }
   }
 
   /** A memoized count, without counting. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { PROBE_TOKENS, TokenCounter, WORKER_PROBE, countSliced } from '../../src/proxy/token-counter';
 import { countTokens } from '../../src/engine/tokens';
 import { bigLog } from './helpers/fixtures';
+import { ccrHash } from '../../src/engine/hash';
 
 test('worker and main-thread counts agree with js-tiktoken', async () => {
   const text = bigLog(300, 4) + 'Grüße 👋 — 日本語\n' + '  indented\n\n\n  {\n    "a": 1\n  }\n'.repeat(2000) + bigLog(200, 5);
@@ -46,6 +47,22 @@ test('on Linux the counting thread runs at a lower priority than the request thr
     const after = niceValues();
     assert.equal(after.filter((n) => n > 0).length, before.filter((n) => n > 0).length + 1, 'one more thread with a positive nice value');
     assert.equal((await import('node:os')).getPriority(), 0, 'the calling thread keeps its priority');
+  } finally {
+    counter.close();
+  }
+});
+
+test('a count in flight when the worker dies is estimated, labelled so, and not memoized', async () => {
+  const counter = new TokenCounter(true);
+  const text = bigLog(4000, 9);
+  try {
+    const pending = counter.count(text, 'gpt-4o');
+    // The text has been posted; the worker (still loading its tables) dies before it answers.
+    await (counter as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    const c = await pending;
+    assert.equal(c.estimated, true);
+    assert.equal(c.n, Math.ceil(text.length / 3.5));
+    assert.equal(counter.peek('gpt-4o', ccrHash(text)), undefined, 'an estimate is not remembered as a count');
   } finally {
     counter.close();
   }
