@@ -7,7 +7,7 @@ import type { ContentKind } from './types';
 import { RECORD_LOG_MAX, recordLogScore } from './logs/detect-log';
 import { startsWithTimestamp } from './logs/line-facts';
 
-const SAMPLE_LINES = 200;
+const SAMPLE_LINES = 100;
 
 const RE = {
   jsonStart: /^\s*[[{]/,
