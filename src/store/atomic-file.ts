@@ -1,31 +1,42 @@
 /** Crash-safe file replacement and a small cross-process lock file. */
-import { promises as fsp, statSync, openSync, closeSync, writeSync, unlinkSync, readFileSync } from 'node:fs';
+import { promises as fsp, fsync, mkdirSync, statSync, openSync, closeSync, writeSync, unlinkSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /**
  * Writes `data` to `path` so that a reader (or a crash) only ever sees the old or the new file:
  * a temp file in the same directory, fsync, rename over the target, then fsync the directory.
+ * The bytes go to the temp file synchronously (into the page cache, milliseconds even for a
+ * store image) and only the syncs and the rename are waited for: the caller's buffer is garbage
+ * before anything waits, so a store image is freed by the next young-generation collection
+ * instead of lingering until a full one.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   const dir = dirname(path);
-  await fsp.mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  let handle: fsp.FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await fsp.open(tmp, 'w', 0o600);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
+    fd = openSync(tmp, 'w', 0o600);
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+    await fsyncAsync(fd);
+    closeSync(fd);
+    fd = undefined;
     await fsp.rename(tmp, path);
   } catch (e) {
-    if (handle) await handle.close().catch(() => {});
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {}
+    }
     await fsp.unlink(tmp).catch(() => {});
     throw e;
   }
   await syncDir(dir);
 }
+
+const fsyncAsync = promisify(fsync);
 
 async function syncDir(dir: string): Promise<void> {
   let handle: fsp.FileHandle | undefined;

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/store';
 import { loadSqlJs } from '../../src/store/sqljs';
+import { writeFileAtomic } from '../../src/store/atomic-file';
 import { ccrHash } from '../../src/engine/hash';
 import { compress } from '../../src/engine/compress';
 
@@ -177,6 +178,19 @@ test('saves are batched, atomic and leave no temp or lock files', async () => {
   }
   await store.close();
   assert.deepEqual(readdirSync(dir), ['store.sqlite']);
+});
+
+test('an atomic write has all its bytes in the temp file before it first waits', async () => {
+  // So a store image handed to it is garbage at once, not kept alive through the fsync.
+  const dir = tempDir();
+  const data = Buffer.alloc(3 * 1024 * 1024, 7);
+  const writing = writeFileAtomic(join(dir, 'image.bin'), data);
+  const temp = readdirSync(dir).filter((f) => f.startsWith('.image.bin.tmp-'));
+  assert.equal(temp.length, 1);
+  assert.equal(statSync(join(dir, temp[0])).size, data.length);
+  await writing;
+  assert.deepEqual(readdirSync(dir), ['image.bin']);
+  assert.deepEqual(readFileSync(join(dir, 'image.bin')), data);
 });
 
 test('a corrupt file is moved aside with a clear warning and a fresh store works', async () => {
