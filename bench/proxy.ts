@@ -4,7 +4,7 @@
  * loopback; this process is the client. Reports added latency (p50/p99) for 10k- and 100k-token
  * requests on first sight and seen before, streaming time-to-first-byte added, 100 concurrent
  * streaming clients over 10,000 requests (errors, corrupted streams) and the proxy's peak RSS.
- * Bounded in count and time.
+ * The proxy child runs as the headless CLI does (its heap policy included). Bounded in count and time.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -62,6 +62,8 @@ function runUpstream(): void {
 // ---------------------------------------------------------------- proxy (child process)
 
 async function runProxy(): Promise<void> {
+  // The same heap policy as the process `npm start` runs (src/cli/commands/proxy.ts).
+  (await import('../src/proxy/heap')).tuneHeapForProxyProcess();
   const { openStore } = await import('../src/store/store');
   const { startProxy } = await import('../src/proxy/server');
   const upstream = process.argv[process.argv.indexOf('--upstream') + 1];

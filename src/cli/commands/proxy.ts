@@ -54,6 +54,8 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
 /** `headroom proxy`: runs until SIGINT/SIGTERM, then closes the proxy and saves the store. */
 export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
   const settings = proxySettings(args, io.env);
+  const { tuneHeapForProxyProcess } = await import('../../proxy/heap');
+  tuneHeapForProxyProcess();
   const { startProxy } = await import('../../proxy/server');
   const store = await openCliStore(settings.store, io);
   let handle: Awaited<ReturnType<typeof startProxy>>;
