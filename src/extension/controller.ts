@@ -140,7 +140,7 @@ export class ProxyController {
         this.changed();
       });
       this.state = 'running';
-      if (fellBackFrom !== undefined) this.deps.log(`proxy listening on ${proxy.url} because port ${fellBackFrom} was busy`);
+      this.deps.log(`proxy listening on ${proxy.url}${fellBackFrom !== undefined ? ` because port ${fellBackFrom} was busy` : ''}`);
       this.changed();
       return { url: proxy.url, port: proxy.port, fellBackFrom };
     } catch (err) {

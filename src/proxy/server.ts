@@ -134,7 +134,6 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       const actual = (server.address() as AddressInfo).port;
       const shownHost = host.includes(':') ? `[${host}]` : host;
       const url = `http://${shownHost}:${actual}`;
-      state.log(`Headroom proxy listening on ${url}`);
       resolve({
         url,
         port: actual,

@@ -105,6 +105,7 @@ test('start, compress through the proxy, stats, bypass, stop — with the real s
     assert.match(statusContent(view).text, /^\$\(fold\) [\d.]+k tokens saved$/);
     assert.ok(changes >= 2);
     assert.ok(!logs.join('\n').includes('sk-ant-test-key'), 'the API key never reaches the log');
+    assert.equal(logs.filter((l) => /^proxy listening on http:\/\/127\.0\.0\.1:\d+$/.test(l)).length, 1, 'the output channel says where the proxy listens, once');
 
     // Bypass forwards the same request untouched.
     controller.setBypass(true);
