@@ -6,7 +6,7 @@
  * outside its heap (bodies, store exports) are only freed by such a collection, so the process
  * peaks far above what it uses. A fixed growing factor of 1.1 trades that for more frequent
  * full collections (incremental and mostly concurrent): in `npm run bench:proxy` the peak RSS
- * drops from ~280 to ~240 MB, for ~2-3 ms more per first-sight 100k-token request.
+ * drops from ~280 to ~240 MB, for a few milliseconds more per first-sight 100k-token request.
  *
  * Not for the extension: in the extension host it would change the collector for every extension.
  */
