@@ -8,6 +8,8 @@
  * full collections (incremental and mostly concurrent): in `npm run bench:proxy` the peak RSS
  * drops from ~280 to ~240 MB, for a few milliseconds more per first-sight 100k-token request.
  *
+ * V8 reads this flag at each collection, so setting it once the process runs takes effect; flags
+ * read only when a heap is set up (semi-space sizes, GC threads) cannot be changed this way.
  * Not for the extension: in the extension host it would change the collector for every extension.
  */
 import { setFlagsFromString } from 'node:v8';
