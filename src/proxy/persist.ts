@@ -9,13 +9,14 @@ import type { RequestRecord } from './record';
 const BATCH_MS = 10_000;
 
 export class RecordWriter {
-  private queue: RequestRecord[] = [];
+  /** Serialised as they come: a string takes a fraction of the memory of the record's objects. */
+  private queue: Array<{ at: number; json: string }> = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly store: Store, private readonly log: (line: string) => void, private readonly delayMs = BATCH_MS) {}
 
   add(record: RequestRecord): void {
-    this.queue.push(record);
+    this.queue.push({ at: record.ts, json: JSON.stringify(record) });
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), this.delayMs);
       this.timer.unref();
@@ -29,7 +30,7 @@ export class RecordWriter {
     this.queue = [];
     for (const r of batch) {
       try {
-        this.store.appendRequest(r);
+        this.store.appendRequestJson(r.at, r.json);
       } catch (e) {
         this.log(`could not store request record: ${(e as Error).message}`);
         return;

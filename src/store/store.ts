@@ -463,11 +463,15 @@ export class SqlStore implements Store {
   // ---- request log ------------------------------------------------------------------------------
 
   appendRequest(record: object): void {
-    this.assertOpen();
-    this.lastUseAt = performance.now();
     const r = record as { at?: unknown; ts?: unknown };
     const at = typeof r.at === 'number' && Number.isFinite(r.at) ? r.at : typeof r.ts === 'number' && Number.isFinite(r.ts) ? r.ts : this.now();
-    this.run('INSERT INTO requests (uid, at, json) VALUES (?, ?, ?)', [randomUUID(), Math.round(at), JSON.stringify(record)]);
+    this.appendRequestJson(at, JSON.stringify(record));
+  }
+
+  appendRequestJson(at: number, json: string): void {
+    this.assertOpen();
+    this.lastUseAt = performance.now();
+    this.run('INSERT INTO requests (uid, at, json) VALUES (?, ?, ?)', [randomUUID(), Math.round(at), json]);
     this.requestCount++;
     this.trimRequests();
     this.markDirty(2);

@@ -60,6 +60,8 @@ export interface Store extends OriginalSink {
    * `record.ts` when that is a number of epoch milliseconds, else now.
    */
   appendRequest(record: object): void;
+  /** The same for a record already serialised (`json` must be a JSON object), with its time. */
+  appendRequestJson(at: number, json: string): void;
   /** Parsed request records, newest first. */
   listRequests(options?: ListRequestsOptions): object[];
   clear(): void;
