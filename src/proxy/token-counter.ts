@@ -164,7 +164,7 @@ export class TokenCounter {
     const running = this.inflight.get(key);
     if (running) return running;
     const t = typeof text === 'function' ? text() : text;
-    // Only the length is kept across the wait: the text itself is the worker's now.
+    // Only the length is used after the wait, so the wait does not keep the text (see countNow).
     const length = t.length;
     if (length === 0) return { n: 0, estimated: false };
     if (this.backlog + length > BACKLOG_MAX) return { n: Math.ceil(length / CHARS_PER_TOKEN), estimated: true };

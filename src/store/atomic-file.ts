@@ -25,11 +25,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
     fd = undefined;
     await fsp.rename(tmp, path);
   } catch (e) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {}
-    }
+    closeQuietly(fd);
     await fsp.unlink(tmp).catch(() => {});
     throw e;
   }
@@ -39,15 +35,22 @@ export async function writeFileAtomic(path: string, data: Uint8Array): Promise<v
 const fsyncAsync = promisify(fsync);
 
 async function syncDir(dir: string): Promise<void> {
-  let handle: fsp.FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await fsp.open(dir, 'r');
-    await handle.sync();
+    fd = openSync(dir, 'r');
+    await fsyncAsync(fd);
   } catch {
     // Some file systems cannot fsync a directory; the rename is still atomic.
   } finally {
-    await handle?.close().catch(() => {});
+    closeQuietly(fd);
   }
+}
+
+function closeQuietly(fd: number | undefined): void {
+  if (fd === undefined) return;
+  try {
+    closeSync(fd);
+  } catch {}
 }
 
 /** Identity of a file's current version, to tell whether another process replaced it. */
