@@ -31,7 +31,10 @@ async function main(): Promise<void> {
     const times: number[] = [];
     for (let i = 0; i < count; i++) {
       const body = makeBody(100_000, 1000 + i);
+      // As the proxy does: the counting worker waits while a body is rewritten.
+      const release = tokens?.hold();
       const r = rewriter.rewrite('anthropic', body, { injectRetrieveTool: true })!;
+      release?.();
       times.push(r.ms);
       if (tokens) void countOutputs(tokens, r.outputs, r.shape.model);
       await new Promise((res) => setTimeout(res, 5));

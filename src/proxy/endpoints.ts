@@ -60,6 +60,7 @@ function detectApi(query: string, body: Buffer): Api {
 }
 
 async function compressEndpoint(state: ProxyState, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> {
+  const release = state.tokens.hold();
   try {
     const raw = await readBody(req, state.config.maxBodyBytes);
     const body = decodeBody(raw, req.headers['content-encoding'], state.config.maxBodyBytes);
@@ -79,5 +80,7 @@ async function compressEndpoint(state: ProxyState, req: IncomingMessage, res: Se
     const status = e instanceof HttpError ? e.status : e instanceof JsonSyntaxError ? 400 : 500;
     const err = providerError('openai-like', status, (e as Error).message);
     res.writeHead(status, { 'content-type': 'application/json' }).end(err.body);
+  } finally {
+    release();
   }
 }

@@ -17,6 +17,7 @@ import { JsonSyntaxError } from './json-scan';
 import type { RequestRecord } from './record';
 import { Rewriter } from './rewrite';
 import type { RewriteResult } from './rewrite';
+import type { Api } from './extract';
 import { isLoopbackHost, route, upstreamUrl } from './routes';
 import { StatsAggregator } from './stats';
 import type { StatsSnapshot } from './stats';
@@ -200,31 +201,16 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
     return;
   }
 
-  let raw: Buffer;
+  // The worker counting tokens waits while the body is read and rewritten (see TokenCounter.hold).
+  const release = state.tokens.hold();
+  let prepared: PreparedBody | null;
   try {
-    raw = await readBody(req, state.config.maxBodyBytes);
-  } catch (e) {
-    if (e instanceof HttpError) return sendError(res, format, e.status, e.message);
-    throw e;
+    prepared = await prepareBody(state, req, r.api, format, bypass, res);
+  } finally {
+    release();
   }
-  const received = performance.now();
-  let rewritten: RewriteResult | null = null;
-  if (!bypass) {
-    let decoded: Buffer;
-    try {
-      decoded = decodeBody(raw, req.headers['content-encoding'], state.config.maxBodyBytes);
-    } catch (e) {
-      if (e instanceof HttpError) return sendError(res, format, e.status, e.message);
-      throw e;
-    }
-    try {
-      rewritten = state.rewriter.rewrite(r.api, decoded, { injectRetrieveTool: true });
-    } catch (e) {
-      if (e instanceof JsonSyntaxError) return sendError(res, format, 400, `Request body is not valid JSON: ${e.message}`);
-      state.log(`compression failed open: ${(e as Error).message}`);
-      rewritten = null;
-    }
-  }
+  if (!prepared) return;
+  const { raw, received, rewritten } = prepared;
   const changed = !!rewritten?.changed;
   const body = changed ? rewritten!.body : raw;
   const retrieval: InterceptContext['stats'] = { count: 0, misses: 0 };
@@ -242,4 +228,40 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
   }
   const msAdded = outcome.sentAt ? outcome.sentAt - received : 0;
   record(state, req, r, { bypass, outcome, msAdded, rewritten, bodyBytes: body.length, retrieval });
+}
+
+interface PreparedBody {
+  raw: Buffer;
+  /** When the whole body had arrived. */
+  received: number;
+  rewritten: RewriteResult | null;
+}
+
+/** Reads, decodes and rewrites a request body; null when an error response has been sent instead. */
+async function prepareBody(
+  state: ProxyState, req: http.IncomingMessage, api: Api, format: Parameters<typeof providerError>[0], bypass: boolean, res: http.ServerResponse,
+): Promise<PreparedBody | null> {
+  let raw: Buffer;
+  try {
+    raw = await readBody(req, state.config.maxBodyBytes);
+  } catch (e) {
+    if (e instanceof HttpError) return (sendError(res, format, e.status, e.message), null);
+    throw e;
+  }
+  const received = performance.now();
+  if (bypass) return { raw, received, rewritten: null };
+  let decoded: Buffer;
+  try {
+    decoded = decodeBody(raw, req.headers['content-encoding'], state.config.maxBodyBytes);
+  } catch (e) {
+    if (e instanceof HttpError) return (sendError(res, format, e.status, e.message), null);
+    throw e;
+  }
+  try {
+    return { raw, received, rewritten: state.rewriter.rewrite(api, decoded, { injectRetrieveTool: true }) };
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return (sendError(res, format, 400, `Request body is not valid JSON: ${e.message}`), null);
+    state.log(`compression failed open: ${(e as Error).message}`);
+    return { raw, received, rewritten: null };
+  }
 }

@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { ccrHash } from '../engine/hash';
 import { countTokens, tokenizerFor } from '../engine/tokens';
 
-const SLICE = 8 * 1024;
+/** Characters per slice: a few ms of encoding, so the worker soon notices the request path at work. */
+const SLICE = 2 * 1024;
 const MEMO_MAX = 20_000;
 /** Past this many characters waiting to be counted, new texts are estimated instead (labelled so). */
 const BACKLOG_MAX = 4 * 1024 * 1024;
@@ -28,17 +29,21 @@ export interface TokenCount {
 }
 
 /**
- * Where to cut a text so that counts add up exactly: after a newline that is followed by a
- * non-space character, which is always a pre-tokenizer boundary for cl100k and o200k (BPE never
- * merges across it). Slices keep the encoder's working memory small.
+ * Where to cut a text so that counts add up exactly: after a newline that ends a run of whitespace
+ * holding no other newline, where the next line has text and does not start with '/'. For cl100k
+ * and o200k that is always a pre-tokenizer boundary (BPE never merges across it): a whitespace
+ * pre-token ends at the last newline of its run, and o200k lets punctuation absorb a following
+ * newline and '/' (`{\n//` is one pre-token). Slices keep the encoder's working memory small.
  */
 function nextCut(text: string, from: number, slice: number): number {
   let i = from + slice;
   while (i < text.length) {
     const nl = text.indexOf('\n', i);
     if (nl === -1 || nl + 1 >= text.length) return text.length;
-    const c = text.charCodeAt(nl + 1);
-    if (c !== 10 && c !== 13 && c !== 32 && c !== 9) return nl + 1;
+    let j = nl + 1;
+    while (j < text.length && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9)) j++;
+    const c = text.charCodeAt(j);
+    if (j < text.length && c !== 10 && c !== 13 && !(j === nl + 1 && c === 47)) return nl + 1;
     i = nl + 1;
   }
   return text.length;
@@ -46,6 +51,11 @@ function nextCut(text: string, from: number, slice: number): number {
 
 /** Nice value of the counting thread (Linux only). */
 const WORKER_NICE = 10;
+/**
+ * While the request path works (see `hold`), the worker waits between slices, at most this long
+ * at a time, so under constant traffic counting still moves on (and its backlog bound applies).
+ */
+const MAX_DEFER_MS = 50;
 
 /** A text whose tokens the worker checks its encoders against. */
 export const WORKER_PROBE = 'Grüße 👋 hello world\n  indented {"a": 1} 日本語 <|endoftext|>';
@@ -102,10 +112,20 @@ function encoder(name) {
   return encoders[name];
 }
 const nextCut = ${nextCut.toString()};
+const held = new Int32Array(workerData.held);
+function waitForRequestPath() {
+  const until = Date.now() + workerData.maxDeferMs;
+  for (let v; (v = Atomics.load(held, 0)) > 0; ) {
+    const left = until - Date.now();
+    if (left <= 0) return;
+    Atomics.wait(held, 0, v, left);
+  }
+}
 parentPort.on('message', (m) => {
   try {
     let n = 0;
     for (let at = 0; at < m.text.length; ) {
+      waitForRequestPath();
       const end = nextCut(m.text, at, ${SLICE});
       n += encoder(m.encoding).encode(m.text.slice(at, end), 'all').length;
       at = end;
@@ -147,8 +167,28 @@ export class TokenCounter {
   private backlog = 0;
   private readonly inflight = new Map<string, Promise<TokenCount>>();
   private idleTimer: NodeJS.Timeout | null = null;
+  /** How many requests the proxy is working on right now (shared with the worker). */
+  private readonly held = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(private readonly useWorker = true) {}
+  constructor(
+    private readonly useWorker = true,
+    private readonly maxDeferMs = MAX_DEFER_MS,
+  ) {}
+
+  /**
+   * The request path is at work (a body being read and rewritten): on a machine with few cores the
+   * worker would take CPU from it, so counting pauses between slices until every hold is released.
+   * Returns the release (safe to call more than once).
+   */
+  hold(): () => void {
+    Atomics.add(this.held, 0, 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (Atomics.sub(this.held, 0, 1) === 1) Atomics.notify(this.held, 0);
+    };
+  }
 
   /**
    * Tokens of a text for a model, memoized by content hash; concurrent requests for the same text
@@ -227,7 +267,7 @@ export class TokenCounter {
       return null;
     }
     try {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: paths, resourceLimits: WORKER_LIMITS });
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...paths, held: this.held.buffer, maxDeferMs: this.maxDeferMs }, resourceLimits: WORKER_LIMITS });
       w.unref();
       w.on('message', (m: { id: number; n?: number; error?: string }) => {
         const p = this.pending.get(m.id);

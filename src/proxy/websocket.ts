@@ -122,6 +122,7 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
     let rw: RewriteResult | null = null;
     const bypass = state.bypass || req.headers['x-headroom-bypass'] === '1';
     if (!bypass && create) {
+      const release = state.tokens.hold();
       try {
         rw = state.rewriter.rewrite('responses', buf, { injectRetrieveTool: true });
         if (rw?.changed) out = rw.body;
@@ -129,6 +130,8 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
       } catch (e) {
         if (!(e instanceof JsonSyntaxError)) state.log(`WebSocket compression failed open: ${(e as Error).message}`);
         turn = null;
+      } finally {
+        release();
       }
     }
     upstream.send(out, { binary: false });

@@ -6,7 +6,11 @@ import { bigLog } from './helpers/fixtures';
 import { ccrHash } from '../../src/engine/hash';
 
 test('worker and main-thread counts agree with js-tiktoken', async () => {
-  const text = bigLog(300, 4) + 'Grüße 👋 — 日本語\n' + '  indented\n\n\n  {\n    "a": 1\n  }\n'.repeat(2000) + bigLog(200, 5);
+  // Slices are cut at line starts: indented JSON, code whose lines start with `//` after a `{`
+  // (one o200k pre-token), blank lines with spaces, CRLF.
+  const json = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ id: i, name: `n${i}`, tags: ['a', 'b'] })), null, 2);
+  const code = 'function f() {\n// note\n  return 1;\n}\n  \n  \nif (x) {\n//\n}\r\n  y();\r\n'.repeat(300);
+  const text = bigLog(300, 4) + 'Grüße 👋 — 日本語\n' + '  indented\n\n\n  {\n    "a": 1\n  }\n'.repeat(2000) + json + code + bigLog(200, 5);
   const worker = new TokenCounter(true);
   const local = new TokenCounter(false);
   try {
@@ -22,6 +26,24 @@ test('worker and main-thread counts agree with js-tiktoken', async () => {
   } finally {
     worker.close();
     local.close();
+  }
+});
+
+test('counting waits while the request path holds it and goes on when released', async () => {
+  const counter = new TokenCounter(true, 60_000);
+  const text = bigLog(400, 7);
+  try {
+    await counter.count('load the tables\n', 'gpt-4o');
+    const release = counter.hold();
+    let done = false;
+    const pending = counter.count(text, 'gpt-4o').then((c) => ((done = true), c));
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(done, false, 'no count while held');
+    release();
+    release(); // a second call is harmless
+    assert.deepEqual(await pending, { n: countTokens(text, 'gpt-4o'), estimated: false });
+  } finally {
+    counter.close();
   }
 });
 
