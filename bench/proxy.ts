@@ -4,7 +4,7 @@
  * loopback; this process is the client. Reports added latency (p50/p99) for 10k- and 100k-token
  * requests on first sight and seen before, streaming time-to-first-byte added, 100 concurrent
  * streaming clients over 10,000 requests (errors, corrupted streams) and the proxy's peak RSS.
- * The proxy child runs as the headless CLI does (its heap policy included). Bounded in count and time.
+ * The proxy child runs as `npm start` runs the headless CLI (its heap and allocator policies included). Bounded in count and time.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBody, nextTurn } from './proxy-bodies';
+import { PROXY_MALLOC_ENV } from '../src/proxy/heap';
 
 const role = process.argv[process.argv.indexOf('--role') + 1];
 
@@ -127,7 +128,9 @@ async function bundleChildren(): Promise<void> {
 }
 
 function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(childScript, args, { execArgv: childExecArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The proxy child starts with the allocator policy `npm start` gives the headless proxy.
+  const env = args.includes('proxy') ? { ...process.env, ...PROXY_MALLOC_ENV } : process.env;
+  const child = fork(childScript, args, { execArgv: childExecArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
     child.once('exit', (code) => reject(new Error(`child ${args.join(' ')} exited with ${code}`)));
