@@ -4,6 +4,7 @@
  * of lines that look like them.
  */
 import type { ContentKind } from './types';
+import { isJsonDocument } from './json/parse';
 import { RECORD_LOG_MAX, recordLogScore } from './logs/detect-log';
 import { startsWithTimestamp } from './logs/line-facts';
 
@@ -57,14 +58,7 @@ export function looksLikeJson(text: string): boolean {
   const t = text.trim();
   if (!RE.jsonStart.test(t)) return false;
   const last = t[t.length - 1];
-  if ((t[0] === '{' && last === '}') || (t[0] === '[' && last === ']')) {
-    try {
-      JSON.parse(t);
-      return true;
-    } catch {
-      // JSON Lines below
-    }
-  }
+  if (((t[0] === '{' && last === '}') || (t[0] === '[' && last === ']')) && isJsonDocument(text)) return true;
   const lines = sampleLines(t);
   if (lines.length < 2) return false;
   return lines.every((l) => {

@@ -4,6 +4,7 @@ import { compress } from '../../src/engine/compress';
 import { ccrHash } from '../../src/engine/hash';
 import { MARKER_HASH_RE } from '../../src/engine/marker';
 import { MemorySink } from '../helpers/memory-sink';
+import { isJsonDocument, T, takeParsed } from '../../src/engine/json/parse';
 
 /**
  * JSON-specific invariants: never larger; every marker names stored bytes whose hash matches; the
@@ -226,4 +227,18 @@ test('a 20 MB array returns (compressed or, past the budget, unchanged) without 
     assert.ok(text.includes('"state":"failed"'));
     assert.ok(text.length < input.length / 10);
   }
+});
+
+test('the tree detection parsed is reused only for the very same text', () => {
+  const doc = JSON.stringify([{ id: 1 }, { id: 2 }]);
+  assert.equal(isJsonDocument(doc), true);
+  const other = '{"a": [1, 2]}';
+  const tree = takeParsed(other);
+  assert.equal(tree.t, T.Obj, 'a different text is parsed, not given the earlier tree');
+  assert.equal(tree.e, other.length);
+  assert.equal(isJsonDocument('{"a": '), false);
+  assert.equal(isJsonDocument(doc), true);
+  const reused = takeParsed(doc);
+  assert.equal(reused.t, T.Arr);
+  assert.equal(reused.e, doc.length);
 });

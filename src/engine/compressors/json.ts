@@ -3,7 +3,7 @@
  * selection only when the lossless view is still larger than the budget.
  */
 import type { Ctx } from '../context';
-import { JsonSyntaxError, parseJson, parseJsonLines, T } from '../json/parse';
+import { JsonSyntaxError, parseJsonLines, T, takeParsed } from '../json/parse';
 import { detectStyle } from '../json/render';
 import { JsonView } from '../json/view';
 import type { Compressor } from './types';
@@ -17,7 +17,7 @@ export const compressJson: Compressor = (text: string, ctx: Ctx) => {
   const tick = () => ctx.checkDeadline();
   let root;
   try {
-    root = parseJson(text, 0, text.length, tick);
+    root = takeParsed(text, tick);
   } catch (e) {
     if (!(e instanceof JsonSyntaxError)) throw e;
     const lines = parseJsonLines(text, tick);

@@ -172,6 +172,32 @@ export function parseJson(src: string, from = 0, to = src.length, tick?: () => v
   return root;
 }
 
+/** Documents up to this size that detection parsed are kept for the compressor (one at a time). */
+const REUSE_MAX_CHARS = 1 << 20;
+let lastParsed: { src: string; root: JNode } | null = null;
+
+/**
+ * Whether `src` is one JSON document, parsed the way the JSON compressor needs it; detection asks
+ * first, and the compressor takes the tree instead of parsing the same text again.
+ */
+export function isJsonDocument(src: string): boolean {
+  try {
+    const root = parseJson(src);
+    lastParsed = src.length <= REUSE_MAX_CHARS ? { src, root } : null;
+    return true;
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return false;
+    throw e;
+  }
+}
+
+/** The tree of `src`: the one detection just parsed, else parsed now. */
+export function takeParsed(src: string, tick?: () => void): JNode {
+  const last = lastParsed;
+  lastParsed = null;
+  return last !== null && last.src === src ? last.root : parseJson(src, 0, src.length, tick);
+}
+
 /** A JSON Lines document: each non-blank line one value, with the line's offsets. */
 export interface JsonLine {
   node: JNode;

@@ -47,7 +47,7 @@ export function compact(src: string, root: JNode, style: Style, strFn?: StrFn): 
         continue;
       }
       if (f.i > 0) out.push(style.comma);
-      out.push(JSON.stringify(n.keys[f.i]), style.colon);
+      out.push(keyLiteral(n.keys[f.i]), style.colon);
       stack.push({ n: n.vals[f.i], i: -1 });
       continue;
     }
@@ -75,9 +75,17 @@ export function signature(src: string, n: JNode): string {
   return compact(src, n, COMPACT);
 }
 
-/** A key as written in output: its JSON literal. */
+const keyLiterals = new Map<string, string>();
+const KEY_LITERALS_MAX = 4096;
+
+/** A key as written in output: its JSON literal (rows repeat their keys, so literals are reused). */
 export function keyLiteral(key: string): string {
-  return JSON.stringify(key);
+  let lit = keyLiterals.get(key);
+  if (lit === undefined) {
+    if (keyLiterals.size >= KEY_LITERALS_MAX) keyLiterals.clear();
+    keyLiterals.set(key, (lit = JSON.stringify(key)));
+  }
+  return lit;
 }
 
 /**
