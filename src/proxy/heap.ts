@@ -23,7 +23,7 @@ export const PROXY_HEAP_FLAGS = '--heap-growing-percent=10';
  * block is freed it raises that threshold to the block's size (up to 32 MiB). One freed store
  * export (megabytes) is enough: from then on request bodies and store pages come from malloc's
  * heaps, whose freed pages are kept, and the proxy's RSS ends 40-100 MB higher from run to run
- * (peaks of 232-307 MB in `npm run bench:proxy`, against 199-205 MB with the threshold fixed at
+ * (peaks of 232-307 MB in `npm run bench:proxy`, against 203-218 MB with the threshold fixed at
  * its initial 128 KiB). Other C libraries ignore the variable.
  */
 export const PROXY_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
