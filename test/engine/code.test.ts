@@ -82,7 +82,7 @@ function assertLineFaithful(input: string, output: string, sink: MemorySink): vo
   const inLines = input.split('\n');
   let next = 0; // 0-based index of the next input line expected
   for (const line of output.split('\n')) {
-    const m = /… (\d+)(?:-(\d+))?(?: same as (\d+)(?:-(\d+))?)? hash=([0-9a-f]{24})(?![0-9a-f])/.exec(line);
+    const m = /…(\d+)(?:-(\d+))?(?: same as (\d+)(?:-(\d+))?)? hash=([0-9a-f]{24})(?![0-9a-f])/.exec(line);
     if (m) {
       const first = Number(m[1]);
       const last = Number(m[2] ?? m[1]);
@@ -261,13 +261,13 @@ test('parameter lists repeated verbatim fold into a marker naming the earlier li
   const r = compress(text, { store: sink, kind: 'code', fileName: 'client.py', countTokens: false, budgetMs: BUDGET });
   assertLineFaithful(text, r.text, sink);
   assertInvariants(text, r.text, sink);
-  const folds = [...r.text.matchAll(/… (\d+)-(\d+) same as (\d+)-(\d+) hash=/g)].map((m) => m.slice(1).map(Number));
+  const folds = [...r.text.matchAll(/…(\d+)-(\d+) same as (\d+)-(\d+) hash=/g)].map((m) => m.slice(1).map(Number));
   // get shows its parameters; post folds the part it shares with get (before and after its extra
   // parameter, where long enough), delete and the async get fold their whole lists into get's.
   assert.ok(folds.length >= 3, r.text);
   for (const f of folds) assert.ok(f[2] >= 5 && f[3] <= 12, `folds refer to get's parameter rows: ${f}`);
-  assert.ok(r.text.includes('    def delete(\n        # … '), r.text);
-  assert.ok(r.text.includes('    async def get(\n        # … '), r.text);
+  assert.ok(r.text.includes('    def delete(\n        # …'), r.text);
+  assert.ok(r.text.includes('    async def get(\n        # …'), r.text);
   assert.ok(r.text.includes('        content: typing.Optional[RequestContent] = None,'), 'a differing parameter stays');
   const tree = parserNow('python')!.parse(r.text)!;
   assert.equal(tree.rootNode.hasError, false, r.text);
@@ -319,7 +319,7 @@ test('a fenced block in markdown goes through the same code machinery', async ()
   const sink = new MemorySink();
   const r = compress(text, { store: sink, kind: 'mixed', countTokens: false, budgetMs: BUDGET });
   assertInvariants(text, r.text, sink);
-  assert.match(r.text, /^ {8}\.\.\. {2}# … \d+-\d+ hash=[0-9a-f]{24}$/m);
+  assert.match(r.text, /^ {8}\.\.\. {2}# …\d+-\d+ hash=[0-9a-f]{24}$/m);
 });
 
 test('line-number gutters (cat -n, file-read tools) are kept verbatim; the code under them is parsed', async () => {

@@ -5,13 +5,14 @@ import type { Region } from './units';
 import { regionText, regionTokens } from './select';
 
 /**
- * `… 120-161 hash=…`: the 1-based original lines the marker stands for and the hash of their
- * exact bytes. Kept short on purpose: the hash alone is ~15 tokens, every other word is overhead.
+ * `…120-161 hash=…`: the 1-based original lines the marker stands for and the hash of their
+ * exact bytes. Kept short on purpose: the hash alone is ~15 tokens, every other word is overhead
+ * (a space between `…` and a number is a token of its own in cl100k and o200k).
  */
 export function elisionMarker(first: number, last: number, hash: string, sameAs?: { first: number; last: number }): string {
   const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
   const repeats = sameAs ? ` same as ${range(sameAs.first, sameAs.last)}` : '';
-  return `… ${range(first, last)}${repeats} hash=${hash}`;
+  return `…${range(first, last)}${repeats} hash=${hash}`;
 }
 
 /** Rough token cost of one marker line; a region must be clearly dearer to be elided. */
