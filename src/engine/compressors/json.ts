@@ -5,7 +5,7 @@
 import type { Ctx } from '../context';
 import { JsonSyntaxError, parseJsonLines, T, takeParsed } from '../json/parse';
 import { detectStyle } from '../json/render';
-import { JsonView } from '../json/view';
+import { JsonView, OverBudget } from '../json/view';
 import type { Compressor } from './types';
 
 /** Output size the lossy view aims at: 8% of the input, at least 6,000 and at most 80,000 characters. */
@@ -24,8 +24,8 @@ export const compressJson: Compressor = (text: string, ctx: Ctx) => {
     if (!lines) return null;
     const style = detectStyle(text, lines[0].node);
     const budget = jsonBudget(text.length);
-    const lossless = new JsonView(text, style, ctx, { lossy: false, budget }).renderLines(lines);
-    if (lossless.length <= budget) return { text: lossless, strategy: 'jsonl-table' };
+    const lossless = withinBudget(() => new JsonView(text, style, ctx, { lossy: false, budget }).renderLines(lines));
+    if (lossless !== null && lossless.length <= budget) return { text: lossless, strategy: 'jsonl-table' };
     return { text: new JsonView(text, style, ctx, { lossy: true, budget }).renderLines(lines), strategy: 'jsonl-table-lossy' };
   }
   if (root.t !== T.Obj && root.t !== T.Arr) return null;
@@ -33,11 +33,21 @@ export const compressJson: Compressor = (text: string, ctx: Ctx) => {
   const budget = jsonBudget(text.length);
   const eol = text.endsWith('\n') ? '\n' : '';
   if (!clearlyOverBudget(text, budget)) {
-    const lossless = new JsonView(text, style, ctx, { lossy: false, budget }).render(root) + eol;
-    if (lossless.length <= budget) return { text: lossless, strategy: 'json-table' };
+    const lossless = withinBudget(() => new JsonView(text, style, ctx, { lossy: false, budget }).render(root) + eol);
+    if (lossless !== null && lossless.length <= budget) return { text: lossless, strategy: 'json-table' };
   }
   return { text: new JsonView(text, style, ctx, { lossy: true, budget }).render(root) + eol, strategy: 'json-table-lossy' };
 };
+
+/** The lossless rendering, or null when it stopped because it could not fit the budget. */
+function withinBudget(render: () => string): string | null {
+  try {
+    return render();
+  } catch (e) {
+    if (e instanceof OverBudget) return null;
+    throw e;
+  }
+}
 
 /** True when even without any whitespace the input is far over budget (skip the lossless try). */
 function clearlyOverBudget(text: string, budget: number): boolean {

@@ -39,9 +39,12 @@ const enum Tier {
 
 export interface ViewOptions {
   lossy: boolean;
-  /** Target output size in characters (lossy mode). */
+  /** Target output size in characters (lossy mode); a lossless view past it throws OverBudget. */
   budget: number;
 }
+
+/** Thrown by a lossless view once its output is sure to be over the budget (the caller goes lossy). */
+export class OverBudget extends Error {}
 
 export class JsonView {
   constructor(
@@ -169,9 +172,14 @@ export class JsonView {
     let lines: string[];
     if (!this.opts.lossy || !records || n < 4) {
       tiers = new Uint8Array(n).fill(Tier.Full);
+      let size = 0;
       lines = rows.map((_, r) => {
         if ((r & 63) === 0) this.tick();
-        return full(r);
+        const line = full(r);
+        size += line.length + 1;
+        // The rows alone are over the whole output's budget: rendering the rest would be wasted.
+        if (!this.opts.lossy && size > this.opts.budget) throw new OverBudget();
+        return line;
       });
     } else {
       ({ tiers, lines } = this.select(rows, info, budget - head.join('\n').length, full, rowIndent));
