@@ -4,7 +4,8 @@
  * loopback; this process is the client. Reports added latency (p50/p99) for 10k- and 100k-token
  * requests on first sight and seen before, streaming time-to-first-byte added, 100 concurrent
  * streaming clients over 10,000 requests (errors, corrupted streams) and the proxy's peak RSS.
- * The proxy child runs as `npm start` runs the headless CLI (its heap and allocator policies included). Bounded in count and time.
+ * The proxy child runs as `npm start` runs the headless CLI (its heap and allocator policies
+ * included). Bounded in count and time.
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -127,9 +128,8 @@ async function bundleChildren(): Promise<void> {
   }
 }
 
-function startChild(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  // The proxy child starts with the allocator policy `npm start` gives the headless proxy.
-  const env = args.includes('proxy') ? { ...process.env, ...PROXY_MALLOC_ENV } : process.env;
+function startChild(args: string[], extraEnv: Readonly<Record<string, string>> = {}): Promise<{ child: ChildProcess; port: number }> {
+  const env = { ...process.env, ...extraEnv };
   const child = fork(childScript, args, { execArgv: childExecArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
@@ -279,7 +279,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-bench-proxy-'));
   await bundleChildren();
   const up = await startChild(['--role', 'upstream']);
-  const px = await startChild(['--role', 'proxy', '--upstream', `http://127.0.0.1:${up.port}`, '--store', join(dir, 'store.db')]);
+  // The proxy child starts with the allocator policy `npm start` gives the headless proxy.
+  const px = await startChild(['--role', 'proxy', '--upstream', `http://127.0.0.1:${up.port}`, '--store', join(dir, 'store.db')], PROXY_MALLOC_ENV);
   try {
     const b10 = makeBody(10_000, 1);
     const b100 = makeBody(100_000, 2);
