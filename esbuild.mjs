@@ -46,8 +46,6 @@ const builds = [
   // second bundle (dist/backend.js) that the extension requires on first use.
   { ...common, entryPoints: ['src/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode', './backend.js'] },
   { ...common, entryPoints: ['src/extension/backend-impl.ts'], outfile: join(outdir, 'backend.js') },
-  // The proxy's compression workers (src/proxy/compress-pool.ts), started by cli.js and backend.js.
-  { ...common, entryPoints: ['src/proxy/compress-worker.ts'], outfile: join(outdir, 'compress-worker.js') },
   ...(existsSync('webview/main.ts')
     ? [{ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: join(outdir, 'webview.js') }]
     : []),

@@ -13,7 +13,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { makeBody, nextTurn } from './proxy-bodies';
 import { PROXY_MALLOC_ENV } from '../src/proxy/heap';
 
@@ -120,10 +120,7 @@ async function bundleChildren(): Promise<void> {
   try {
     const esbuild = await import('esbuild');
     const out = join(process.cwd(), '.cache', 'bench', 'proxy-bench.js');
-    const options = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' } as const;
-    await esbuild.build({ ...options, entryPoints: [process.argv[1]], outfile: out });
-    // The proxy's compression workers, found beside the bundle as dist/ has them.
-    await esbuild.build({ ...options, entryPoints: [join(process.cwd(), 'src', 'proxy', 'compress-worker.ts')], outfile: join(dirname(out), 'compress-worker.js') });
+    await esbuild.build({ entryPoints: [process.argv[1]], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: out, logLevel: 'error' });
     childScript = out;
     childExecArgv = [];
   } catch (e) {

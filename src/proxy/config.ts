@@ -1,5 +1,4 @@
 /** What the proxy compresses and what it leaves alone; every protection is an explicit setting. */
-import { defaultCompressWorkers } from './compress-pool';
 
 export interface ProxyConfig {
   /** Tool outputs smaller than this (UTF-8 bytes) are left alone. */
@@ -21,8 +20,6 @@ export interface ProxyConfig {
   maxRetrievalRounds: number;
   /** Largest accepted request body (decoded), in bytes. */
   maxBodyBytes: number;
-  /** Worker threads that compress unseen tool outputs alongside the request thread (0: none). */
-  compressWorkers: number;
 }
 
 export const DEFAULT_EXCLUDED_TOOLS = [
@@ -52,7 +49,6 @@ export const DEFAULT_CONFIG: ProxyConfig = {
   retrieval: true,
   maxRetrievalRounds: 3,
   maxBodyBytes: 64 * 1024 * 1024,
-  compressWorkers: defaultCompressWorkers(),
 };
 
 export function resolveConfig(partial?: Partial<ProxyConfig>): ProxyConfig {

@@ -65,7 +65,7 @@ async function compressEndpoint(state: ProxyState, req: IncomingMessage, res: Se
     const raw = await readBody(req, state.config.maxBodyBytes);
     const body = decodeBody(raw, req.headers['content-encoding'], state.config.maxBodyBytes);
     const api = detectApi(query, body);
-    const result = await state.rewriter.rewriteParallel(api, body, { injectRetrieveTool: false });
+    const result = state.rewriter.rewrite(api, body, { injectRetrieveTool: false });
     if (!result) {
       json(res, 400, providerError('openai-like', 400, 'Body must be a JSON object').body);
       return;

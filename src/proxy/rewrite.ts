@@ -16,7 +16,6 @@ import type { Api, RequestShape, ToolOutput } from './extract';
 import { applySplices, decodeString, encodeString, looksAsciiEscaped, scanJson } from './json-scan';
 import type { Splice } from './json-scan';
 import { retrieveToolSplice } from './retrieve-tool';
-import type { CompressPool } from './compress-pool';
 
 export type LeftAlone =
   | 'too-small' | 'excluded-tool' | 'error-output' | 'already-compressed' | 'not-smaller'
@@ -91,120 +90,31 @@ interface MemoEntry {
   kind?: string;
 }
 
-/** An output's handling decided without compressing. */
-interface Done {
-  record: OutputRecord;
-  splice?: Splice;
-  marked: boolean;
-}
-
-/** An output that is not in the memo: it waits for the engine. */
-interface Job {
-  base: { tool?: string; replayed: false };
-  buf: Buffer;
-  node: ToolOutput['node'];
-  rawKey: string;
-  head: string;
-  tail: string;
-  text: string;
-  bytesIn: number;
-  hash: string;
-  key: string;
-  entry?: MemoEntry;
-}
-
-/** A request between scanning and splicing: each output either done or waiting for its job. */
-interface Plan {
-  api: Api;
-  buf: Buffer;
-  shape: RequestShape;
-  start: number;
-  deadline: number;
-  /** In processing order (newest output first). */
-  slots: Array<Done | Job>;
-  /** The distinct jobs (an output repeated in one request is compressed once). */
-  jobs: Job[];
-}
-
 export class Rewriter {
   private readonly isExcluded: (name: string | undefined) => boolean;
   private readonly local = new Map<string, MemoEntry>();
   /** Decisions by the exact bytes of the string literal (seen-before fast path, in memory only). */
   private readonly rawSeen = new Map<string, RawSeen>();
 
-  constructor(private readonly store: Store, private readonly config: ProxyConfig, private readonly pool: CompressPool | null = null) {
+  constructor(private readonly store: Store, private readonly config: ProxyConfig) {
     this.isExcluded = toolMatcher(config.excludeTools);
   }
 
-  /** Parses and rewrites a request body on this thread; returns null when the body is not a JSON object. */
+  /** Parses and rewrites a request body; returns null when the body is not a JSON object. */
   rewrite(api: Api, buf: Buffer, options: { injectRetrieveTool: boolean }): RewriteResult | null {
-    const plan = this.plan(api, buf);
-    if (!plan) return null;
-    for (const job of plan.jobs) this.compressHere(job, plan);
-    return this.finish(plan, options);
-  }
-
-  /** The same as `rewrite`, with unseen outputs compressed here and in the pool's workers at once. */
-  async rewriteParallel(api: Api, buf: Buffer, options: { injectRetrieveTool: boolean }): Promise<RewriteResult | null> {
-    const plan = this.plan(api, buf);
-    if (!plan) return null;
-    const { jobs, shape } = plan;
-    if (!this.pool) {
-      for (const job of jobs) this.compressHere(job, plan);
-      return this.finish(plan, options);
-    }
-    const results = await this.pool.run(
-      jobs.map((j) => j.text), { query: shape.query, model: shape.model, deadline: plan.deadline },
-      (i) => this.compressHere(jobs[i], plan),
-    );
-    for (const [i, r] of results) {
-      // The originals go to the store before any marker naming them is forwarded.
-      for (const [hash, text, kind] of r?.originals ?? []) this.store.put(hash, text, kind);
-      const entry: MemoEntry = !r ? { reason: 'error' }
-        : r.unchanged || r.text === undefined ? { reason: mapUnchanged(r.unchanged ?? 'not-smaller'), kind: r.kind }
-          : { text: r.text, kind: r.kind };
-      this.remember(jobs[i].key, entry);
-      jobs[i].entry = entry;
-    }
-    return this.finish(plan, options);
-  }
-
-  private plan(api: Api, buf: Buffer): Plan | null {
     const start = performance.now();
     const root = scanJson(buf);
     const shape = extractShape(api, buf, root, this.config.compressUserTextToolResults);
     if (!shape) return null;
-    const plan: Plan = { api, buf, shape, start, deadline: start + this.config.budgetMs, slots: [], jobs: [] };
-    const byKey = new Map<string, Job>();
-    // Newest first: when a request brings many unseen outputs (a resumed session), the time
-    // budget goes to the latest ones, which stay in the conversation longest.
-    for (let i = shape.outputs.length - 1; i >= 0; i--) {
-      const slot = this.planOutput(buf, shape.outputs[i]);
-      if ('record' in slot) {
-        plan.slots.push(slot);
-        continue;
-      }
-      const same = byKey.get(slot.key);
-      if (same) {
-        plan.slots.push({ ...slot, entry: undefined, key: same.key });
-        continue;
-      }
-      byKey.set(slot.key, slot);
-      plan.slots.push(slot);
-      plan.jobs.push(slot);
-    }
-    return plan;
-  }
-
-  private finish(plan: Plan, options: { injectRetrieveTool: boolean }): RewriteResult {
-    const { api, buf, shape } = plan;
+    const deadline = start + this.config.budgetMs;
     const splices: Splice[] = [];
     const outputs: OutputRecord[] = [];
     let hasMarkers = false;
     for (let i = 0; i < shape.protectedOutputs; i++) outputs.push({ bytesIn: 0, bytesOut: 0, reason: 'cache-control', replayed: false });
-    const jobsByKey = new Map(plan.jobs.map((j) => [j.key, j]));
-    for (const slot of plan.slots) {
-      const r = 'record' in slot ? slot : this.settle(slot, jobsByKey.get(slot.key)!.entry!, slot !== jobsByKey.get(slot.key));
+    // Newest first: when a request brings many unseen outputs (a resumed session), the time
+    // budget goes to the latest ones, which stay in the conversation longest.
+    for (let i = shape.outputs.length - 1; i >= 0; i--) {
+      const r = this.processOutput(buf, shape.outputs[i], shape.query, shape.model, deadline);
       outputs.push(r.record);
       if (r.splice) splices.push(r.splice);
       if (r.marked) hasMarkers = true;
@@ -220,13 +130,15 @@ export class Rewriter {
     const body = applySplices(buf, splices);
     return {
       body, changed: splices.length > 0, shape, outputs, hasMarkers, retrieveToolInjected,
-      ms: performance.now() - plan.start,
+      ms: performance.now() - start,
     };
   }
 
-  private planOutput(buf: Buffer, out: ToolOutput): Done | Job {
+  private processOutput(
+    buf: Buffer, out: ToolOutput, query: string | undefined, model: string | undefined, deadline: number,
+  ): { record: OutputRecord; splice?: Splice; marked: boolean } {
     const rawBytes = out.node.end - out.node.start - 2;
-    const base = { tool: out.tool, replayed: false as const };
+    const base = { tool: out.tool, replayed: false };
     if (this.isExcluded(out.tool)) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'excluded-tool' }, marked: false };
     // Escapes make the literal at most ~6x its text; a literal under the floor is surely too small.
     if (rawBytes < this.config.minBytes) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'too-small' }, marked: false };
@@ -245,7 +157,7 @@ export class Rewriter {
 
     const { head, tail, text } = sliceOutput(decodeString(buf, out.node), out);
     const bytesIn = Buffer.byteLength(text, 'utf8');
-    const leave = (reason: LeftAlone, hash?: string, marked = false): Done =>
+    const leave = (reason: LeftAlone, hash?: string, marked = false) =>
       ({ record: { ...base, bytesIn, bytesOut: bytesIn, reason, hash }, marked });
     if (bytesIn < this.config.minBytes) return leave('too-small');
     if (out.isError && bytesIn < this.config.errorMinBytes) return leave('error-output');
@@ -253,42 +165,33 @@ export class Rewriter {
 
     const hash = ccrHash(text);
     const key = MEMO_PREFIX + hash;
-    const job: Job = { base, buf, node: out.node, rawKey, head, tail, text, bytesIn, hash, key };
-    const entry = this.lookup(key);
-    return entry ? this.settle(job, entry, true) : job;
-  }
-
-  /** Compresses a job on this thread (or records that the request's budget is spent). */
-  private compressHere(job: Job, plan: Plan): void {
-    const budgetMs = plan.deadline - performance.now();
-    let entry: MemoEntry;
-    if (budgetMs <= 0) {
-      // The request's budget is spent. The output goes up as sent, and that decision is
-      // memoized like any other, so later turns repeat the same bytes.
-      entry = { reason: 'budget' };
-    } else {
-      const result = compress(job.text, { store: this.store, query: plan.shape.query, countTokens: false, budgetMs, model: plan.shape.model });
-      entry = result.report.unchanged
-        ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
-        : { text: result.text, kind: result.report.kind };
+    let entry = this.lookup(key);
+    const replayed = entry !== undefined;
+    if (!entry) {
+      const budgetMs = deadline - performance.now();
+      if (budgetMs <= 0) {
+        // The request's budget is spent. The output goes up as sent, and that decision is
+        // memoized like any other, so later turns repeat the same bytes.
+        entry = { reason: 'budget' };
+      } else {
+        const result = compress(text, { store: this.store, query, countTokens: false, budgetMs, model });
+        entry = result.report.unchanged
+          ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
+          : { text: result.text, kind: result.report.kind };
+      }
+      this.remember(key, entry);
     }
-    this.remember(job.key, entry);
-    job.entry = entry;
-  }
-
-  private settle(job: Job, entry: MemoEntry, replayed: boolean): Done {
-    const { base, hash, bytesIn, rawKey } = job;
     if (entry.reason || entry.text === undefined) {
       this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut: bytesIn, reason: entry.reason ?? 'not-smaller', marked: false });
       return { record: { ...base, bytesIn, bytesOut: bytesIn, reason: entry.reason, hash, kind: entry.kind, replayed }, marked: false };
     }
-    const bytes = encodeString(job.head + entry.text + job.tail, looksAsciiEscaped(job.buf, job.node));
+    const bytes = encodeString(head + entry.text + tail, looksAsciiEscaped(buf, out.node));
     const bytesOut = Buffer.byteLength(entry.text, 'utf8');
     const marked = hasMarker(entry.text);
     this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut, bytes, compressed: entry.text, marked });
     return {
-      record: { ...base, replayed, hash, kind: entry.kind, bytesIn, bytesOut, original: job.text, compressed: entry.text },
-      splice: { start: job.node.start, end: job.node.end, bytes },
+      record: { ...base, replayed, hash, kind: entry.kind, bytesIn, bytesOut, original: text, compressed: entry.text },
+      splice: { start: out.node.start, end: out.node.end, bytes },
       marked,
     };
   }

@@ -28,7 +28,6 @@ import { loadPersisted, RecordWriter } from './persist';
 import { record } from './recorder';
 import { TokenCounter } from './token-counter';
 import { initCodeRuntime } from '../engine/code/prepare';
-import { CompressPool } from './compress-pool';
 
 export type { ProxyConfig } from './config';
 export type { StatsSnapshot } from './stats';
@@ -72,8 +71,6 @@ export interface ProxyState {
   log: (line: string) => void;
   emit(record: RequestRecord): void;
   tokens: TokenCounter;
-  /** Compresses unseen outputs on other cores too (null without workers). */
-  pool: CompressPool | null;
   /** Records still being counted, and who waits for them. */
   pendingRecords: number;
   waiters: Array<() => void>;
@@ -85,11 +82,10 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const listeners = new Set<(record: RequestRecord) => void>();
   const config = resolveConfig(options.config);
   const records = new RecordWriter(options.store, options.log ?? (() => {}));
-  const pool = config.compressWorkers > 0 ? new CompressPool(config.compressWorkers, options.log) : null;
   const state: ProxyState = {
     config,
     store: options.store,
-    rewriter: new Rewriter(options.store, config, pool),
+    rewriter: new Rewriter(options.store, config),
     stats: new StatsAggregator(),
     anthropicUpstream: options.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM,
     openaiUpstream: options.openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM,
@@ -108,7 +104,6 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       }
     },
     tokens: new TokenCounter(),
-    pool,
     pendingRecords: 0,
     waiters: [],
   };
@@ -146,7 +141,6 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         close: () => new Promise<void>((done) => {
           records.flush();
           state.tokens.close();
-          state.pool?.close();
           server.close(() => done());
           server.closeAllConnections();
         }),
@@ -264,11 +258,10 @@ async function prepareBody(
     throw e;
   }
   try {
-    return { raw, received, rewritten: await state.rewriter.rewriteParallel(api, decoded, { injectRetrieveTool: true }) };
+    return { raw, received, rewritten: state.rewriter.rewrite(api, decoded, { injectRetrieveTool: true }) };
   } catch (e) {
     if (e instanceof JsonSyntaxError) return (sendError(res, format, 400, `Request body is not valid JSON: ${e.message}`), null);
     state.log(`compression failed open: ${(e as Error).message}`);
     return { raw, received, rewritten: null };
   }
 }
-
