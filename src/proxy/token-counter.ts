@@ -268,19 +268,23 @@ export class TokenCounter {
     }
     try {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...paths, held: this.held.buffer, maxDeferMs: this.maxDeferMs }, resourceLimits: WORKER_LIMITS });
-      w.unref();
       w.on('message', (m: { id: number; n?: number; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (m.error !== undefined || m.n === undefined) p.reject(new Error(m.error ?? 'no count'));
         else p.resolve(m.n);
-        if (this.pending.size === 0) this.scheduleIdleStop();
+        if (this.pending.size === 0) {
+          w.unref();
+          this.scheduleIdleStop();
+        }
       });
       w.on('error', () => this.failWorker());
       w.on('exit', () => {
         if (this.worker === w) this.failWorker();
       });
+      // After the listeners (adding a 'message' listener refs the worker's port again).
+      w.unref();
       this.worker = w;
       return w;
     } catch {
@@ -313,6 +317,8 @@ export class TokenCounter {
     const t = tokenizerFor(model);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      // Unref'd when idle; a count in flight keeps the process alive until it is answered.
+      if (this.pending.size === 0) w.ref();
       this.pending.set(id, { resolve, reject });
       w.postMessage({ id, text, encoding: t.encoding, factor: t.factor });
     });

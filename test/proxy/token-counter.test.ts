@@ -89,3 +89,19 @@ test('a count in flight when the worker dies is estimated, labelled so, and not 
     counter.close();
   }
 });
+
+test('an idle counting worker does not keep the process alive; a count in flight does', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = [
+    "const { TokenCounter } = require('./src/proxy/token-counter');",
+    'const c = new TokenCounter(true);',
+    "c.count('hello world '.repeat(5000), 'gpt-4o').then((r) => console.log('count', r.n, r.estimated));",
+  ].join('\n');
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 25_000 });
+  assert.equal(r.status, 0, r.stderr);
+  // Answered by the worker (not lost to an early exit), and the process ended without close():
+  // the worker is let go after 30 s idle, so an exit well before that means it did not hold on.
+  assert.match(r.stdout, /^count 10001 false$/m);
+  assert.ok(Date.now() - started < 20_000, `exited after ${Date.now() - started} ms`);
+});
