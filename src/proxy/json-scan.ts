@@ -51,6 +51,34 @@ function isSpace(c: number): boolean {
 
 /** Parses the structure of a JSON document; throws JsonSyntaxError on malformed input. */
 export function scanJson(buf: Buffer): JsonNode {
+  return scanJsonFrom(buf).root;
+}
+
+type Frame = { node: JsonObject | JsonArray; key: string | null };
+
+/**
+ * The scanner's state just after a value at depth one or two (a top-level member, an element of
+ * `messages` or `input`): the open containers and how many children each had then. The state
+ * depends only on the bytes before `pos`, so a body that starts with the same bytes (the next turn
+ * of a conversation) can be scanned from here instead of from its first byte.
+ */
+export interface ScanCheckpoint {
+  pos: number;
+  frames: Array<{ node: JsonObject | JsonArray; key: string | null; count: number }>;
+}
+
+export interface Scan {
+  root: JsonNode;
+  /** In increasing `pos` order. */
+  checkpoints: ScanCheckpoint[];
+}
+
+/**
+ * Scans a document, optionally resuming at a checkpoint of an earlier scan whose bytes up to and
+ * including `resume.pos` equal this buffer's. Values completed before the checkpoint are shared
+ * with the earlier tree (nodes are never changed once complete); the open containers are copied.
+ */
+export function scanJsonFrom(buf: Buffer, resume?: { checkpoints: ScanCheckpoint[]; index: number }): Scan {
   const n = buf.length;
   let pos = 0;
   const skipSpace = () => {
@@ -89,9 +117,15 @@ export function scanJson(buf: Buffer): JsonNode {
     return { type: 'scalar', start, end: pos };
   };
 
-  type Frame = { node: JsonObject | JsonArray; key: string | null };
   const stack: Frame[] = [];
   let root: JsonNode | null = null;
+  const checkpoints: ScanCheckpoint[] = [];
+  const checkpoint = () => {
+    checkpoints.push({
+      pos,
+      frames: stack.map(({ node, key }) => ({ node, key, count: node.type === 'array' ? node.items.length : node.entries.length })),
+    });
+  };
 
   // Reads one value start; containers are pushed and filled by the loop below.
   const beginValue = (): JsonNode | null => {
@@ -124,8 +158,20 @@ export function scanJson(buf: Buffer): JsonNode {
     else top.node.entries.push([top.key as string, value]);
   };
 
-  let value = beginValue();
-  if (value) root = value;
+  if (resume) {
+    const cp = resume.checkpoints[resume.index];
+    for (let i = 0; i <= resume.index; i++) checkpoints.push(resume.checkpoints[i]);
+    for (const f of cp.frames) {
+      const node: JsonObject | JsonArray = f.node.type === 'array'
+        ? { type: 'array', start: f.node.start, end: -1, items: f.node.items.slice(0, f.count) }
+        : { type: 'object', start: f.node.start, end: -1, entries: f.node.entries.slice(0, f.count) };
+      stack.push({ node, key: f.key });
+    }
+    pos = cp.pos;
+  } else {
+    const value = beginValue();
+    if (value) root = value;
+  }
   while (stack.length > 0) {
     const top = stack[stack.length - 1];
     const container = top.node;
@@ -139,6 +185,7 @@ export function scanJson(buf: Buffer): JsonNode {
       container.end = pos;
       stack.pop();
       attach(container);
+      if (stack.length > 0 && stack.length <= 2) checkpoint();
       continue;
     }
     if (!empty) {
@@ -155,12 +202,15 @@ export function scanJson(buf: Buffer): JsonNode {
       if (buf[pos] !== 0x3a) throw new JsonSyntaxError('expected :', pos);
       pos++;
     }
-    value = beginValue();
-    if (value) attach(value);
+    const value = beginValue();
+    if (value) {
+      attach(value);
+      if (stack.length <= 2) checkpoint();
+    }
   }
   skipSpace();
   if (pos !== n) throw new JsonSyntaxError('trailing data', pos);
-  return root as unknown as JsonNode;
+  return { root: root as unknown as JsonNode, checkpoints };
 }
 
 /** The JavaScript string a string literal stands for. */

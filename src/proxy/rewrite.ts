@@ -13,8 +13,9 @@ import { toolMatcher } from './config';
 import type { ProxyConfig } from './config';
 import { extractShape } from './extract';
 import type { Api, RequestShape, ToolOutput } from './extract';
-import { applySplices, decodeString, encodeString, looksAsciiEscaped, scanJson } from './json-scan';
-import type { Splice } from './json-scan';
+import { applySplices, decodeString, encodeString, looksAsciiEscaped } from './json-scan';
+import type { JsonString, Splice } from './json-scan';
+import { ScanCache } from './scan-cache';
 import { retrieveToolSplice } from './retrieve-tool';
 
 export type LeftAlone =
@@ -71,8 +72,18 @@ interface RawSeen {
   marked: boolean;
 }
 
+/**
+ * Digests of string literals by node. A node shared with an earlier scan (see ScanCache) stands
+ * for the same bytes, so its digest is not computed again.
+ */
+const literalDigests = new WeakMap<JsonString, string>();
+
 function rawLiteralKey(buf: Buffer, out: ToolOutput): string {
-  const h = createHash('sha256').update(buf.subarray(out.node.start, out.node.end)).digest('base64');
+  let h = literalDigests.get(out.node);
+  if (h === undefined) {
+    h = createHash('sha256').update(buf.subarray(out.node.start, out.node.end)).digest('base64');
+    literalDigests.set(out.node, h);
+  }
   return out.source === 'user_text' ? `${h}|${out.keepHead ?? 0}|${out.keepTail ?? 0}` : h;
 }
 
@@ -95,6 +106,7 @@ export class Rewriter {
   private readonly local = new Map<string, MemoEntry>();
   /** Decisions by the exact bytes of the string literal (seen-before fast path, in memory only). */
   private readonly rawSeen = new Map<string, RawSeen>();
+  private readonly scans = new ScanCache();
 
   constructor(private readonly store: Store, private readonly config: ProxyConfig) {
     this.isExcluded = toolMatcher(config.excludeTools);
@@ -103,7 +115,7 @@ export class Rewriter {
   /** Parses and rewrites a request body; returns null when the body is not a JSON object. */
   rewrite(api: Api, buf: Buffer, options: { injectRetrieveTool: boolean }): RewriteResult | null {
     const start = performance.now();
-    const root = scanJson(buf);
+    const root = this.scans.scan(buf);
     const shape = extractShape(api, buf, root, this.config.compressUserTextToolResults);
     if (!shape) return null;
     const deadline = start + this.config.budgetMs;
