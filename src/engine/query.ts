@@ -33,8 +33,17 @@ function extractTerms(question: string): string[] {
   return [...terms];
 }
 
+/** The last query made: a request's tool outputs are all compressed against the same question. */
+let lastQuery: Query | undefined;
+
 export function makeQuery(question: string | undefined): Query {
   const text = question ?? '';
+  if (lastQuery?.text === text) return lastQuery;
+  lastQuery = buildQuery(text);
+  return lastQuery;
+}
+
+function buildQuery(text: string): Query {
   const terms = extractTerms(text);
   return {
     text,

@@ -46,6 +46,9 @@ export interface ViewOptions {
 /** Thrown by a lossless view once its output is sure to be over the budget (the caller goes lossy). */
 export class OverBudget extends Error {}
 
+/** One instance, thrown as is: capturing a stack trace on every throw costs more than the check saves. */
+const OVER_BUDGET = new OverBudget('lossless view over budget');
+
 export class JsonView {
   constructor(
     private readonly src: string,
@@ -178,7 +181,7 @@ export class JsonView {
         const line = full(r);
         size += line.length + 1;
         // The rows alone are over the whole output's budget: rendering the rest would be wasted.
-        if (!this.opts.lossy && size > this.opts.budget) throw new OverBudget();
+        if (!this.opts.lossy && size > this.opts.budget) throw OVER_BUDGET;
         return line;
       });
     } else {
