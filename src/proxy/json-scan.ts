@@ -160,12 +160,19 @@ export function scanJsonFrom(buf: Buffer, resume?: { checkpoints: ScanCheckpoint
 
   if (resume) {
     const cp = resume.checkpoints[resume.index];
-    for (let i = 0; i <= resume.index; i++) checkpoints.push(resume.checkpoints[i]);
+    const copies = new Map<JsonObject | JsonArray, JsonObject | JsonArray>();
     for (const f of cp.frames) {
       const node: JsonObject | JsonArray = f.node.type === 'array'
         ? { type: 'array', start: f.node.start, end: -1, items: f.node.items.slice(0, f.count) }
         : { type: 'object', start: f.node.start, end: -1, entries: f.node.entries.slice(0, f.count) };
+      copies.set(f.node, node);
       stack.push({ node, key: f.key });
+    }
+    // The earlier checkpoints, pointed at this tree's copies: a scan never holds on to the
+    // containers of the scans before it.
+    for (let i = 0; i <= resume.index; i++) {
+      const c = resume.checkpoints[i];
+      checkpoints.push({ pos: c.pos, frames: c.frames.map((f) => ({ ...f, node: copies.get(f.node) ?? f.node })) });
     }
     pos = cp.pos;
   } else {

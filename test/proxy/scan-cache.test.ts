@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsonSyntaxError, scanJson, scanJsonFrom } from '../../src/proxy/json-scan';
+import type { JsonNode, Scan } from '../../src/proxy/json-scan';
 import { ScanCache, commonPrefix } from '../../src/proxy/scan-cache';
 
 function turn(n: number, tail = 'tools', maxTokens = 1024): Buffer {
@@ -70,4 +71,22 @@ test('commonPrefix finds the first differing byte across block boundaries', () =
     assert.equal(commonPrefix(a, b), at);
   }
   assert.equal(commonPrefix(a, a.subarray(0, 500)), 500);
+});
+
+test('checkpoints point into their own tree only, so kept scans do not pin the trees before them', () => {
+  const cache = new ScanCache();
+  for (let n = 2; n < 9; n++) cache.scan(turn(n));
+  const kept = (cache as unknown as { kept: Array<{ scan: Scan }> }).kept;
+  assert.equal(kept.length, 2, 'one conversation per indentation style, each turn replacing the last');
+  for (const { scan } of kept) {
+    const reachable = new Set<unknown>();
+    const walk = (node: JsonNode) => {
+      reachable.add(node);
+      if (node.type === 'object') for (const [, v] of node.entries) walk(v);
+      else if (node.type === 'array') for (const v of node.items) walk(v);
+    };
+    walk(scan.root);
+    assert.ok(scan.checkpoints.length > 10);
+    for (const c of scan.checkpoints) for (const f of c.frames) assert.ok(reachable.has(f.node), `checkpoint at ${c.pos}`);
+  }
 });
