@@ -51,7 +51,7 @@ function isSpace(c: number): boolean {
 
 /** Parses the structure of a JSON document; throws JsonSyntaxError on malformed input. */
 export function scanJson(buf: Buffer): JsonNode {
-  return scanJsonFrom(buf).root;
+  return scanWith(buf, undefined, false).root;
 }
 
 type Frame = { node: JsonObject | JsonArray; key: string | null };
@@ -79,6 +79,10 @@ export interface Scan {
  * with the earlier tree (nodes are never changed once complete); the open containers are copied.
  */
 export function scanJsonFrom(buf: Buffer, resume?: { checkpoints: ScanCheckpoint[]; index: number }): Scan {
+  return scanWith(buf, resume, true);
+}
+
+function scanWith(buf: Buffer, resume: { checkpoints: ScanCheckpoint[]; index: number } | undefined, record: boolean): Scan {
   const n = buf.length;
   let pos = 0;
   const skipSpace = () => {
@@ -121,6 +125,7 @@ export function scanJsonFrom(buf: Buffer, resume?: { checkpoints: ScanCheckpoint
   let root: JsonNode | null = null;
   const checkpoints: ScanCheckpoint[] = [];
   const checkpoint = () => {
+    if (!record) return;
     checkpoints.push({
       pos,
       frames: stack.map(({ node, key }) => ({ node, key, count: node.type === 'array' ? node.items.length : node.entries.length })),
