@@ -4,7 +4,12 @@ import { compress } from '../../src/engine/compress';
 import { ccrHash } from '../../src/engine/hash';
 import { MARKER_HASH_RE } from '../../src/engine/marker';
 import { MemorySink } from '../helpers/memory-sink';
-import { isJsonDocument, T, takeParsed } from '../../src/engine/json/parse';
+import { isJsonDocument, T, takeParsed, type JArr, type JObj } from '../../src/engine/json/parse';
+import { analyzeColumns } from '../../src/engine/json/columns';
+import { detectStyle } from '../../src/engine/json/render';
+import { JsonView, losslessRowsAtLeast } from '../../src/engine/json/view';
+import { Ctx } from '../../src/engine/context';
+import { makeQuery } from '../../src/engine/query';
 
 /**
  * JSON-specific invariants: never larger; every marker names stored bytes whose hash matches; the
@@ -241,4 +246,30 @@ test('the tree detection parsed is reused only for the very same text', () => {
   const reused = takeParsed(doc);
   assert.equal(reused.t, T.Arr);
   assert.equal(reused.e, doc.length);
+});
+
+test('the lower bound that skips a doomed lossless table never exceeds the rows it stands for', () => {
+  const n = 40;
+  const shapes: Record<string, unknown[]> = {
+    flat: Array.from({ length: n }, (_, i) => ({ id: i, name: `item-${i}`, ok: i % 3 === 0, size: i * 17.5 })),
+    nested: Array.from({ length: n }, (_, i) => ({ id: i, owner: { login: `u${i % 7}`, team: { id: i % 4 } }, ...(i % 5 ? { note: 'x'.repeat(i) } : {}) })),
+    folded: Array.from({ length: n }, (_, i) => ({ id: i, kind: 'issue', url: `https://example.com/items/${i}`, title: `T "${i}" é\n` })),
+    leaves: Array.from({ length: n }, (_, i) => ({ id: i, tags: i % 2 ? [] : ['a', i], meta: {}, deep: { a: { b: { c: { d: { e: { f: i } } } } } } })),
+  };
+  for (const [name, rows] of Object.entries(shapes)) {
+    for (const text of [JSON.stringify(rows), JSON.stringify(rows, null, 2)]) {
+      const root = takeParsed(text);
+      assert.equal(root.t, T.Arr);
+      const style = detectStyle(text, root);
+      const items = (root as JArr).items as JObj[];
+      const bound = losslessRowsAtLeast(analyzeColumns(text, items, () => {}), items.length, 2, style);
+      const ctx = new Ctx(makeQuery(undefined), 'json', new MemorySink(), Infinity);
+      const out = new JsonView(text, style, ctx, { lossy: false, budget: Infinity }).render(root);
+      let rowChars = 0;
+      for (const line of out.split('\n')) if (line.startsWith('  {')) rowChars += line.length + 1;
+      assert.ok(bound <= rowChars, `${name}: bound ${bound} over the ${rowChars} characters of the rows`);
+      // Deeply nested rows are mostly braces and inner keys, which the bound leaves out.
+      if (name !== 'leaves') assert.ok(bound >= rowChars * 0.7, `${name}: bound ${bound} too loose for ${rowChars}`);
+    }
+  }
 });

@@ -174,6 +174,7 @@ export class JsonView {
     let tiers: Uint8Array;
     let lines: string[];
     if (!this.opts.lossy || !records || n < 4) {
+      if (!this.opts.lossy && losslessRowsAtLeast(info, n, rowIndent.length, this.style) > this.opts.budget) throw OVER_BUDGET;
       tiers = new Uint8Array(n).fill(Tier.Full);
       let size = 0;
       lines = rows.map((_, r) => {
@@ -416,6 +417,28 @@ function onlySet(cols: readonly Column[]): Set<string> {
 
 function emptyInfo(): ColumnInfo {
   return { columns: [], byId: new Map(), constant: [], templates: [], folded: new Set() };
+}
+
+/**
+ * A lower bound of the characters the lossless rows of a table take (each line and its newline):
+ * every leaf that is not folded appears with its key and at least its whitespace-free signature,
+ * and top-level fields are separated by commas. Nested objects' braces and commas are not counted.
+ */
+export function losslessRowsAtLeast(info: ColumnInfo, n: number, indent: number, style: Style): number {
+  let size = n * (indent + 3);
+  const topLevel = new Uint16Array(n);
+  for (const c of info.columns) {
+    if (info.folded.has(c.id)) continue;
+    const key = keyLiteral(c.key).length + style.colon.length;
+    const top = c.path.length === 1;
+    for (let r = 0; r < n; r++) {
+      if (c.values[r] === undefined) continue;
+      size += key + c.sigs[r].length;
+      if (top) topLevel[r]++;
+    }
+  }
+  for (let r = 0; r < n; r++) if (topLevel[r] > 1) size += (topLevel[r] - 1) * style.comma.length;
+  return size;
 }
 
 /** Mean number of leaf columns per row. */
