@@ -19,6 +19,14 @@ Commands:
              --host HOST              loopback address (default 127.0.0.1)
              --anthropic-upstream URL (env HEADROOM_ANTHROPIC_UPSTREAM)
              --openai-upstream URL    (env HEADROOM_OPENAI_UPSTREAM)
+             --exclude-tools LIST     more tools whose outputs are left alone: comma-separated names,
+                                      * wildcards, added to the built-in file read/edit tools
+                                      (env HEADROOM_EXCLUDE_TOOLS)
+             --min-bytes N            leave tool outputs under N bytes alone (default 1500, env HEADROOM_MIN_BYTES)
+             --error-min-bytes N      leave error outputs under N bytes alone (default 8000,
+                                      env HEADROOM_ERROR_MIN_BYTES)
+             --no-retrieval           no headroom_retrieve tool (env HEADROOM_RETRIEVAL=0)
+             --bypass                 forward every request untouched (env HEADROOM_BYPASS=1)
   mcp        Serve headroom_retrieve, headroom_compress and headroom_stats over MCP (stdio).
 
 Every command takes --store PATH (env HEADROOM_STORE; default ~/.headroom/store.sqlite).

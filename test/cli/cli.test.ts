@@ -12,6 +12,10 @@ import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ccrHash } from '../../src/engine/hash';
+import { proxySettings } from '../../src/cli/commands/proxy';
+import { DEFAULT_EXCLUDED_TOOLS } from '../../src/proxy/config';
+import { startFakeUpstream } from '../proxy/helpers/fake-upstream';
+import { anthropicBody, bigLog } from '../proxy/helpers/fixtures';
 
 const ROOT = resolve(__dirname, '..', '..');
 const OUT = mkdtempSync(join(tmpdir(), 'headroom-cli-build-'));
@@ -283,4 +287,81 @@ test('proxy refuses a non-loopback host and a bad upstream URL', () => {
   const up = cli(['proxy', '--port', '0', '--store', tempStore()], '', { HEADROOM_OPENAI_UPSTREAM: 'not a url' });
   assert.equal(up.status, 2);
   assert.match(up.stderr, /--openai-upstream is not a URL/);
+});
+
+test('proxy settings: compression flags win over the environment; bad values are usage errors', () => {
+  const s = proxySettings(['--exclude-tools', 'Bash, run_*', '--min-bytes', '200'], {
+    HEADROOM_MIN_BYTES: '999', HEADROOM_ERROR_MIN_BYTES: '300', HEADROOM_RETRIEVAL: 'off', HEADROOM_EXCLUDE_TOOLS: 'Other',
+  });
+  assert.deepEqual(s.extraExcludedTools, ['Bash', 'run_*']);
+  assert.deepEqual(s.config.excludeTools, [...DEFAULT_EXCLUDED_TOOLS, 'Bash', 'run_*'], 'added to the built-in list');
+  assert.equal(s.config.minBytes, 200);
+  assert.equal(s.config.errorMinBytes, 300);
+  assert.equal(s.config.retrieval, false);
+  assert.equal(s.bypass, false);
+  const plain = proxySettings([], {});
+  assert.deepEqual(plain.config, {}, 'nothing set: the proxy keeps its defaults');
+  assert.equal(plain.bypass, false);
+  assert.equal(proxySettings([], { HEADROOM_EXCLUDE_TOOLS: 'Other' }).config.excludeTools?.at(-1), 'Other');
+  assert.equal(proxySettings(['--bypass'], { HEADROOM_BYPASS: '0' }).bypass, true);
+  assert.equal(proxySettings([], { HEADROOM_BYPASS: 'yes' }).bypass, true);
+  assert.equal(proxySettings(['--no-retrieval'], {}).config.retrieval, false);
+  assert.throws(() => proxySettings(['--min-bytes', '1.5k'], {}), /--min-bytes must be a whole number of bytes/);
+  assert.throws(() => proxySettings([], { HEADROOM_ERROR_MIN_BYTES: '-1' }), /--error-min-bytes must be a whole number/);
+  assert.throws(() => proxySettings([], { HEADROOM_BYPASS: 'maybe' }), /HEADROOM_BYPASS must be 1 or 0/);
+});
+
+test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass', async () => {
+  const up = await startFakeUpstream();
+  const log = bigLog(600, 3);
+  const body = (tool: string) => JSON.stringify(anthropicBody({ toolOutput: log, tool }));
+  const send = async (url: string, tool: string) => {
+    const sent = Buffer.from(body(tool));
+    const r = await fetch(`${url}/v1/messages`, {
+      method: 'POST', body: sent, headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01' },
+    });
+    assert.equal(r.status, 200);
+    await r.arrayBuffer();
+    return { sent, got: up.received.at(-1)!.body };
+  };
+  const withProxy = async (args: string[], env: NodeJS.ProcessEnv, check: (url: string, banner: string) => Promise<void>) => {
+    const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', tempStore(), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HEADROOM_ANTHROPIC_UPSTREAM: up.url, ...env },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      const banner = await waitForLine(child, /(listening on http[\s\S]*Compression: [^\n]*\n)/);
+      await check(banner.match(/http:\/\/127\.0\.0\.1:\d+/)![0], banner);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  };
+  try {
+    await withProxy(['--exclude-tools', 'Bash', '--no-retrieval'], {}, async (url, banner) => {
+      assert.match(banner, /retrieval off; also left alone: Bash/);
+      const bash = await send(url, 'Bash');
+      assert.ok(bash.got.equals(bash.sent), 'an excluded tool\'s output goes up byte for byte');
+      const grep = await send(url, 'Grep');
+      assert.ok(grep.got.length < grep.sent.length * 0.5, 'another tool\'s output is compressed');
+      assert.match(grep.got.toString(), /hash=[0-9a-f]{24}/);
+      assert.ok(!grep.got.includes('headroom_retrieve'), 'no retrieve tool without retrieval');
+    });
+    await withProxy([], { HEADROOM_MIN_BYTES: String(log.length + 1) }, async (url, banner) => {
+      assert.match(banner, new RegExp(`tool outputs from ${log.length + 1} bytes`));
+      const grep = await send(url, 'Grep');
+      assert.ok(grep.got.equals(grep.sent), 'an output under the threshold goes up byte for byte');
+    });
+    await withProxy([], { HEADROOM_BYPASS: '1' }, async (url, banner) => {
+      assert.match(banner, /Compression: off/);
+      const grep = await send(url, 'Grep');
+      assert.ok(grep.got.equals(grep.sent), 'bypass forwards untouched');
+    });
+  } finally {
+    await up.close();
+  }
 });

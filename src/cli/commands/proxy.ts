@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openCliStore } from '../open';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIO } from '../io';
+import { DEFAULT_EXCLUDED_TOOLS, resolveConfig, type ProxyConfig } from '../../proxy/config';
 
 export interface ProxySettings {
   host: string;
@@ -8,6 +9,12 @@ export interface ProxySettings {
   anthropicUpstream?: string;
   openaiUpstream?: string;
   store?: string;
+  /** What the proxy compresses: only what a flag or the environment set. */
+  config: Partial<ProxyConfig>;
+  /** Tools added to the built-in exclusions (shown in the banner). */
+  extraExcludedTools: string[];
+  /** The global switch: every request forwarded untouched. */
+  bypass: boolean;
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i;
@@ -24,6 +31,19 @@ function upstream(name: string, value: string | undefined): string | undefined {
   return value;
 }
 
+function byteCount(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number of bytes, not ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function envSwitch(name: string, text: string | undefined): boolean | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(text)) return true;
+  if (/^(0|false|no|off)$/i.test(text)) return false;
+  throw new UsageError(`${name} must be 1 or 0 (true/false, yes/no, on/off), not ${JSON.stringify(text)}`);
+}
+
 /** Flags win over environment variables, which win over defaults. */
 export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySettings {
   const { values } = parseArgs({
@@ -34,9 +54,23 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
       'anthropic-upstream': { type: 'string' },
       'openai-upstream': { type: 'string' },
       store: { type: 'string' },
+      'exclude-tools': { type: 'string' },
+      'min-bytes': { type: 'string' },
+      'error-min-bytes': { type: 'string' },
+      'no-retrieval': { type: 'boolean' },
+      bypass: { type: 'boolean' },
     },
     allowPositionals: false,
   });
+  const config: Partial<ProxyConfig> = {};
+  const extraExcludedTools = (values['exclude-tools'] ?? env.HEADROOM_EXCLUDE_TOOLS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  if (extraExcludedTools.length) config.excludeTools = [...DEFAULT_EXCLUDED_TOOLS, ...extraExcludedTools];
+  const minBytes = byteCount('--min-bytes', values['min-bytes'] ?? env.HEADROOM_MIN_BYTES);
+  if (minBytes !== undefined) config.minBytes = minBytes;
+  const errorMinBytes = byteCount('--error-min-bytes', values['error-min-bytes'] ?? env.HEADROOM_ERROR_MIN_BYTES);
+  if (errorMinBytes !== undefined) config.errorMinBytes = errorMinBytes;
+  if (values['no-retrieval'] || envSwitch('HEADROOM_RETRIEVAL', env.HEADROOM_RETRIEVAL) === false) config.retrieval = false;
+  const bypass = values.bypass ?? envSwitch('HEADROOM_BYPASS', env.HEADROOM_BYPASS) ?? false;
   const portText = values.port ?? env.HEADROOM_PORT ?? '8787';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not ${JSON.stringify(portText)}`);
@@ -48,7 +82,18 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
     anthropicUpstream: upstream('--anthropic-upstream', values['anthropic-upstream'] ?? env.HEADROOM_ANTHROPIC_UPSTREAM),
     openaiUpstream: upstream('--openai-upstream', values['openai-upstream'] ?? env.HEADROOM_OPENAI_UPSTREAM),
     store: values.store,
+    config,
+    extraExcludedTools,
+    bypass,
   };
+}
+
+/** One banner line saying what the proxy compresses and what it leaves alone. */
+export function compressionLine(settings: ProxySettings): string {
+  if (settings.bypass) return 'Compression: off (bypass): every request is forwarded untouched';
+  const c = resolveConfig(settings.config);
+  const extra = settings.extraExcludedTools.length ? `; also left alone: ${settings.extraExcludedTools.join(', ')}` : '';
+  return `Compression: tool outputs from ${c.minBytes} bytes (errors from ${c.errorMinBytes}), retrieval ${c.retrieval ? 'on' : 'off'}${extra}`;
 }
 
 /** `headroom proxy`: runs until SIGINT/SIGTERM, then closes the proxy and saves the store. */
@@ -66,8 +111,10 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
       anthropicUpstream: settings.anthropicUpstream,
       openaiUpstream: settings.openaiUpstream,
       store,
+      config: settings.config,
       log: (line) => io.writeStderr(line.endsWith('\n') ? line : line + '\n'),
     });
+    if (settings.bypass) handle.setBypass(true);
   } catch (e) {
     io.writeStderr(`headroom: could not start the proxy: ${(e as Error).message}\n`);
     await store.close();
@@ -77,7 +124,8 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
     `Headroom proxy listening on ${handle.url}\n` +
       `  Anthropic clients: ANTHROPIC_BASE_URL=${handle.url}\n` +
       `  OpenAI clients:    OPENAI_BASE_URL=${handle.url}/v1\n` +
-      `  Store: ${store.path}\n`,
+      `  Store: ${store.path}\n` +
+      `  ${compressionLine(settings)}\n`,
   );
   return new Promise<number>((resolve) => {
     let stopping = false;
