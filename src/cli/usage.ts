@@ -27,6 +27,7 @@ Commands:
                                       env HEADROOM_ERROR_MIN_BYTES)
              --no-retrieval           no headroom_retrieve tool (env HEADROOM_RETRIEVAL=0)
              --bypass                 forward every request untouched (env HEADROOM_BYPASS=1)
+             --quiet                  no line per request on stderr (env HEADROOM_QUIET=1)
   mcp        Serve headroom_retrieve, headroom_compress and headroom_stats over MCP (stdio).
 
 Every command takes --store PATH (env HEADROOM_STORE; default ~/.headroom/store.sqlite).

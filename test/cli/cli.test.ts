@@ -306,12 +306,13 @@ test('proxy settings: compression flags win over the environment; bad values are
   assert.equal(proxySettings(['--bypass'], { HEADROOM_BYPASS: '0' }).bypass, true);
   assert.equal(proxySettings([], { HEADROOM_BYPASS: 'yes' }).bypass, true);
   assert.equal(proxySettings(['--no-retrieval'], {}).config.retrieval, false);
+  assert.equal(proxySettings([], { HEADROOM_QUIET: 'true' }).quiet, true);
   assert.throws(() => proxySettings(['--min-bytes', '1.5k'], {}), /--min-bytes must be a whole number of bytes/);
   assert.throws(() => proxySettings([], { HEADROOM_ERROR_MIN_BYTES: '-1' }), /--error-min-bytes must be a whole number/);
   assert.throws(() => proxySettings([], { HEADROOM_BYPASS: 'maybe' }), /HEADROOM_BYPASS must be 1 or 0/);
 });
 
-test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass', async () => {
+test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass; one log line per request unless quiet', async () => {
   const up = await startFakeUpstream();
   const log = bigLog(600, 3);
   const body = (tool: string) => JSON.stringify(anthropicBody({ toolOutput: log, tool }));
@@ -324,7 +325,7 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
     await r.arrayBuffer();
     return { sent, got: up.received.at(-1)!.body };
   };
-  const withProxy = async (args: string[], env: NodeJS.ProcessEnv, check: (url: string, banner: string) => Promise<void>) => {
+  const withProxy = async (args: string[], env: NodeJS.ProcessEnv, check: (url: string, banner: string, stderr: () => string) => Promise<void>) => {
     const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', tempStore(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HEADROOM_ANTHROPIC_UPSTREAM: up.url, ...env },
@@ -333,7 +334,7 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
     child.stderr!.on('data', (d) => (stderr += d));
     try {
       const banner = await waitForLine(child, /(listening on http[\s\S]*Compression: [^\n]*\n)/);
-      await check(banner.match(/http:\/\/127\.0\.0\.1:\d+/)![0], banner);
+      await check(banner.match(/http:\/\/127\.0\.0\.1:\d+/)![0], banner, () => stderr);
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);
@@ -342,7 +343,7 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
     }
   };
   try {
-    await withProxy(['--exclude-tools', 'Bash', '--no-retrieval'], {}, async (url, banner) => {
+    await withProxy(['--exclude-tools', 'Bash', '--no-retrieval'], {}, async (url, banner, stderr) => {
       assert.match(banner, /retrieval off; also left alone: Bash/);
       const bash = await send(url, 'Bash');
       assert.ok(bash.got.equals(bash.sent), 'an excluded tool\'s output goes up byte for byte');
@@ -350,11 +351,25 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
       assert.ok(grep.got.length < grep.sent.length * 0.5, 'another tool\'s output is compressed');
       assert.match(grep.got.toString(), /hash=[0-9a-f]{24}/);
       assert.ok(!grep.got.includes('headroom_retrieve'), 'no retrieve tool without retrieval');
+      // One line per request once its tokens are counted: the excluded one, then the compressed one.
+      const deadline = Date.now() + 10_000;
+      while (!/compressed: logs/.test(stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const lines = stderr().split('\n').filter((l) => /^\d\d:\d\d:\d\d \/v1\/messages 200 /.test(l));
+      assert.equal(lines.length, 2, stderr());
+      assert.match(lines[0], /left alone: excluded-tool/);
+      assert.match(lines[1], /tokens \(\d+% saved\).*compressed: logs/);
+      assert.ok(!stderr().includes('sk-ant-test'), 'no API key in the log');
     });
-    await withProxy([], { HEADROOM_MIN_BYTES: String(log.length + 1) }, async (url, banner) => {
+    await withProxy(['--quiet'], { HEADROOM_MIN_BYTES: String(log.length + 1) }, async (url, banner, stderr) => {
       assert.match(banner, new RegExp(`tool outputs from ${log.length + 1} bytes`));
       const grep = await send(url, 'Grep');
       assert.ok(grep.got.equals(grep.sent), 'an output under the threshold goes up byte for byte');
+      // The record is in /stats once counted; by then its log line would have been written.
+      const deadline = Date.now() + 10_000;
+      const recorded = async () => ((await getJson(`${url}/stats`)).body as { totals: { requests: number } }).totals.requests;
+      while ((await recorded()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await recorded(), 1);
+      assert.doesNotMatch(stderr(), /\/v1\/messages/, 'quiet: no line per request');
     });
     await withProxy([], { HEADROOM_BYPASS: '1' }, async (url, banner) => {
       assert.match(banner, /Compression: off/);

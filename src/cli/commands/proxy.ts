@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { openCliStore } from '../open';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIO } from '../io';
 import { DEFAULT_EXCLUDED_TOOLS, resolveConfig, type ProxyConfig } from '../../proxy/config';
+// The log line the extension writes per request (pure, shared as the stats view's code is).
+import { describeRequest } from '../../extension/request-log';
+import { redact } from '../../extension/redact';
 
 export interface ProxySettings {
   host: string;
@@ -15,6 +18,8 @@ export interface ProxySettings {
   extraExcludedTools: string[];
   /** The global switch: every request forwarded untouched. */
   bypass: boolean;
+  /** No line per request on stderr. */
+  quiet: boolean;
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i;
@@ -59,6 +64,7 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
       'error-min-bytes': { type: 'string' },
       'no-retrieval': { type: 'boolean' },
       bypass: { type: 'boolean' },
+      quiet: { type: 'boolean' },
     },
     allowPositionals: false,
   });
@@ -85,6 +91,7 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
     config,
     extraExcludedTools,
     bypass,
+    quiet: values.quiet ?? envSwitch('HEADROOM_QUIET', env.HEADROOM_QUIET) ?? false,
   };
 }
 
@@ -115,6 +122,8 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
       log: (line) => io.writeStderr(line.endsWith('\n') ? line : line + '\n'),
     });
     if (settings.bypass) handle.setBypass(true);
+    // Records come once a request's tokens are counted, after its response.
+    if (!settings.quiet) handle.onRequest((r) => io.writeStderr(`${new Date().toTimeString().slice(0, 8)} ${redact(describeRequest(r))}\n`));
   } catch (e) {
     io.writeStderr(`headroom: could not start the proxy: ${(e as Error).message}\n`);
     await store.close();
