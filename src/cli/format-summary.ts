@@ -1,4 +1,7 @@
 import type { StoreSummary } from '../store/types';
+import { PERSISTED_DAYS } from '../proxy/persist';
+import type { Bucket, StatsSnapshot } from '../proxy/stats';
+import { formatDollars, formatPercent, formatTokens } from '../extension/format';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -39,5 +42,27 @@ export function formatSummary(s: StoreSummary, fileBytes: number | null, now: nu
   lines.push(`Newest:    ${when(s.newest, now)}`);
   lines.push(`Memo:      ${s.memoEntries} ${s.memoEntries === 1 ? 'entry' : 'entries'}`);
   lines.push(`Requests:  ${s.requests} logged`);
+  return lines.join('\n') + '\n';
+}
+
+function plural(n: number, one: string): string {
+  return `${n} ${one}${n === 1 ? '' : 's'}`;
+}
+
+function tokensLine(b: Bucket): string {
+  return `${formatTokens(b.tokensBefore)} → ${formatTokens(b.tokensAfter)} input tokens (${formatPercent(b.tokensSaved, b.tokensBefore)} saved), ${formatDollars(b.dollarsSaved)} saved`;
+}
+
+/** What the proxy saved, from its request log ('' when it logged nothing). */
+export function formatSavings(s: StatsSnapshot): string {
+  const t = s.totals;
+  if (t.requests === 0) return '';
+  const lines = [`Proxy:     ${plural(t.requests, 'request')} in the last ${PERSISTED_DAYS} days, ${t.compressedRequests} compressed; ${tokensLine(t)}`];
+  const models = Object.entries(s.byModel).sort((a, b) => b[1].tokensSaved - a[1].tokensSaved || a[0].localeCompare(b[0]));
+  const width = Math.max(0, ...models.map(([m]) => m.length));
+  for (const [model, b] of models) lines.push(`  ${model.padEnd(width)}  ${plural(b.requests, 'request').padStart(12)}  ${tokensLine(b)}`);
+  const agents = Object.entries(s.byAgent).sort((a, b) => b[1].requests - a[1].requests || a[0].localeCompare(b[0]));
+  lines.push(`  agents: ${agents.map(([a, b]) => `${a} ${b.requests}`).join(', ')}`);
+  lines.push(`  retrievals: ${s.retrievals.count} (${s.retrievals.misses} missed)${s.bypassed ? `; ${s.bypassed} bypassed` : ''}${s.errors ? `; ${plural(s.errors, 'error')}` : ''}`);
   return lines.join('\n') + '\n';
 }

@@ -12,7 +12,7 @@ Commands:
              --budget-ms N     give up (output = input) after N ms (default 5000 + 1 per 10 KB)
   retrieve   Write the original stored under HASH to stdout, byte for byte.
              headroom retrieve HASH   (24 lowercase hex digits, as in "hash=…")
-  stats      Show what the store holds.
+  stats      Show what the store holds and what the proxy saved (its last 30 days).
              --json            machine-readable output
   proxy      Run the local proxy for AI agents.
              --port N                 (default 8787, env HEADROOM_PORT; 0 = any free port)

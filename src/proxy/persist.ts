@@ -40,9 +40,12 @@ export class RecordWriter {
 }
 
 /** Records persisted by earlier runs (the last 30 days), to seed /stats. */
+/** How far back the request log is read at start-up (and by `headroom stats`). */
+export const PERSISTED_DAYS = 30;
+
 export function loadPersisted(store: Store): RequestRecord[] {
   try {
-    return (store.listRequests({ sinceMs: Date.now() - 30 * 86_400_000, limit: 100_000 }) as RequestRecord[])
+    return (store.listRequests({ sinceMs: Date.now() - PERSISTED_DAYS * 86_400_000, limit: 100_000 }) as RequestRecord[])
       .filter((r) => r && typeof r === 'object' && Array.isArray(r.outputs));
   } catch {
     return [];

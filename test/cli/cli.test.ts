@@ -312,7 +312,7 @@ test('proxy settings: compression flags win over the environment; bad values are
   assert.throws(() => proxySettings([], { HEADROOM_BYPASS: 'maybe' }), /HEADROOM_BYPASS must be 1 or 0/);
 });
 
-test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass; one log line per request unless quiet', async () => {
+test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass; one log line per request unless quiet; stats reports the savings', async () => {
   const up = await startFakeUpstream();
   const log = bigLog(600, 3);
   const body = (tool: string) => JSON.stringify(anthropicBody({ toolOutput: log, tool }));
@@ -325,8 +325,8 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
     await r.arrayBuffer();
     return { sent, got: up.received.at(-1)!.body };
   };
-  const withProxy = async (args: string[], env: NodeJS.ProcessEnv, check: (url: string, banner: string, stderr: () => string) => Promise<void>) => {
-    const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', tempStore(), ...args], {
+  const withProxy = async (args: string[], env: NodeJS.ProcessEnv, check: (url: string, banner: string, stderr: () => string) => Promise<void>, store = tempStore()) => {
+    const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', store, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HEADROOM_ANTHROPIC_UPSTREAM: up.url, ...env },
     });
@@ -342,6 +342,7 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   };
+  const store = tempStore();
   try {
     await withProxy(['--exclude-tools', 'Bash', '--no-retrieval'], {}, async (url, banner, stderr) => {
       assert.match(banner, /retrieval off; also left alone: Bash/);
@@ -359,7 +360,17 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
       assert.match(lines[0], /left alone: excluded-tool/);
       assert.match(lines[1], /tokens \(\d+% saved\).*compressed: logs/);
       assert.ok(!stderr().includes('sk-ant-test'), 'no API key in the log');
-    });
+    }, store);
+    // After the proxy stopped, `headroom stats` reads what it saved from the request log.
+    const text = cli(['stats', '--store', store]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout.toString(), /^Proxy: +2 requests in the last 30 days, 1 compressed; [\d.k]+ → [\d.k]+ input tokens \((\d+)% saved\)/m);
+    assert.match(text.stdout.toString(), /^ {2}claude-sonnet-4-5 +2 requests/m);
+    const json = JSON.parse(cli(['stats', '--json', '--store', store]).stdout.toString());
+    assert.equal(json.savings.totals.requests, 2);
+    assert.equal(json.savings.totals.compressedRequests, 1);
+    assert.ok(json.savings.totals.tokensSaved > 0);
+    assert.equal(json.savings.leftAlone['excluded-tool'], 1);
     await withProxy(['--quiet'], { HEADROOM_MIN_BYTES: String(log.length + 1) }, async (url, banner, stderr) => {
       assert.match(banner, new RegExp(`tool outputs from ${log.length + 1} bytes`));
       const grep = await send(url, 'Grep');
