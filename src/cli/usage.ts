@@ -22,7 +22,8 @@ Commands:
              --exclude-tools LIST     more tools whose outputs are left alone: comma-separated names,
                                       * wildcards, added to the built-in file read/edit tools
                                       (env HEADROOM_EXCLUDE_TOOLS)
-             --min-bytes N            leave tool outputs under N bytes alone (default 1500, env HEADROOM_MIN_BYTES)
+             --min-bytes N            leave tool outputs under N bytes alone (default 1500,
+                                      env HEADROOM_MIN_BYTES)
              --error-min-bytes N      leave error outputs under N bytes alone (default 8000,
                                       env HEADROOM_ERROR_MIN_BYTES)
              --no-retrieval           no headroom_retrieve tool (env HEADROOM_RETRIEVAL=0)
