@@ -57,6 +57,8 @@ export interface ProxyHandle {
 export const PROXY_VERSION = '0.1.0';
 export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
+/** On close, how long counting may take before the requests still being counted are estimated. */
+const CLOSE_COUNT_MS = 2_000;
 
 /** Shared state of one running proxy, handed to the route handlers. */
 export interface ProxyState {
@@ -121,6 +123,9 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   });
   attachWebSocket(server, state);
 
+  const allRecorded = () => (state.pendingRecords === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r)));
+  const settledWithin = (ms: number) => Promise.race([allRecorded(), new Promise<void>((r) => setTimeout(r, ms).unref())]);
+
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -138,12 +143,17 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
       resolve({
         url,
         port: actual,
-        close: () => new Promise<void>((done) => {
-          records.flush();
-          state.tokens.close();
-          server.close(() => done());
+        async close() {
+          const closed = new Promise<void>((done) => server.close(() => done()));
           server.closeAllConnections();
-        }),
+          // Requests already answered may still be being counted: their records go to the store
+          // too. Counting gets a moment to finish; then what is left is estimated (labelled so).
+          await settledWithin(CLOSE_COUNT_MS);
+          state.tokens.close();
+          await settledWithin(CLOSE_COUNT_MS);
+          records.flush();
+          await closed;
+        },
         setBypass(on) {
           state.bypass = on;
         },
@@ -152,7 +162,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
           listeners.add(listener);
           return () => listeners.delete(listener);
         },
-        settled: () => (state.pendingRecords === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r))).then(() => records.flush()),
+        settled: () => allRecorded().then(() => records.flush()),
       });
     };
     server.once('error', onError);

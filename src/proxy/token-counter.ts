@@ -162,6 +162,7 @@ export class TokenCounter {
   private readonly memo = new Map<string, number>();
   private worker: Worker | null = null;
   private workerFailed = false;
+  private closed = false;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (n: number) => void; reject: (e: Error) => void }>();
   private backlog = 0;
@@ -207,7 +208,8 @@ export class TokenCounter {
     // Only the length is used after the wait, so the wait does not keep the text (see countNow).
     const length = t.length;
     if (length === 0) return { n: 0, estimated: false };
-    if (this.backlog + length > BACKLOG_MAX) return { n: Math.ceil(length / CHARS_PER_TOKEN), estimated: true };
+    // Backed up, or closed (the proxy is shutting down and will not wait for a count).
+    if (this.closed || this.backlog + length > BACKLOG_MAX) return { n: Math.ceil(length / CHARS_PER_TOKEN), estimated: true };
     this.backlog += length;
     const p = this.countNow(t, model);
     this.inflight.set(key, p);
@@ -249,7 +251,9 @@ export class TokenCounter {
     return this.memo.get(`${tokenizerFor(model).label}|${hash}`);
   }
 
+  /** Stops the worker; counts in flight and any asked for later are estimated (labelled so). */
   close(): void {
+    this.closed = true;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const w = this.worker;
     this.worker = null;

@@ -60,3 +60,18 @@ test('a compressed request is recorded with agent, model, usage, savings and rea
     await h.close();
   }
 });
+
+test('closing the proxy right after a response still records that request in the store', async () => {
+  const h = await startHarness();
+  try {
+    const r = await post(`${h.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog(800, 11) })));
+    assert.equal(r.status, 200);
+    // No settled(): the request's tokens are still being counted when the proxy closes.
+    await h.proxy.close();
+    const logged = h.store.listRequests({ limit: 10 }) as RequestRecord[];
+    assert.equal(logged.length, 1, 'the last request is in the request log');
+    assert.ok(logged[0].tokensSaved > 0);
+  } finally {
+    await h.close();
+  }
+});

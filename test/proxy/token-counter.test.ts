@@ -105,3 +105,15 @@ test('an idle counting worker does not keep the process alive; a count in flight
   assert.match(r.stdout, /^count 10001 false$/m);
   assert.ok(Date.now() - started < 20_000, `exited after ${Date.now() - started} ms`);
 });
+
+test('once the counter is closed, counts are estimated at once instead of counted on the main thread', async () => {
+  const tokens = new TokenCounter();
+  assert.equal((await tokens.count('warm up the worker', undefined)).estimated, false);
+  tokens.close();
+  const text = bigLog(3000, 5);
+  const started = performance.now();
+  const c = await tokens.count(text, undefined);
+  assert.equal(c.estimated, true);
+  assert.equal(c.n, Math.ceil(text.length / 3.5));
+  assert.ok(performance.now() - started < 50, 'no counting after close');
+});
