@@ -49,15 +49,21 @@ function plural(n: number, one: string): string {
   return `${n} ${one}${n === 1 ? '' : 's'}`;
 }
 
+/** "20.7k → 1.2k input tokens (94% saved), $0.06 saved" */
 function tokensLine(b: Bucket): string {
   return `${formatTokens(b.tokensBefore)} → ${formatTokens(b.tokensAfter)} input tokens (${formatPercent(b.tokensSaved, b.tokensBefore)} saved), ${formatDollars(b.dollarsSaved)} saved`;
+}
+
+/** "2 requests, 1 compressed; 20.7k → 1.2k input tokens (94% saved), $0.06 saved" */
+export function requestsLine(b: Bucket): string {
+  return `${plural(b.requests, 'request')}, ${b.compressedRequests} compressed; ${tokensLine(b)}`;
 }
 
 /** What the proxy saved, from its request log ('' when it logged nothing). */
 export function formatSavings(s: StatsSnapshot): string {
   const t = s.totals;
   if (t.requests === 0) return '';
-  const lines = [`Proxy:     ${plural(t.requests, 'request')} in the last ${PERSISTED_DAYS} days, ${t.compressedRequests} compressed; ${tokensLine(t)}`];
+  const lines = [`Proxy:     last ${PERSISTED_DAYS} days: ${requestsLine(t)}`];
   const models = Object.entries(s.byModel).sort((a, b) => b[1].tokensSaved - a[1].tokensSaved || a[0].localeCompare(b[0]));
   const width = Math.max(0, ...models.map(([m]) => m.length));
   for (const [model, b] of models) lines.push(`  ${model.padEnd(width)}  ${plural(b.requests, 'request').padStart(12)}  ${tokensLine(b)}`);

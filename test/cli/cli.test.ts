@@ -312,7 +312,7 @@ test('proxy settings: compression flags win over the environment; bad values are
   assert.throws(() => proxySettings([], { HEADROOM_BYPASS: 'maybe' }), /HEADROOM_BYPASS must be 1 or 0/);
 });
 
-test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass; one log line per request unless quiet; stats reports the savings', async () => {
+test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass; one log line per request unless quiet; savings of the run and of the request log', async () => {
   const up = await startFakeUpstream();
   const log = bigLog(600, 3);
   const body = (tool: string) => JSON.stringify(anthropicBody({ toolOutput: log, tool }));
@@ -338,13 +338,14 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
       const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
       child.kill('SIGTERM');
       assert.equal(await exited, 0, stderr);
+      return stderr;
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   };
   const store = tempStore();
   try {
-    await withProxy(['--exclude-tools', 'Bash', '--no-retrieval'], {}, async (url, banner, stderr) => {
+    const firstRun = await withProxy(['--exclude-tools', 'Bash', '--no-retrieval'], {}, async (url, banner, stderr) => {
       assert.match(banner, /retrieval off; also left alone: Bash/);
       const bash = await send(url, 'Bash');
       assert.ok(bash.got.equals(bash.sent), 'an excluded tool\'s output goes up byte for byte');
@@ -361,10 +362,11 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
       assert.match(lines[1], /tokens \(\d+% saved\).*compressed: logs/);
       assert.ok(!stderr().includes('sk-ant-test'), 'no API key in the log');
     }, store);
+    assert.match(firstRun, /this run: 2 requests, 1 compressed; [\d.k]+ → [\d.k]+ input tokens \(\d+% saved\), \$[\d.<]+ saved\n/);
     // After the proxy stopped, `headroom stats` reads what it saved from the request log.
     const text = cli(['stats', '--store', store]);
     assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout.toString(), /^Proxy: +2 requests in the last 30 days, 1 compressed; [\d.k]+ → [\d.k]+ input tokens \((\d+)% saved\)/m);
+    assert.match(text.stdout.toString(), /^Proxy: +last 30 days: 2 requests, 1 compressed; [\d.k]+ → [\d.k]+ input tokens \((\d+)% saved\)/m);
     assert.match(text.stdout.toString(), /^ {2}claude-sonnet-4-5 +2 requests/m);
     const json = JSON.parse(cli(['stats', '--json', '--store', store]).stdout.toString());
     assert.equal(json.savings.totals.requests, 2);

@@ -5,6 +5,8 @@ import { DEFAULT_EXCLUDED_TOOLS, resolveConfig, type ProxyConfig } from '../../p
 // The log line the extension writes per request (pure, shared as the stats view's code is).
 import { describeRequest } from '../../extension/request-log';
 import { redact } from '../../extension/redact';
+import { StatsAggregator } from '../../proxy/stats';
+import { requestsLine } from '../format-summary';
 
 export interface ProxySettings {
   host: string;
@@ -111,6 +113,7 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
   const { startProxy } = await import('../../proxy/server');
   const store = await openCliStore(settings.store, io);
   let handle: Awaited<ReturnType<typeof startProxy>>;
+  const thisRun = new StatsAggregator();
   try {
     handle = await startProxy({
       host: settings.host,
@@ -123,7 +126,10 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
     });
     if (settings.bypass) handle.setBypass(true);
     // Records come once a request's tokens are counted, after its response.
-    if (!settings.quiet) handle.onRequest((r) => io.writeStderr(`${new Date().toTimeString().slice(0, 8)} ${redact(describeRequest(r))}\n`));
+    handle.onRequest((r) => {
+      thisRun.add(r);
+      if (!settings.quiet) io.writeStderr(`${new Date().toTimeString().slice(0, 8)} ${redact(describeRequest(r))}\n`);
+    });
   } catch (e) {
     io.writeStderr(`headroom: could not start the proxy: ${(e as Error).message}\n`);
     await store.close();
@@ -152,6 +158,8 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
         io.writeStderr(`headroom: closing the proxy failed: ${(e as Error).message}\n`);
         code = EXIT_FAILURE;
       }
+      const run = thisRun.snapshot().totals;
+      if (run.requests > 0) io.writeStderr(`headroom: this run: ${requestsLine(run)}\n`);
       try {
         await store.close();
       } catch (e) {
