@@ -164,10 +164,13 @@ export class ProxyController {
       return false;
     }
     this.lastStats = safeStats(proxy);
+    this.proxy = undefined;
+    // Requests still being counted are recorded during close: they reach the recent list and
+    // the last snapshot too.
+    await proxy.close();
+    this.lastStats = safeStats(proxy);
     this.unsubscribe?.();
     this.unsubscribe = undefined;
-    this.proxy = undefined;
-    await proxy.close();
     await this.store?.flush();
     this.state = 'stopped';
     this.deps.log('proxy stopped');

@@ -114,10 +114,14 @@ test('start, compress through the proxy, stats, bypass, stop — with the real s
     assert.match(statusContent(controller.view()).text, /\(bypass\)/);
     controller.setBypass(false);
 
+    // Stopped right after a response whose tokens are still being counted: that request is in
+    // the last snapshot and the recent list too.
+    assert.equal(await post(started.url, anthropicBody(bigLog().replaceAll('INFO', 'WARN'))), 200);
     assert.equal(await controller.stop(), true);
     assert.equal(controller.status, 'stopped');
     assert.equal(await portOpen(started.port), false);
-    assert.equal(controller.view().total.requests >= 1, true, 'the last snapshot stays visible after stop');
+    assert.equal(controller.view().total.requests, 3, 'the last snapshot stays visible after stop, with every request');
+    assert.equal(controller.view().recent.length, 3);
   } finally {
     await controller.dispose();
     await upstream.close();
