@@ -58,7 +58,7 @@ export const PROXY_VERSION = '0.1.0';
 export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
 /** On close, how long counting may take before the requests still being counted are estimated. */
-const CLOSE_COUNT_MS = 2_000;
+const CLOSE_COUNT_MS = 1_000;
 
 /** Shared state of one running proxy, handed to the route handlers. */
 export interface ProxyState {
