@@ -9,7 +9,7 @@ import { downstreamHeaders, headerValue, upstreamHeaders } from './headers';
 import { providerError } from './errors';
 import type { Api } from './extract';
 import type { Provider } from './routes';
-import { upstreamRequest } from './upstream';
+import type { Upstream } from './upstream';
 import { usageFromJson, UsageTee } from './usage';
 import type { Usage } from './usage';
 
@@ -24,6 +24,7 @@ export interface ForwardOutcome {
 }
 
 export interface ForwardArgs {
+  upstream: Upstream;
   req: IncomingMessage;
   res: ServerResponse;
   target: URL;
@@ -55,7 +56,7 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       host: target.host,
       newLength: args.body && args.bodyChanged ? args.body.length : undefined,
     });
-    const upReq = upstreamRequest(target, req.method ?? 'GET', headers);
+    const upReq = args.upstream.request(target, req.method ?? 'GET', headers);
     let upstreamDone = false;
     res.on('close', () => {
       if (!upstreamDone) {

@@ -48,6 +48,9 @@ export function route(rawUrl: string, method: string, headers: IncomingHttpHeade
   return { kind: 'passthrough', provider: providerFromHeaders(headers), api: null, path, query };
 }
 
+export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
+export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
+
 /** Joins an upstream base (which may carry a path prefix, with or without /v1) with a request path. */
 export function upstreamUrl(base: string, path: string, query: string): URL {
   const u = new URL(base);

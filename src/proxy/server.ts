@@ -18,7 +18,7 @@ import type { RequestRecord } from './record';
 import { Rewriter } from './rewrite';
 import type { RewriteResult } from './rewrite';
 import type { Api } from './extract';
-import { isLoopbackHost, route, upstreamUrl } from './routes';
+import { DEFAULT_ANTHROPIC_UPSTREAM, DEFAULT_OPENAI_UPSTREAM, isLoopbackHost, route, upstreamUrl } from './routes';
 import { StatsAggregator } from './stats';
 import type { StatsSnapshot } from './stats';
 import { makeRetrievalInterceptor } from './retrieval/intercept';
@@ -27,6 +27,8 @@ import { attachWebSocket } from './websocket';
 import { loadPersisted, RecordWriter } from './persist';
 import { record } from './recorder';
 import { TokenCounter } from './token-counter';
+import { Upstream } from './upstream';
+import type { ProxyFor } from './upstream';
 import { initCodeRuntime } from '../engine/code/prepare';
 
 export type { ProxyConfig } from './config';
@@ -40,6 +42,11 @@ export interface ProxyOptions {
   openaiUpstream?: string;
   store: Store;
   config?: Partial<ProxyConfig>;
+  /**
+   * The outbound HTTP proxy for a provider URL (undefined: connect directly). The CLI resolves it
+   * from --upstream-proxy and the environment; in VS Code the host's own proxy support applies.
+   */
+  upstreamProxy?: ProxyFor;
   log?: (line: string) => void;
 }
 
@@ -55,8 +62,6 @@ export interface ProxyHandle {
 }
 
 export const PROXY_VERSION = '0.1.0';
-export const DEFAULT_ANTHROPIC_UPSTREAM = 'https://api.anthropic.com';
-export const DEFAULT_OPENAI_UPSTREAM = 'https://api.openai.com';
 /** On close, how long counting may take before the requests still being counted are estimated. */
 const CLOSE_COUNT_MS = 1_000;
 
@@ -68,6 +73,7 @@ export interface ProxyState {
   stats: StatsAggregator;
   anthropicUpstream: string;
   openaiUpstream: string;
+  upstream: Upstream;
   bypass: boolean;
   startedAt: number;
   log: (line: string) => void;
@@ -91,6 +97,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     stats: new StatsAggregator(),
     anthropicUpstream: options.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM,
     openaiUpstream: options.openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM,
+    upstream: new Upstream(options.upstreamProxy),
     bypass: false,
     startedAt: Date.now(),
     log: options.log ?? (() => {}),
@@ -146,6 +153,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
         async close() {
           const closed = new Promise<void>((done) => server.close(() => done()));
           server.closeAllConnections();
+          state.upstream.destroy();
           // Requests already answered may still be being counted: their records go to the store
           // too. Counting gets a moment to finish; then what is left is estimated (labelled so).
           await settledWithin(CLOSE_COUNT_MS);
@@ -206,7 +214,7 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
   const format = r.api ?? (r.provider === 'anthropic' ? 'anthropic-like' : 'openai-like');
 
   if (!r.api) {
-    const outcome = await forward({ req, res, target, provider: r.provider, api: null, body: null, bodyChanged: false });
+    const outcome = await forward({ upstream: state.upstream, req, res, target, provider: r.provider, api: null, body: null, bodyChanged: false });
     record(state, req, r, { bypass, outcome, msAdded: 0 });
     return;
   }
@@ -228,7 +236,7 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
     ? makeRetrievalInterceptor(state, { req, res, target, api: r.api, body, shape: rewritten.shape, stats: retrieval })
     : undefined;
   const outcome = await forward({
-    req, res, target, provider: r.provider, api: r.api, body, bodyChanged: changed,
+    upstream: state.upstream, req, res, target, provider: r.provider, api: r.api, body, bodyChanged: changed,
     intercept: interceptor ? (upRes) => interceptor.handle(upRes) : undefined,
   });
   if (interceptor) {

@@ -1,23 +1,68 @@
-/** Requests to the provider over pooled keep-alive connections. */
+/**
+ * Connections to the providers: pooled keep-alive agents, direct or tunnelled through an outbound
+ * HTTP proxy (HTTP CONNECT, so TLS stays end to end between this process and the provider).
+ */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { shownProxyUrl } from './upstream-proxy';
 
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
+const POOL = { keepAlive: true, maxSockets: 256, scheduling: 'lifo' } as const;
 
-export function upstreamRequest(url: URL, method: string, headers: string[]): http.ClientRequest {
-  const secure = url.protocol === 'https:';
-  const mod = secure ? https : http;
-  return mod.request({
-    protocol: url.protocol,
-    hostname: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port || (secure ? 443 : 80),
-    path: url.pathname + url.search,
-    method,
-    headers: headers as unknown as http.OutgoingHttpHeaders,
-    agent: secure ? httpsAgent : httpAgent,
-    setHost: false,
-  });
+/** The outbound proxy's URL for a provider URL, or undefined to connect directly. */
+export type ProxyFor = (target: URL) => string | undefined;
+
+export class Upstream {
+  private readonly directHttp = new http.Agent(POOL);
+  private readonly directHttps = new https.Agent(POOL);
+  private readonly tunnels = new Map<string, HttpsProxyAgent<string>>();
+
+  constructor(private readonly proxyFor: ProxyFor = () => undefined) {}
+
+  /** The tunnelling agent for a provider URL (http, https, ws or wss); undefined when it is reached directly. */
+  tunnelFor(url: URL): http.Agent | undefined {
+    const proxy = this.proxyFor(url);
+    if (!proxy) return undefined;
+    const key = `${url.protocol === 'https:' || url.protocol === 'wss:' ? 's' : ''}|${proxy}`;
+    let agent = this.tunnels.get(key);
+    if (!agent) {
+      agent = new HttpsProxyAgent(proxy, POOL);
+      this.tunnels.set(key, agent);
+    }
+    return agent;
+  }
+
+  request(url: URL, method: string, headers: string[]): http.ClientRequest {
+    const secure = url.protocol === 'https:';
+    const tunnel = this.tunnelFor(url);
+    const req = (secure ? https : http).request({
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (secure ? 443 : 80),
+      path: url.pathname + url.search,
+      method,
+      headers: headers as unknown as http.OutgoingHttpHeaders,
+      agent: tunnel ?? (secure ? this.directHttps : this.directHttp),
+      setHost: false,
+    });
+    // A refused tunnel is the outbound proxy's answer (often 407), not the provider's: it becomes
+    // an upstream failure, reported as such, instead of a proxy status relayed to the agent.
+    if (tunnel) {
+      req.once('proxyConnect', (connect: { statusCode?: number; statusText?: string }) => {
+        if (connect.statusCode === 200) return;
+        const proxy = shownProxyUrl(this.proxyFor(url)!);
+        req.destroy(new Error(`the outbound proxy ${proxy} refused the tunnel to ${url.host}: ${connect.statusCode} ${connect.statusText ?? ''}`.trimEnd()));
+      });
+    }
+    return req;
+  }
+
+  /** Closes idle pooled connections (those in use close when their exchange ends). */
+  destroy(): void {
+    this.directHttp.destroy();
+    this.directHttps.destroy();
+    for (const agent of this.tunnels.values()) agent.destroy();
+  }
 }
 
 /** Collects a whole response body (used for the proxy's own retrieval continuations). */

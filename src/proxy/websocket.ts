@@ -60,7 +60,7 @@ export function attachWebSocket(server: Server, state: ProxyState): void {
       headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
     }
     const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-    const upstream = new WebSocket(target, protocols, { headers, perMessageDeflate: false, maxPayload: 0 });
+    const upstream = new WebSocket(target, protocols, { headers, perMessageDeflate: false, maxPayload: 0, agent: state.upstream.tunnelFor(target) });
     let accepted = false;
     upstream.on('unexpected-response', (_rq, res) => {
       const chunks: Buffer[] = [];

@@ -15,13 +15,13 @@
  * turn the client sends back therefore contains only its own tool calls, which keeps tool_use /
  * tool_result pairing valid.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { decodeResponseBody } from '../body';
 import type { Api, RequestShape } from '../extract';
 import { downstreamHeaders, headerValue, upstreamHeaders } from '../headers';
 import type { ProxyState } from '../server';
 import { SseSplitter } from '../sse';
-import { upstreamRequest, readAll } from '../upstream';
+import { readAll } from '../upstream';
 import type { Usage } from '../usage';
 import { answerCalls } from './answer';
 import { apiAdapter } from './adapters';
@@ -74,10 +74,10 @@ export function makeRetrievalInterceptor(state: ProxyState, ctx: InterceptContex
 }
 
 /** Sends a continuation request with the client's headers and waits for the response head. */
-function sendContinuation(ctx: InterceptContext, body: Buffer, track: (r: ReturnType<typeof upstreamRequest>) => void): Promise<IncomingMessage> {
+function sendContinuation(state: ProxyState, ctx: InterceptContext, body: Buffer, track: (r: ClientRequest) => void): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const headers = upstreamHeaders(ctx.req.rawHeaders, { host: ctx.target.host, newLength: body.length });
-    const r = upstreamRequest(ctx.target, 'POST', headers);
+    const r = state.upstream.request(ctx.target, 'POST', headers);
     track(r);
     r.on('response', resolve);
     r.on('error', reject);
@@ -107,7 +107,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
   res.writeHead(200, first.statusMessage, downstreamHeaders(first.rawHeaders, true));
   res.flushHeaders();
   let current: IncomingMessage | null = first;
-  let currentReq: ReturnType<typeof upstreamRequest> | null = null;
+  let currentReq: ClientRequest | null = null;
   let clientGone = false;
   res.on('close', () => {
     if (res.writableFinished) return;
@@ -141,7 +141,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
       body = stitcher.continuation(body, answers);
       stitcher.nextRound();
       answered++;
-      current = await sendContinuation(ctx, body, (r) => (currentReq = r));
+      current = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
       const type = headerValue(current.rawHeaders, 'content-type') ?? '';
       if (current.statusCode !== 200 || !type.includes('text/event-stream')) {
         const errBody = (await readAll(current)).toString('utf8');
@@ -163,7 +163,7 @@ const decode = (buf: Buffer, encoding: string | undefined): Buffer => decodeResp
 async function runJson(state: ProxyState, ctx: InterceptContext, first: IncomingMessage, encoding: string): Promise<void> {
   const { res } = ctx;
   const adapter = apiAdapter(ctx.api);
-  let currentReq: ReturnType<typeof upstreamRequest> | null = null;
+  let currentReq: ClientRequest | null = null;
   res.on('close', () => {
     if (!res.writableFinished) currentReq?.destroy();
   });
@@ -191,7 +191,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     const answers = answerCalls(state.store, calls, exhausted, ctx.stats);
     body = adapter.jsonContinuation(body, msg, answers);
     answered++;
-    const next = await sendContinuation(ctx, body, (r) => (currentReq = r));
+    const next = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
     const nextRaw = await readAll(next);
     if (next.statusCode !== 200) {
       res.writeHead(next.statusCode ?? 502, next.statusMessage, downstreamHeaders(next.rawHeaders)).end(nextRaw);
