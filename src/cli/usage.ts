@@ -19,6 +19,9 @@ Commands:
              --host HOST              loopback address (default 127.0.0.1)
              --anthropic-upstream URL (env HEADROOM_ANTHROPIC_UPSTREAM)
              --openai-upstream URL    (env HEADROOM_OPENAI_UPSTREAM)
+             --upstream-proxy URL     reach the providers through this http(s) proxy, or "none"
+                                      (env HEADROOM_UPSTREAM_PROXY; unset: HTTPS_PROXY, HTTP_PROXY,
+                                      ALL_PROXY and NO_PROXY apply)
              --exclude-tools LIST     more tools whose outputs are left alone: comma-separated names,
                                       * wildcards, added to the built-in file read/edit tools
                                       (env HEADROOM_EXCLUDE_TOOLS)

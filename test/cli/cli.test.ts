@@ -8,13 +8,15 @@ import { copyFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { createServer, type AddressInfo } from 'node:net';
 import { get as httpGet } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ccrHash } from '../../src/engine/hash';
 import { proxySettings } from '../../src/cli/commands/proxy';
 import { DEFAULT_EXCLUDED_TOOLS } from '../../src/proxy/config';
-import { startFakeUpstream } from '../proxy/helpers/fake-upstream';
+import { ANTHROPIC_JSON_REPLY, startFakeUpstream } from '../proxy/helpers/fake-upstream';
+import { startFakeConnectProxy } from '../proxy/helpers/fake-connect-proxy';
 import { anthropicBody, bigLog } from '../proxy/helpers/fixtures';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -391,5 +393,73 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
     });
   } finally {
     await up.close();
+  }
+});
+
+test('proxy reaches the providers through HTTPS_PROXY (CONNECT, TLS end to end, credentials hidden), unless --upstream-proxy none; a SOCKS proxy is a usage error', async () => {
+  // The provider is https://api.provider.test, reachable only through the fake corporate proxy;
+  // its self-signed certificate is trusted as users trust a corporate CA: NODE_EXTRA_CA_CERTS.
+  const tls = join(ROOT, 'test', 'fixtures', 'tls');
+  const received: Buffer[] = [];
+  const provider = createHttpsServer({ key: readFileSync(join(tls, 'provider.key')), cert: readFileSync(join(tls, 'provider.crt')) }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push(Buffer.concat(chunks));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ANTHROPIC_JSON_REPLY);
+    });
+  });
+  await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
+  const providerPort = (provider.address() as AddressInfo).port;
+  const corp = await startFakeConnectProxy((target) => (target === 'api.provider.test:443' ? providerPort : undefined));
+  const env = {
+    ...process.env, HTTP_PROXY: '', http_proxy: '', ALL_PROXY: '', all_proxy: '', NO_PROXY: '', no_proxy: '', https_proxy: '',
+    HTTPS_PROXY: corp.url.replace('://', '://bob:pa55word@'),
+    NODE_EXTRA_CA_CERTS: join(tls, 'provider.crt'),
+    HEADROOM_ANTHROPIC_UPSTREAM: 'https://api.provider.test',
+  };
+  const run = async (args: string[], check: (url: string, banner: string) => Promise<void>) => {
+    const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', tempStore(), '--quiet', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      const banner = await waitForLine(child, /(listening on http[\s\S]*Compression: [^\n]*\n)/);
+      await check(banner.match(/http:\/\/127\.0\.0\.1:\d+/)![0], banner);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+      assert.ok(!stderr.includes('pa55word'), 'the proxy password is never printed');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  };
+  const log = bigLog(600, 5);
+  try {
+    await run([], async (url, banner) => {
+      const shown = `via http://***@127.0.0.1:${corp.port}`;
+      assert.ok(banner.includes(`Upstreams: https://api.provider.test ${shown}, https://api.openai.com ${shown}\n`), banner);
+      assert.ok(!banner.includes('pa55word'));
+      const r = await fetch(`${url}/v1/messages`, {
+        method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: log })), headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test' },
+      });
+      assert.equal(r.status, 200, await r.clone().text());
+      assert.equal(((await r.json()) as { type: string }).type, 'message');
+      assert.equal(received.length, 1);
+      assert.match(received[0].toString(), /hash=[0-9a-f]{24}/, 'compressed on the way through the tunnel');
+      assert.deepEqual(corp.connects.map((c) => c.target), ['api.provider.test:443']);
+      assert.equal(corp.connects[0].proxyAuthorization, `Basic ${Buffer.from('bob:pa55word').toString('base64')}`);
+    });
+    await run(['--upstream-proxy', 'none'], async (_url, banner) => {
+      assert.match(banner, /Upstreams: https:\/\/api\.provider\.test \(direct\), https:\/\/api\.openai\.com \(direct\)\n/);
+    });
+    const socks = cli(['proxy', '--port', '0', '--store', tempStore()], '', { ...env, HTTPS_PROXY: 'socks5://corp:1080' });
+    assert.equal(socks.status, 2, socks.stderr);
+    assert.match(socks.stderr, /The proxy for https:\/\/api\.provider\.test from the environment \(HTTPS_PROXY, HTTP_PROXY, ALL_PROXY\) must be an http:\/\/ or https:\/\/ proxy URL/);
+    const bad = cli(['proxy', '--upstream-proxy', 'corp:3128', '--store', tempStore()]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--upstream-proxy must be an http:\/\/ or https:\/\/ proxy URL \(or none\)/);
+  } finally {
+    await corp.close();
+    await new Promise((r) => provider.close(r));
   }
 });

@@ -7,6 +7,9 @@ import { describeRequest } from '../../extension/request-log';
 import { redact } from '../../extension/redact';
 import { StatsAggregator } from '../../proxy/stats';
 import { requestsLine } from '../format-summary';
+import { DEFAULT_ANTHROPIC_UPSTREAM, DEFAULT_OPENAI_UPSTREAM } from '../../proxy/routes';
+import { shownProxyUrl, upstreamProxyFor } from '../../proxy/upstream-proxy';
+import type { ProxyFor } from '../../proxy/upstream';
 
 export interface ProxySettings {
   host: string;
@@ -14,6 +17,8 @@ export interface ProxySettings {
   anthropicUpstream?: string;
   openaiUpstream?: string;
   store?: string;
+  /** `--upstream-proxy`: an http(s) proxy URL, or `none`; unset, the environment decides. */
+  upstreamProxy?: string;
   /** What the proxy compresses: only what a flag or the environment set. */
   config: Partial<ProxyConfig>;
   /** Tools added to the built-in exclusions (shown in the banner). */
@@ -36,6 +41,41 @@ function upstream(name: string, value: string | undefined): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${name} must be an http(s) URL: ${value}`);
   return value;
+}
+
+function upstreamProxyValue(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.toLowerCase() === 'none') return 'none';
+  checkProxyUrl('--upstream-proxy', value, ' (or none)');
+  return value;
+}
+
+function checkProxyUrl(source: string, value: string, alternative = ''): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new UsageError(`${source} must be an http:// or https:// proxy URL${alternative}, not ${JSON.stringify(value.includes('@') ? shownProxyUrl(value) : value)}`);
+  }
+}
+
+/**
+ * The outbound proxy of each provider and the banner line saying so. A proxy from the environment
+ * is checked here, so a SOCKS or malformed HTTPS_PROXY is a clear error at start, not a failure
+ * per request.
+ */
+export function upstreamRoutes(settings: ProxySettings): { proxyFor: ProxyFor; line: string } {
+  const proxyFor = upstreamProxyFor(settings.upstreamProxy);
+  const shown: string[] = [];
+  for (const base of [settings.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM, settings.openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM]) {
+    const proxy = proxyFor(new URL(base));
+    if (proxy && !settings.upstreamProxy) checkProxyUrl(`The proxy for ${base} from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY)`, proxy);
+    shown.push(`${base} ${proxy ? `via ${shownProxyUrl(proxy)}` : '(direct)'}`);
+  }
+  return { proxyFor, line: `Upstreams: ${shown.join(', ')}` };
 }
 
 function byteCount(name: string, text: string | undefined): number | undefined {
@@ -61,6 +101,7 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
       'anthropic-upstream': { type: 'string' },
       'openai-upstream': { type: 'string' },
       store: { type: 'string' },
+      'upstream-proxy': { type: 'string' },
       'exclude-tools': { type: 'string' },
       'min-bytes': { type: 'string' },
       'error-min-bytes': { type: 'string' },
@@ -90,6 +131,7 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
     anthropicUpstream: upstream('--anthropic-upstream', values['anthropic-upstream'] ?? env.HEADROOM_ANTHROPIC_UPSTREAM),
     openaiUpstream: upstream('--openai-upstream', values['openai-upstream'] ?? env.HEADROOM_OPENAI_UPSTREAM),
     store: values.store,
+    upstreamProxy: upstreamProxyValue(values['upstream-proxy'] ?? env.HEADROOM_UPSTREAM_PROXY),
     config,
     extraExcludedTools,
     bypass,
@@ -108,6 +150,7 @@ export function compressionLine(settings: ProxySettings): string {
 /** `headroom proxy`: runs until SIGINT/SIGTERM, then closes the proxy and saves the store. */
 export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
   const settings = proxySettings(args, io.env);
+  const upstreams = upstreamRoutes(settings);
   const { tuneHeapForProxyProcess } = await import('../../proxy/heap');
   tuneHeapForProxyProcess();
   const { startProxy } = await import('../../proxy/server');
@@ -120,6 +163,7 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
       port: settings.port,
       anthropicUpstream: settings.anthropicUpstream,
       openaiUpstream: settings.openaiUpstream,
+      upstreamProxy: upstreams.proxyFor,
       store,
       config: settings.config,
       log: (line) => io.writeStderr(line.endsWith('\n') ? line : line + '\n'),
@@ -140,6 +184,7 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
       `  Anthropic clients: ANTHROPIC_BASE_URL=${handle.url}\n` +
       `  OpenAI clients:    OPENAI_BASE_URL=${handle.url}/v1\n` +
       `  Store: ${store.path}\n` +
+      `  ${upstreams.line}\n` +
       `  ${compressionLine(settings)}\n`,
   );
   return new Promise<number>((resolve) => {
