@@ -27,6 +27,12 @@ export class Upstream {
     let agent = this.tunnels.get(key);
     if (!agent) {
       agent = new HttpsProxyAgent(proxy, POOL);
+      // A refused tunnel is the outbound proxy's answer (often 407), not the provider's: it becomes
+      // an upstream failure, reported as such, instead of a proxy status relayed to the agent.
+      agent.on('proxyConnect', (connect: { statusCode?: number; statusText?: string }, req: http.ClientRequest) => {
+        if (connect.statusCode === 200) return;
+        req.destroy(new Error(`the outbound proxy ${shownProxyUrl(proxy)} refused the tunnel to ${req.host}: ${connect.statusCode} ${connect.statusText ?? ''}`.trimEnd()));
+      });
       this.tunnels.set(key, agent);
     }
     return agent;
@@ -34,27 +40,16 @@ export class Upstream {
 
   request(url: URL, method: string, headers: string[]): http.ClientRequest {
     const secure = url.protocol === 'https:';
-    const tunnel = this.tunnelFor(url);
-    const req = (secure ? https : http).request({
+    return (secure ? https : http).request({
       protocol: url.protocol,
       hostname: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port || (secure ? 443 : 80),
       path: url.pathname + url.search,
       method,
       headers: headers as unknown as http.OutgoingHttpHeaders,
-      agent: tunnel ?? (secure ? this.directHttps : this.directHttp),
+      agent: this.tunnelFor(url) ?? (secure ? this.directHttps : this.directHttp),
       setHost: false,
     });
-    // A refused tunnel is the outbound proxy's answer (often 407), not the provider's: it becomes
-    // an upstream failure, reported as such, instead of a proxy status relayed to the agent.
-    if (tunnel) {
-      req.once('proxyConnect', (connect: { statusCode?: number; statusText?: string }) => {
-        if (connect.statusCode === 200) return;
-        const proxy = shownProxyUrl(this.proxyFor(url)!);
-        req.destroy(new Error(`the outbound proxy ${proxy} refused the tunnel to ${url.host}: ${connect.statusCode} ${connect.statusText ?? ''}`.trimEnd()));
-      });
-    }
-    return req;
   }
 
   /** Closes idle pooled connections (those in use close when their exchange ends). */

@@ -108,7 +108,7 @@ test('through a CONNECT proxy: compressed requests, streams and retrieval rounds
   }
 });
 
-test('through a CONNECT proxy: a refused tunnel is an upstream failure in the provider\'s format, naming the proxy and its answer', async () => {
+test('through a CONNECT proxy: a refused tunnel (HTTP or WebSocket) is an upstream failure in the provider\'s format, naming the proxy and its answer', async () => {
   const up = await startFakeUpstream();
   const port = Number(new URL(up.url).port);
   // The corporate proxy wants credentials the user did not give; another cannot route the provider.
@@ -127,6 +127,20 @@ test('through a CONNECT proxy: a refused tunnel is an upstream failure in the pr
     const chat = await post(`${viaLost.url}/v1/chat/completions`, JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }), { authorization: 'Bearer sk-test' });
     assert.equal(chat.status, 502);
     assert.match(JSON.parse(chat.body.toString()).error.message, /refused the tunnel to api\.provider\.test: 502 Bad Gateway$/);
+    // The Responses WebSocket: the handshake is refused the same way.
+    const ws = new WebSocket(`${viaLost.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-test' } });
+    const refusal = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.once('open', () => reject(new Error('opened')));
+    });
+    assert.equal(refusal.status, 502);
+    assert.match(JSON.parse(refusal.body).error.message, /^Upstream WebSocket failed: the outbound proxy http:\/\/127\.0\.0\.1:\d+ refused the tunnel to api\.provider\.test: 502 Bad Gateway$/);
+    ws.on('error', () => {});
+    ws.terminate();
     assert.equal(up.received.length, 0);
     assert.equal(strict.connects.length, 1);
   } finally {
