@@ -463,3 +463,15 @@ test('proxy reaches the providers through HTTPS_PROXY (CONNECT, TLS end to end, 
     await new Promise((r) => provider.close(r));
   }
 });
+
+test('proxy stopped the moment its banner appears still exits cleanly (signal handlers come first)', async () => {
+  // Before the fix this lost the race now and then on a loaded machine (exit by signal, store unsaved).
+  for (let i = 0; i < 3; i++) {
+    const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', tempStore()], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEADROOM_STORE: '' } });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
+    child.stdout!.once('data', () => child.kill('SIGTERM'));
+    assert.deepEqual(await exited, [0, null], stderr);
+  }
+});

@@ -179,15 +179,8 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
     await store.close();
     return EXIT_FAILURE;
   }
-  await io.writeStdout(
-    `Headroom proxy listening on ${handle.url}\n` +
-      `  Anthropic clients: ANTHROPIC_BASE_URL=${handle.url}\n` +
-      `  OpenAI clients:    OPENAI_BASE_URL=${handle.url}/v1\n` +
-      `  Store: ${store.path}\n` +
-      `  ${upstreams.line}\n` +
-      `  ${compressionLine(settings)}\n`,
-  );
-  return new Promise<number>((resolve) => {
+  // Signal handlers first: whoever reads the banner may stop the proxy at once.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -218,4 +211,13 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await io.writeStdout(
+    `Headroom proxy listening on ${handle.url}\n` +
+      `  Anthropic clients: ANTHROPIC_BASE_URL=${handle.url}\n` +
+      `  OpenAI clients:    OPENAI_BASE_URL=${handle.url}/v1\n` +
+      `  Store: ${store.path}\n` +
+      `  ${upstreams.line}\n` +
+      `  ${compressionLine(settings)}\n`,
+  );
+  return stopped;
 }
