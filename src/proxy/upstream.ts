@@ -23,8 +23,8 @@ export class Upstream {
   tunnelFor(url: URL): http.Agent | undefined {
     const proxy = this.proxyFor(url);
     if (!proxy) return undefined;
-    const key = `${url.protocol === 'https:' || url.protocol === 'wss:' ? 's' : ''}|${proxy}`;
-    let agent = this.tunnels.get(key);
+    // One agent per proxy: it pools plain and TLS tunnels apart (agent-base names them apart).
+    let agent = this.tunnels.get(proxy);
     if (!agent) {
       agent = new HttpsProxyAgent(proxy, POOL);
       // A refused tunnel is the outbound proxy's answer (often 407), not the provider's: it becomes
@@ -33,7 +33,7 @@ export class Upstream {
         if (connect.statusCode === 200) return;
         req.destroy(new Error(`the outbound proxy ${shownProxyUrl(proxy)} refused the tunnel to ${req.host}: ${connect.statusCode} ${connect.statusText ?? ''}`.trimEnd()));
       });
-      this.tunnels.set(key, agent);
+      this.tunnels.set(proxy, agent);
     }
     return agent;
   }
