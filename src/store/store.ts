@@ -2,9 +2,10 @@
  * The local store: one sql.js database file holding CCR originals, the proxy's memo and its request log.
  *
  * The database lives in memory; changes are saved as a whole file, batched (`saveDelayMs` after the
- * first unsaved change, longer for a store whose export is slow; last-access updates alone wait 30 s;
- * a due save waits up to 3 s for a 100 ms pause in the store's use, since the export blocks the
- * event loop) and atomically (temp file, fsync, rename), so the file on disk is always a complete database.
+ * first unsaved change, longer for a store whose export is slow; last-access updates alone wait
+ * 30 s, request-log rows alone 10 s; a due save waits up to 3 s for a 100 ms pause in the store's
+ * use, since the export blocks the event loop) and atomically (temp file, fsync, rename), so the
+ * file on disk is always a complete database.
  *
  * Writes of originals and memo values are staged in memory and applied to the database in short
  * slices between other work (and before anything reads the tables), so a caller on a latency path
@@ -37,6 +38,8 @@ export const DEFAULT_SAVE_DELAY_MS = 1000;
 export const DEFAULT_MAX_REQUESTS = 50_000;
 /** Saves caused only by last-access updates wait at least this long: they are cheap to lose. */
 const TOUCH_SAVE_DELAY_MS = 30_000;
+/** Saves caused only by request-log rows wait at least this long: a busy proxy appends every second. */
+const REQUEST_LOG_SAVE_DELAY_MS = 10_000;
 /** The batching delay is at least this many times the last export's duration. */
 const EXPORT_DUTY_FACTOR = 50;
 /** A due save waits until the store has not been used for this long (the proxy is between requests)... */
@@ -54,7 +57,13 @@ const STAGED_MAX_CHARS = 16 * 1024 * 1024;
 /** Bodies from this size are stored gzip-compressed when that saves at least an eighth. */
 const GZIP_MIN_BYTES = 512;
 
-type Dirty = 0 | 1 | 2; // nothing, only last-access touches, data
+/** What waits to be saved: nothing, only last-access touches, request-log rows (and touches), data. */
+const enum Dirty {
+  None = 0,
+  Touches = 1,
+  RequestLog = 2,
+  Data = 3,
+}
 
 export async function openStore(options: StoreOptions): Promise<SqlStore> {
   const SQL = await loadSqlJs();
@@ -118,7 +127,7 @@ export class SqlStore implements Store {
   private applyScheduled = false;
   /** performance.now() of the last read or write by a caller, to save while idle. */
   private lastUseAt = 0;
-  private dirty: Dirty = 0;
+  private dirty = Dirty.None;
   private timer: NodeJS.Timeout | undefined;
   private timerDue = Infinity;
   private saving: Promise<void> = Promise.resolve();
@@ -143,7 +152,7 @@ export class SqlStore implements Store {
     this.db = this.load();
     this.recount();
     this.loadMemo();
-    if (this.evictExpired() + this.enforceCap() > 0) this.markDirty(2);
+    if (this.evictExpired() + this.enforceCap() > 0) this.markDirty(Dirty.Data);
   }
 
   // ---- loading ----------------------------------------------------------------------------------
@@ -311,7 +320,7 @@ export class SqlStore implements Store {
   private insertOriginal(hash: string, o: StagedOriginal): void {
     if (this.one('SELECT 1 FROM originals WHERE hash = ?', [hash])) {
       this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [o.at, hash]);
-      this.markDirty(1);
+      this.markDirty(Dirty.Touches);
       return;
     }
     const utf8 = Buffer.from(o.text, 'utf8');
@@ -320,7 +329,7 @@ export class SqlStore implements Store {
     ]);
     this.totalBytes += utf8.length;
     this.enforceCap(hash);
-    this.markDirty(2);
+    this.markDirty(Dirty.Data);
   }
 
   private insertMemo(key: string): void {
@@ -338,7 +347,7 @@ export class SqlStore implements Store {
       this.totalBytes += body.length;
     }
     this.enforceCap(undefined, key);
-    this.markDirty(2);
+    this.markDirty(Dirty.Data);
   }
 
   private scheduleApply(since = performance.now()): void {
@@ -394,7 +403,7 @@ export class SqlStore implements Store {
     if (!row) return undefined;
     const now = this.now();
     this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [now, hash]);
-    this.markDirty(1);
+    this.markDirty(Dirty.Touches);
     return {
       hash,
       text: decode(row[0]),
@@ -422,7 +431,7 @@ export class SqlStore implements Store {
     let row = find();
     if (!row && this.refreshFromDisk()) row = find();
     if (row && expired(Number(row[row.length - 1]))) {
-      if (this.evictExpired() > 0) this.markDirty(2);
+      if (this.evictExpired() > 0) this.markDirty(Dirty.Data);
       return undefined;
     }
     return row;
@@ -440,12 +449,12 @@ export class SqlStore implements Store {
     const m = this.memo.get(key);
     if (!m) return undefined;
     if (this.isExpired(m.lastAccess)) {
-      if (this.evictExpired() > 0) this.markDirty(2);
+      if (this.evictExpired() > 0) this.markDirty(Dirty.Data);
       return undefined;
     }
     m.lastAccess = this.now();
     this.touchedMemo.add(key);
-    this.markDirty(1);
+    this.markDirty(Dirty.Touches);
     return m.value;
   }
 
@@ -465,16 +474,25 @@ export class SqlStore implements Store {
   appendRequest(record: object): void {
     const r = record as { at?: unknown; ts?: unknown };
     const at = typeof r.at === 'number' && Number.isFinite(r.at) ? r.at : typeof r.ts === 'number' && Number.isFinite(r.ts) ? r.ts : this.now();
-    this.appendRequestJson(at, JSON.stringify(record));
+    this.appendRequestsJson([{ at, json: JSON.stringify(record) }]);
   }
 
-  appendRequestJson(at: number, json: string): void {
+  appendRequestsJson(rows: ReadonlyArray<{ at: number; json: string }>): void {
     this.assertOpen();
+    if (rows.length === 0) return;
     this.lastUseAt = performance.now();
-    this.run('INSERT INTO requests (uid, at, json) VALUES (?, ?, ?)', [randomUUID(), Math.round(at), json]);
-    this.requestCount++;
+    // One transaction: the rows' pages are written to the in-memory file once, not row by row.
+    this.db.exec('BEGIN');
+    try {
+      for (const r of rows) {
+        this.run('INSERT INTO requests (uid, at, json) VALUES (?, ?, ?)', [randomUUID(), Math.round(r.at), r.json]);
+        this.requestCount++;
+      }
+    } finally {
+      this.db.exec('COMMIT');
+    }
     this.trimRequests();
-    this.markDirty(2);
+    this.markDirty(Dirty.RequestLog);
   }
 
   listRequests(options: ListRequestsOptions = {}): object[] {
@@ -588,7 +606,7 @@ export class SqlStore implements Store {
     this.totalBytes = 0;
     this.requestCount = 0;
     this.skipMerge = true;
-    this.markDirty(2);
+    this.markDirty(Dirty.Data);
   }
 
   // ---- merging another process's file -----------------------------------------------------------
@@ -676,17 +694,17 @@ export class SqlStore implements Store {
     // Exporting the image is synchronous: for a large store, save less often so that exports take at
     // most ~2% of the time of a process (the proxy) that keeps writing.
     const dataDelay = Math.max(this.saveDelayMs, Math.round(this.lastExportMs * EXPORT_DUTY_FACTOR));
-    const delay = level === 2 ? dataDelay : Math.max(dataDelay, TOUCH_SAVE_DELAY_MS);
+    const delay = level === Dirty.Data ? dataDelay : Math.max(dataDelay, level === Dirty.RequestLog ? REQUEST_LOG_SAVE_DELAY_MS : TOUCH_SAVE_DELAY_MS);
     const due = this.now() + delay;
     if (this.timer && this.timerDue <= due) {
-      if (level === 2) this.timer.ref();
+      if (level === Dirty.Data) this.timer.ref();
       return;
     }
     if (this.timer) clearTimeout(this.timer);
     this.timerDue = due;
     this.timer = setTimeout(() => this.saveWhenIdle(performance.now()), delay);
-    // A pending touch-only save should not keep a finished process alive; a data save should.
-    if (level < 2) this.timer.unref();
+    // A pending save of touches or log rows should not keep a finished process alive; a data save should.
+    if (level < Dirty.Data) this.timer.unref();
   }
 
   /**
@@ -698,7 +716,7 @@ export class SqlStore implements Store {
     const quietFor = now - this.lastUseAt;
     if (!this.closed && quietFor < SAVE_IDLE_MS && now - dueAt < SAVE_IDLE_MAX_WAIT_MS) {
       this.timer = setTimeout(() => this.saveWhenIdle(dueAt), Math.max(1, SAVE_IDLE_MS - quietFor));
-      if (this.dirty < 2) this.timer.unref();
+      if (this.dirty < Dirty.Data) this.timer.unref();
       return;
     }
     this.timer = undefined;
@@ -720,7 +738,7 @@ export class SqlStore implements Store {
 
   private async save(): Promise<void> {
     if (!this.dbClosed) this.applyStaged();
-    if (this.path === null || this.dirty === 0 || this.dbClosed) return;
+    if (this.path === null || this.dirty === Dirty.None || this.dbClosed) return;
     const path = this.path;
     try {
       await withFileLock(path, async () => {
@@ -731,11 +749,11 @@ export class SqlStore implements Store {
         const exportStart = performance.now();
         const image = this.db.export();
         this.lastExportMs = performance.now() - exportStart;
-        this.dirty = 0;
+        this.dirty = Dirty.None;
         try {
           await writeFileAtomic(path, image);
         } catch (e) {
-          this.dirty = 2;
+          this.dirty = Dirty.Data;
           throw e;
         }
         this.stamp = stampOf(path);
@@ -745,7 +763,7 @@ export class SqlStore implements Store {
       const message = `Headroom could not save its store to ${path}: ${(e as Error).message}`;
       if (message !== this.lastSaveError) this.warn(message);
       this.lastSaveError = message;
-      if (!this.closed) this.markDirty(2);
+      if (!this.closed) this.markDirty(Dirty.Data);
       throw e;
     }
   }

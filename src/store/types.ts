@@ -60,8 +60,11 @@ export interface Store extends OriginalSink {
    * `record.ts` when that is a number of epoch milliseconds, else now.
    */
   appendRequest(record: object): void;
-  /** The same for a record already serialised (`json` must be a JSON object), with its time. */
-  appendRequestJson(at: number, json: string): void;
+  /**
+   * The same for records already serialised (each `json` a JSON object), with their times, in one
+   * transaction. Request-log rows alone are saved at most every 10 s (they are cheap to lose).
+   */
+  appendRequestsJson(rows: ReadonlyArray<{ at: number; json: string }>): void;
   /** Parsed request records, newest first. */
   listRequests(options?: ListRequestsOptions): object[];
   clear(): void;

@@ -268,7 +268,25 @@ test('the request log is bounded, newest first, filterable by time and limit', a
   await a.close();
   const b = await openStore({ path, maxRequests: 100, now: clock.now });
   assert.equal(b.listRequests().length, 100);
+  // A batch: in order, in one go, and bounded the same way.
+  b.appendRequestsJson(Array.from({ length: 150 }, (_, k) => ({ at: 20_000 + k, json: JSON.stringify({ k }) })));
+  assert.deepEqual((b.listRequests({ limit: 100 }) as { k: number }[]).map((r) => r.k), Array.from({ length: 100 }, (_, k) => 149 - k));
+  assert.equal(b.summary().requests, 100);
   await b.close();
+});
+
+test('request-log rows alone wait longer to be saved than data, which takes them along', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const store = await openStore({ path, saveDelayMs: 20 });
+  store.appendRequestsJson([{ at: 1, json: '{"n":1}' }, { at: 2, json: '{"n":2}' }]);
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(existsSync(path), false, 'log rows alone: no save after the data delay');
+  store.put(ccrHash('data'), 'data', 'logs');
+  await new Promise((r) => setTimeout(r, 400));
+  const other = await openStore({ path });
+  assert.deepEqual(other.listRequests().map((r) => (r as { n: number }).n), [2, 1], 'the data save wrote the log rows too');
+  await other.close();
+  await store.close();
 });
 
 test('two stores on one file: neither loses what the other saved', async () => {
