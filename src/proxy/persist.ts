@@ -3,9 +3,9 @@
  * synchronous insert, and sql.js grows its in-memory database file by an eighth at a time, leaving
  * the old copy for the next full collection: the 10-second batches this used before held ~10,000
  * records (~7 MB) at the benchmark's 1,000 requests/s, stalled the event loop for most of a second
- * and left tens of megabytes of discarded copies, so batches are kept small. The store saves request-log rows at
- * most every 10 s, so steady traffic does not make it export its image (a synchronous pause) every
- * second.
+ * and left tens of megabytes of discarded copies, so batches are kept small. The store saves
+ * request-log rows at most every 10 s, so steady traffic does not make it export its image (a
+ * synchronous pause) every second.
  */
 import type { Store } from '../store/types';
 import type { RequestRecord } from './record';
