@@ -63,6 +63,8 @@ async function startTunnelled(upstreamPort: number, auth?: string) {
   const proxyUrl = auth ? corp.url.replace('://', `://${auth}@`) : corp.url;
   const proxy = await startProxy({
     port: 0, store, anthropicUpstream: 'http://api.provider.test', openaiUpstream: 'http://api.provider.test', upstreamProxy: upstreamProxyFor(proxyUrl),
+    // A cold engine on a busy CI machine must not fail open: this test is about the route.
+    config: { budgetMs: 10_000 },
   });
   return {
     corp, proxy, store,
