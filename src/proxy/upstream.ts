@@ -16,14 +16,23 @@ export class Upstream {
   private readonly directHttp = new http.Agent(POOL);
   private readonly directHttps = new https.Agent(POOL);
   private readonly tunnels = new Map<string, HttpsProxyAgent<string>>();
+  /** The route of each provider origin, decided once (the proxy depends on scheme, host and port only). */
+  private readonly routes = new Map<string, http.Agent | undefined>();
 
   constructor(private readonly proxyFor: ProxyFor = () => undefined) {}
 
   /** The tunnelling agent for a provider URL (http, https, ws or wss); undefined when it is reached directly. */
   tunnelFor(url: URL): http.Agent | undefined {
-    const proxy = this.proxyFor(url);
-    if (!proxy) return undefined;
-    // One agent per proxy: it pools plain and TLS tunnels apart (agent-base names them apart).
+    const origin = `${url.protocol}//${url.host}`;
+    if (!this.routes.has(origin)) {
+      const proxy = this.proxyFor(url);
+      this.routes.set(origin, proxy ? this.tunnel(proxy) : undefined);
+    }
+    return this.routes.get(origin);
+  }
+
+  /** One agent per proxy: it pools plain and TLS tunnels apart (agent-base names them apart). */
+  private tunnel(proxy: string): HttpsProxyAgent<string> {
     let agent = this.tunnels.get(proxy);
     if (!agent) {
       agent = new HttpsProxyAgent(proxy, POOL);
@@ -52,7 +61,7 @@ export class Upstream {
     });
   }
 
-  /** Closes idle pooled connections (those in use close when their exchange ends). */
+  /** Closes every pooled connection, idle or in use (the proxy is closing). */
   destroy(): void {
     this.directHttp.destroy();
     this.directHttps.destroy();

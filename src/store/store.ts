@@ -694,7 +694,8 @@ export class SqlStore implements Store {
     // Exporting the image is synchronous: for a large store, save less often so that exports take at
     // most ~2% of the time of a process (the proxy) that keeps writing.
     const dataDelay = Math.max(this.saveDelayMs, Math.round(this.lastExportMs * EXPORT_DUTY_FACTOR));
-    const delay = level === Dirty.Data ? dataDelay : Math.max(dataDelay, level === Dirty.RequestLog ? REQUEST_LOG_SAVE_DELAY_MS : TOUCH_SAVE_DELAY_MS);
+    const floor = level === Dirty.Touches ? TOUCH_SAVE_DELAY_MS : level === Dirty.RequestLog ? REQUEST_LOG_SAVE_DELAY_MS : 0;
+    const delay = Math.max(dataDelay, floor);
     const due = this.now() + delay;
     if (this.timer && this.timerDue <= due) {
       if (level === Dirty.Data) this.timer.ref();

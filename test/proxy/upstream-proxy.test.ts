@@ -55,12 +55,18 @@ test('which proxy reaches a provider: the explicit one, else *_PROXY by scheme w
   assert.equal(shownProxyUrl('http://corp:3128/'), 'http://corp:3128');
 });
 
-/** A proxy whose providers are named api.provider.test: reachable only through the fake corporate proxy. */
-async function startTunnelled(upstreamPort: number, auth?: string) {
-  const corp = await startFakeConnectProxy((target) => (target === 'api.provider.test:80' ? upstreamPort : undefined), auth ? `Basic ${Buffer.from(auth).toString('base64')}` : undefined);
+/** Routes the fake corporate proxy's tunnels to api.provider.test (port 80) to a loopback port. */
+const providerAt = (port: number) => (target: string) => (target === 'api.provider.test:80' ? port : undefined);
+
+/**
+ * A proxy whose providers are named api.provider.test: reachable only through a fake corporate
+ * proxy, which may require credentials (`required`) that the proxy URL may carry (`given`).
+ */
+async function startTunnelled(route: (target: string) => number | undefined, auth: { required?: string; given?: string } = {}) {
+  const corp = await startFakeConnectProxy(route, auth.required ? `Basic ${Buffer.from(auth.required).toString('base64')}` : undefined);
   const dir = mkdtempSync(join(tmpdir(), 'headroom-tunnel-'));
   const store = await openStore({ path: join(dir, 'store.db'), saveDelayMs: 50 });
-  const proxyUrl = auth ? corp.url.replace('://', `://${auth}@`) : corp.url;
+  const proxyUrl = auth.given ? corp.url.replace('://', `://${auth.given}@`) : corp.url;
   const proxy = await startProxy({
     port: 0, store, anthropicUpstream: 'http://api.provider.test', openaiUpstream: 'http://api.provider.test', upstreamProxy: upstreamProxyFor(proxyUrl),
     // A cold engine on a busy CI machine must not fail open: this test is about the route.
@@ -79,8 +85,7 @@ async function startTunnelled(upstreamPort: number, auth?: string) {
 
 test('through a CONNECT proxy: compressed requests, streams and retrieval rounds reach the provider, tunnels are reused, credentials sent', async () => {
   const up = await startFakeUpstream(modelResponder('anthropic'));
-  const port = Number(new URL(up.url).port);
-  const t = await startTunnelled(port, 'alice:s3cret');
+  const t = await startTunnelled(providerAt(Number(new URL(up.url).port)), { required: 'alice:s3cret', given: 'alice:s3cret' });
   try {
     const log = bigLog(600, 4);
     // A plain request, then a streamed one whose model asks for the original (a retrieval round).
@@ -112,25 +117,20 @@ test('through a CONNECT proxy: compressed requests, streams and retrieval rounds
 
 test('through a CONNECT proxy: a refused tunnel (HTTP or WebSocket) is an upstream failure in the provider\'s format, naming the proxy and its answer', async () => {
   const up = await startFakeUpstream();
-  const port = Number(new URL(up.url).port);
   // The corporate proxy wants credentials the user did not give; another cannot route the provider.
-  const strict = await startFakeConnectProxy(() => port, 'Basic bm9ib2R5');
-  const lost = await startFakeConnectProxy(() => undefined);
-  const dir = mkdtempSync(join(tmpdir(), 'headroom-tunnel-'));
-  const store = await openStore({ path: join(dir, 'store.db') });
-  const viaStrict = await startProxy({ port: 0, store, anthropicUpstream: 'http://api.provider.test', upstreamProxy: upstreamProxyFor(strict.url) });
-  const viaLost = await startProxy({ port: 0, store, openaiUpstream: 'http://api.provider.test', upstreamProxy: upstreamProxyFor(lost.url) });
+  const strict = await startTunnelled(providerAt(Number(new URL(up.url).port)), { required: 'nobody' });
+  const lost = await startTunnelled(() => undefined);
   try {
-    const r = await post(`${viaStrict.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog(300, 2) })));
+    const r = await post(`${strict.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog(300, 2) })));
     assert.equal(r.status, 502);
     const err = JSON.parse(r.body.toString());
     assert.equal(err.type, 'error');
-    assert.equal(err.error.message, `Upstream request failed: the outbound proxy ${strict.url} refused the tunnel to api.provider.test: 407 Proxy Authentication Required`);
-    const chat = await post(`${viaLost.url}/v1/chat/completions`, JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }), { authorization: 'Bearer sk-test' });
+    assert.equal(err.error.message, `Upstream request failed: the outbound proxy ${strict.corp.url} refused the tunnel to api.provider.test: 407 Proxy Authentication Required`);
+    const chat = await post(`${lost.proxy.url}/v1/chat/completions`, JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }), { authorization: 'Bearer sk-test' });
     assert.equal(chat.status, 502);
     assert.match(JSON.parse(chat.body.toString()).error.message, /refused the tunnel to api\.provider\.test: 502 Bad Gateway$/);
     // The Responses WebSocket: the handshake is refused the same way.
-    const ws = new WebSocket(`${viaLost.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-test' } });
+    const ws = new WebSocket(`${lost.proxy.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-test' } });
     const refusal = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => {
         let body = '';
@@ -144,14 +144,10 @@ test('through a CONNECT proxy: a refused tunnel (HTTP or WebSocket) is an upstre
     ws.on('error', () => {});
     ws.terminate();
     assert.equal(up.received.length, 0);
-    assert.equal(strict.connects.length, 1);
+    assert.equal(strict.corp.connects.length, 1);
   } finally {
-    await viaStrict.close();
-    await viaLost.close();
     await strict.close();
     await lost.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
     await up.close();
   }
 });
@@ -165,7 +161,7 @@ test('through a CONNECT proxy: the Responses WebSocket is tunnelled too', async 
     ws.on('message', (d) => ws.send(`echo ${d.toString()}`));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const t = await startTunnelled((server.address() as AddressInfo).port);
+  const t = await startTunnelled(providerAt((server.address() as AddressInfo).port));
   try {
     const ws = new WebSocket(`${t.proxy.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-test' } });
     await new Promise((r, j) => {
