@@ -1,4 +1,7 @@
-/** The store's tables. `user_version` marks the schema; a newer one is left alone (treated as unreadable). */
+/**
+ * The store's tables. `user_version` marks the schema; a newer one is left alone (treated as unreadable).
+ * `requests.json` holds each record as UTF-8 bytes; rows from earlier versions hold text, and both are read.
+ */
 export const SCHEMA_VERSION = 1;
 
 export const SCHEMA_SQL = `

@@ -275,6 +275,23 @@ test('the request log is bounded, newest first, filterable by time and limit', a
   await b.close();
 });
 
+test('request records keep any text; rows an earlier version stored as text still list', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const a = await openStore({ path });
+  a.appendRequestsJson([{ at: 2, json: JSON.stringify({ tool: 'grep ✓ 日本語 🚀', n: 2 }) }]);
+  await a.close();
+  // An earlier version bound the record as a string: the row holds SQLite text, not bytes.
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(readFileSync(path));
+  db.run('INSERT INTO requests (uid, at, json) VALUES (?, ?, ?)', ['older-row', 1, JSON.stringify({ tool: 'héllo', n: 1 })]);
+  assert.deepEqual(db.exec('SELECT typeof(json) FROM requests ORDER BY at')[0].values.map((v) => v[0]), ['text', 'blob']);
+  writeFileSync(path, db.export());
+  db.close();
+  const b = await openStore({ path });
+  assert.deepEqual(b.listRequests(), [{ tool: 'grep ✓ 日本語 🚀', n: 2 }, { tool: 'héllo', n: 1 }]);
+  await b.close();
+});
+
 test('request-log rows alone wait longer to be saved than data, which takes them along', async () => {
   const path = join(tempDir(), 'store.sqlite');
   const store = await openStore({ path, saveDelayMs: 20 });
