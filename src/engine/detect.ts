@@ -21,7 +21,8 @@ const RE = {
   lsLong: /^[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s/,
   lsTotal: /^total \d+/,
   lsDirHeader: /^(\.{1,2}|\.?\/?[\w@.+~\-/]+):$/,
-  tree: /^[│├└|`]|(── )/,
+  /** Tree drawings; a `── ` anywhere in the line is looked for with includes (a regex would try every position). */
+  treeStart: /^[│├└|`]/,
   findPath: /^(\.{1,2}\/|\/)[^\s:]*$/,
   build: /\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^\s*(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}|^test .+ \.\.\. (ok|FAILED|failed|ignored)$|^running \d+ tests?$|^\s+\d+:\d+\s+(error|warning)\s/,
   logTime: /^\s*[\[(]?(\d{4}[-/.]\d{2}[-/.]\d{2}[T ]?|\d{2}[-/]\w{3}[-/]\d{4}|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d\d:|\d{6}\s+\d{6}\b|\d{1,2}:\d{2}:\d{2}|\d{10}(\.\d+)?\b|\d{13}\b|-\s+\d+\s+\d{4}\.\d\d\.\d\d)/,
@@ -145,8 +146,8 @@ export function detectKind(text: string): ContentKind {
 
   const first = lines[0];
   if (RE.gitCommit.test(first) || (share(lines, (l) => RE.gitCommit.test(l)) > 0.01 && lines.some((l) => /^(Author|Date|Merge):/.test(l)))) return 'gitlog';
-  const diffShare = share(lines, (l) => RE.diffHeader.test(l) || /^[-+ ]/.test(l) || /^\s*\S+\s+\|\s+\d+ [-+]*$/.test(l));
-  if (lines.some((l) => /^@@ -\d+/.test(l)) && lines.some((l) => /^(\+\+\+|---) /.test(l)) && diffShare > 0.6) return 'diff';
+  if (lines.some((l) => /^@@ -\d+/.test(l)) && lines.some((l) => /^(\+\+\+|---) /.test(l)) &&
+    share(lines, (l) => RE.diffHeader.test(l) || /^[-+ ]/.test(l) || /^\s*\S+\s+\|\s+\d+ [-+]*$/.test(l)) > 0.6) return 'diff';
 
   const fences = share(lines, (l) => RE.fence.test(l));
   if (fences > 0 && lines.filter((l) => RE.fence.test(l)).length >= 2) return 'mixed';
@@ -155,7 +156,7 @@ export function detectKind(text: string): ContentKind {
   const before: Array<[ContentKind, number]> = [
     ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
     ['search', Math.max(grepHit.filter((hit, i) => hit || lines[i] === '--').length / lines.length, looksLikeRgHeading(lines) ? 0.9 : 0)],
-    ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.tree.test(l) || RE.findPath.test(l))],
+    ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.treeStart.test(l) || l.includes('── ') || RE.findPath.test(l))],
     ['build', share(lines, (l) => RE.build.test(l)) * 2.5],
   ];
   const after: Array<[ContentKind, number]> = [

@@ -35,10 +35,13 @@ export function timestampOf(line: string): string | undefined {
   return inner ? inner[0] : undefined;
 }
 
+/** LEADING_TS, sticky: test() leaves the match's end in lastIndex without building a match array. */
+const LEADING_TS_STICKY = new RegExp(LEADING_TS.source, 'y');
+
 /** True when the line starts with a timestamp (used to tell entry heads from continuation lines). */
 export function startsWithTimestamp(line: string): boolean {
-  const m = LEADING_TS.exec(line);
-  return m !== null && m[0].length >= 5;
+  LEADING_TS_STICKY.lastIndex = 0;
+  return LEADING_TS_STICKY.test(line) && LEADING_TS_STICKY.lastIndex >= 5;
 }
 
 /**

@@ -24,12 +24,10 @@ const PATH_ONLY = /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+(?:\.\w+|\/[\w.-]+)$/;
 
 export function parseSearch(lines: readonly string[]): SearchLine[] {
   const bodies = lines.map(body);
+  const matches = bodies.map((b) => MATCH.exec(b));
   // Paths of match lines, so that `path-N-text` context lines split at the right dash.
   const known = new Set<string>();
-  for (const b of bodies) {
-    const m = MATCH.exec(b);
-    if (m) known.add(m[1]);
-  }
+  for (const m of matches) if (m) known.add(m[1]);
   const out: SearchLine[] = [];
   let heading = '';
   for (let i = 0; i < bodies.length; i++) {
@@ -49,7 +47,7 @@ export function parseSearch(lines: readonly string[]): SearchLine[] {
         continue;
       }
     }
-    const m = MATCH.exec(b);
+    const m = matches[i];
     if (m) {
       heading = '';
       out.push({ kind: 'match', file: m[1], lineNo: m[2], text: m[3] });
