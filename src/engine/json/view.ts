@@ -173,6 +173,7 @@ export class JsonView {
     const full = (r: number) => rowIndent + this.row(rows[r], info, fullMode);
     let tiers: Uint8Array;
     let lines: string[];
+    let summaryColumns: Column[] = [];
     if (!this.opts.lossy || !records || n < 4) {
       if (!this.opts.lossy && losslessRowsAtLeast(info, n, rowIndent.length, this.style) > this.opts.budget) throw OVER_BUDGET;
       tiers = new Uint8Array(n).fill(Tier.Full);
@@ -186,7 +187,7 @@ export class JsonView {
         return line;
       });
     } else {
-      ({ tiers, lines } = this.select(rows, info, budget - head.join('\n').length, full, rowIndent));
+      ({ tiers, lines, summaryColumns } = this.select(rows, info, budget - head.join('\n').length, full, rowIndent));
     }
 
     const out: string[] = [...head];
@@ -194,7 +195,7 @@ export class JsonView {
     for (let r = 0; r < n; r++) if (tiers[r] === Tier.Summary) summary.push(r);
     if (summary.length) {
       const hash = this.ctx.store(stored(summary), 'json');
-      const cols = this.summaryColumns(info).map((c) => c.id).join(', ');
+      const cols = summaryColumns.map((c) => c.id).join(', ');
       out.push(rowIndent + omissionMarker(`other fields of ${summary.length} rows`, hash, `those rows show only ${cols}`));
     }
     for (let r = 0; r < n; ) {
@@ -215,8 +216,10 @@ export class JsonView {
     return out.join('\n');
   }
 
-  /** Chooses a tier per row within the budget and renders the shown rows. */
-  private select(rows: JObj[], info: ColumnInfo, budget: number, full: (r: number) => string, rowIndent: string): { tiers: Uint8Array; lines: string[] } {
+  /** Chooses a tier per row within the budget and renders the shown rows (summarised rows show `summaryColumns`). */
+  private select(
+    rows: JObj[], info: ColumnInfo, budget: number, full: (r: number) => string, rowIndent: string,
+  ): { tiers: Uint8Array; lines: string[]; summaryColumns: Column[] } {
     const n = rows.length;
     const scores = scoreRows(this.src, rows, info, this.ctx.query, this.tick);
     const tiers = new Uint8Array(n);
@@ -265,7 +268,7 @@ export class JsonView {
         tiers[r] = Tier.Summary;
         lines[r] = restLines.get(r)!;
       }
-      return { tiers, lines };
+      return { tiers, lines, summaryColumns: sumCols };
     }
     // Not all fit: the first rows and the last rows, the middle omitted.
     let room = Math.max(0, left - 80);
@@ -287,7 +290,7 @@ export class JsonView {
       lines[r] = l;
       room -= l.length + 1;
     }
-    return { tiers, lines };
+    return { tiers, lines, summaryColumns: sumCols };
   }
 
   /** A row on one line, folded columns left out. */
