@@ -52,8 +52,8 @@ const APPLY_SLICE_MS = 2;
 const APPLY_QUIET_MS = 5;
 /** ...or once the oldest staged write has waited this long. */
 const APPLY_MAX_WAIT_MS = 1000;
-/** Past this many staged characters, a put applies everything at once (bounds staged memory). */
-const STAGED_MAX_CHARS = 16 * 1024 * 1024;
+/** Past this many staged bytes, a put applies everything at once (bounds staged memory). */
+const STAGED_MAX_BYTES = 16 * 1024 * 1024;
 /** Bodies from this size are stored gzip-compressed when that saves at least an eighth. */
 const GZIP_MIN_BYTES = 512;
 
@@ -91,7 +91,11 @@ function encodeBody(utf8: Buffer): Buffer {
 }
 
 interface StagedOriginal {
-  text: string;
+  /**
+   * The UTF-8 bytes, taken at put time: outside V8's heap, so the originals of a large request do
+   * not survive young-generation collections as strings (each one copying them) while they wait.
+   */
+  utf8: Buffer;
   kind: ContentKind;
   at: number;
 }
@@ -121,7 +125,7 @@ export class SqlStore implements Store {
   private readonly touchedMemo = new Set<string>();
   /** Originals put but not yet in the table, in put order. */
   private readonly staged = new Map<string, StagedOriginal>();
-  private stagedChars = 0;
+  private stagedBytes = 0;
   /** Memo keys whose value in `memo` is not yet in the table. */
   private readonly stagedMemo = new Set<string>();
   private applyScheduled = false;
@@ -311,9 +315,10 @@ export class SqlStore implements Store {
       this.staged.set(hash, old);
       return;
     }
-    this.staged.set(hash, { text, kind, at: now });
-    this.stagedChars += text.length;
-    if (this.stagedChars > STAGED_MAX_CHARS) this.applyStaged();
+    const utf8 = Buffer.from(text, 'utf8');
+    this.staged.set(hash, { utf8, kind, at: now });
+    this.stagedBytes += utf8.length;
+    if (this.stagedBytes > STAGED_MAX_BYTES) this.applyStaged();
     else this.scheduleApply();
   }
 
@@ -323,11 +328,10 @@ export class SqlStore implements Store {
       this.markDirty(Dirty.Touches);
       return;
     }
-    const utf8 = Buffer.from(o.text, 'utf8');
     this.run('INSERT INTO originals (hash, body, kind, size, created_at, last_access) VALUES (?, ?, ?, ?, ?, ?)', [
-      hash, encodeBody(utf8), o.kind, utf8.length, o.at, o.at,
+      hash, encodeBody(o.utf8), o.kind, o.utf8.length, o.at, o.at,
     ]);
-    this.totalBytes += utf8.length;
+    this.totalBytes += o.utf8.length;
     this.enforceCap(hash);
     this.markDirty(Dirty.Data);
   }
@@ -386,7 +390,7 @@ export class SqlStore implements Store {
     }
     for (const [hash, o] of this.staged) {
       this.staged.delete(hash);
-      this.stagedChars -= o.text.length;
+      this.stagedBytes -= o.utf8.length;
       this.insertOriginal(hash, o);
       if (performance.now() > until) return this.staged.size === 0;
     }
@@ -601,7 +605,7 @@ export class SqlStore implements Store {
     this.assertOpen();
     this.db.exec('DELETE FROM originals; DELETE FROM memo; DELETE FROM requests;');
     this.staged.clear();
-    this.stagedChars = 0;
+    this.stagedBytes = 0;
     this.stagedMemo.clear();
     this.memo.clear();
     this.touchedMemo.clear();
