@@ -201,8 +201,14 @@ async function settled(): Promise<void> {
 /** `--only <substring>`: run only the phases whose label contains it (and skip the load test). */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
-async function pairs(label: string, upPort: number, proxyPort: number, bodies: () => Buffer, count: number, pick: (t: Timing) => number): Promise<void> {
-  if (only !== undefined && !label.includes(only)) return;
+/** Added latency of a phase, paired (proxy minus direct), ms. */
+interface Added {
+  p50: number;
+  p99: number;
+}
+
+async function pairs(label: string, upPort: number, proxyPort: number, bodies: () => Buffer, count: number, pick: (t: Timing) => number): Promise<Added | undefined> {
+  if (only !== undefined && !label.includes(only)) return undefined;
   await settled();
   await loopDelay();
   const direct: number[] = [];
@@ -219,12 +225,14 @@ async function pairs(label: string, upPort: number, proxyPort: number, bodies: (
     proxied.push(pick(p));
     deltas.push(pick(p) - pick(d2));
   }
+  const added = { p50: pct(deltas, 50), p99: pct(deltas, 99) };
   console.log(
-    `${label.padEnd(38)} direct p50 ${f(pct(direct, 50)).padStart(7)} p99 ${f(pct(direct, 99)).padStart(7)} | proxy p50 ${f(pct(proxied, 50)).padStart(7)} p99 ${f(pct(proxied, 99)).padStart(7)} | added (paired) p50 ${f(pct(deltas, 50)).padStart(6)} p99 ${f(pct(deltas, 99)).padStart(6)} ms  (n=${count})${await loopDelay()}`,
+    `${label.padEnd(38)} direct p50 ${f(pct(direct, 50)).padStart(7)} p99 ${f(pct(direct, 99)).padStart(7)} | proxy p50 ${f(pct(proxied, 50)).padStart(7)} p99 ${f(pct(proxied, 99)).padStart(7)} | added (paired) p50 ${f(added.p50).padStart(6)} p99 ${f(added.p99).padStart(6)} ms  (n=${count})${await loopDelay()}`,
   );
+  return added;
 }
 
-async function load(proxyPort: number, clients: number, total: number, deadlineMs: number): Promise<void> {
+async function load(proxyPort: number, clients: number, total: number, deadlineMs: number): Promise<{ errors: number; corrupted: number }> {
   const body = makeBody(2000, 7, true);
   let next = 0;
   let errors = 0;
@@ -249,6 +257,17 @@ async function load(proxyPort: number, clients: number, total: number, deadlineM
   await Promise.all(Array.from({ length: clients }, worker));
   const s = (performance.now() - t0) / 1000;
   console.log(`load: ${clients} concurrent streaming clients, ${done} requests in ${s.toFixed(1)} s (${(done / s).toFixed(0)} req/s): errors ${errors}, corrupted streams ${corrupted}, TTFB p50 ${f(pct(ttfbs, 50))} p99 ${f(pct(ttfbs, 99))} ms`);
+  return { errors, corrupted };
+}
+
+/** What was measured against the targets the proxy issue sets (`<` for `strict`, else at most). */
+function printTargets(rows: Array<{ what: string; value: number | undefined; limit: number; unit: string; strict?: boolean }>): void {
+  console.log('targets:');
+  for (const { what, value, limit, unit, strict } of rows) {
+    if (value === undefined) continue;
+    const met = strict ? value < limit : value <= limit;
+    console.log(`  ${what.padEnd(44)} ${(unit ? f(value) : String(value)).padStart(8)} ${unit.padEnd(2)}  (target ${strict ? '< ' : unit ? '≤ ' : ''}${limit}${unit ? ' ' + unit : ''})  ${met ? 'met' : 'NOT MET'}`);
+  }
 }
 
 interface MemoryInfo {
@@ -295,23 +314,34 @@ async function main(): Promise<void> {
     const total = (t: Timing) => t.total;
     const ttfb = (t: Timing) => t.ttfb;
     await pairs('10k tokens, seen before (total)', up.port, px.port, () => b10, 200, total);
-    await pairs('100k tokens, seen before (total)', up.port, px.port, () => b100, 100, total);
+    const seen100 = await pairs('100k tokens, seen before (total)', up.port, px.port, () => b100, 100, total);
     let seed = 1000;
     await pairs('10k tokens, first sight (total)', up.port, px.port, () => makeBody(10_000, seed++), 60, total);
-    await pairs('100k tokens, first sight (total)', up.port, px.port, () => makeBody(100_000, seed++), 30, total);
+    const first100 = await pairs('100k tokens, first sight (total)', up.port, px.port, () => makeBody(100_000, seed++), 30, total);
     let fresh = 0;
     await pairs('100k tokens, only last output new (total)', up.port, px.port, () => nextTurn(b100, fresh++), 60, total);
     const s10 = makeBody(10_000, 3, true);
     const s100 = makeBody(100_000, 4, true);
     await send(px.port, s10);
     await send(px.port, s100);
-    await pairs('10k tokens streaming, seen before (TTFB)', up.port, px.port, () => s10, 150, ttfb);
-    await pairs('100k tokens streaming, seen before (TTFB)', up.port, px.port, () => s100, 80, ttfb);
+    const ttfb10 = await pairs('10k tokens streaming, seen before (TTFB)', up.port, px.port, () => s10, 150, ttfb);
+    const ttfb100 = await pairs('100k tokens streaming, seen before (TTFB)', up.port, px.port, () => s100, 80, ttfb);
     await reportMemory(px.child, 'before load');
-    if (only === undefined) await load(px.port, 100, 10_000, 120_000);
+    const loaded = only === undefined ? await load(px.port, 100, 10_000, 120_000) : undefined;
     await new Promise((r) => setTimeout(r, 500));
     const info = await reportMemory(px.child, 'end');
-    console.log(`proxy peak RSS: ${(info.maxRssKb / 1024).toFixed(0)} MB; requests recorded ${info.stats.requests}, tokens saved ${info.stats.tokensSaved} (${info.stats.savedPercent}%)`);
+    const peakMb = info.maxRssKb / 1024;
+    console.log(`proxy peak RSS: ${peakMb.toFixed(0)} MB; requests recorded ${info.stats.requests}, tokens saved ${info.stats.tokensSaved} (${info.stats.savedPercent}%)`);
+    printTargets([
+      { what: '100k tokens seen before, added p50', value: seen100?.p50, limit: 5, unit: 'ms' },
+      { what: '100k tokens seen before, added p99', value: seen100?.p99, limit: 25, unit: 'ms' },
+      { what: '100k tokens first sight, added p50', value: first100?.p50, limit: 30, unit: 'ms' },
+      { what: '10k tokens time to first byte, added p50', value: ttfb10?.p50, limit: 3, unit: 'ms' },
+      { what: '100k tokens time to first byte, added p50', value: ttfb100?.p50, limit: 3, unit: 'ms' },
+      { what: 'load errors', value: loaded?.errors, limit: 0, unit: '' },
+      { what: 'load corrupted streams', value: loaded?.corrupted, limit: 0, unit: '' },
+      { what: 'proxy peak RSS', value: only === undefined ? peakMb : undefined, limit: 250, unit: 'MB', strict: true },
+    ]);
   } finally {
     px.child.kill();
     up.child.kill();
