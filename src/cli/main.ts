@@ -2,6 +2,10 @@
 import { run } from './run';
 import { processIO } from './io';
 
+// Diagnostics are best effort: when the terminal or pipe behind stderr goes away, a write fails
+// with an 'error' event that would end the process (a running proxy, before it saved its store).
+process.stderr.on('error', () => {});
+
 run(process.argv.slice(2), processIO).then(
   (code) => {
     process.exitCode = code;

@@ -476,3 +476,38 @@ test('proxy stopped the moment its banner appears still exits cleanly (signal ha
     assert.deepEqual(await exited, [0, null], stderr);
   }
 });
+
+test('proxy whose terminal goes away (stderr closed, then SIGHUP) still records its requests and saves the store', async () => {
+  const up = await startFakeUpstream();
+  const store = tempStore();
+  const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', store], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HEADROOM_STORE: '', HEADROOM_ANTHROPIC_UPSTREAM: up.url },
+  });
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (code, signal) => r([code, signal])));
+  try {
+    const url = await waitForLine(child, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    // The terminal is gone: the request's log line and every later message fail to be written.
+    child.stderr!.destroy();
+    const r = await fetch(`${url}/v1/messages`, {
+      method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: bigLog(600, 3), tool: 'Grep' })),
+      headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01' },
+    });
+    assert.equal(r.status, 200);
+    await r.arrayBuffer();
+    const deadline = Date.now() + 10_000;
+    const recorded = async () => ((await getJson(`${url}/stats`)).body as { totals: { requests: number } }).totals.requests;
+    while ((await recorded()) < 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    // Its log line has been written into the closed pipe by now; the proxy must still be serving.
+    await new Promise((res) => setTimeout(res, 200));
+    assert.equal((await getJson(`${url}/health`)).status, 200, 'a failed write to stderr does not end the proxy');
+    child.kill('SIGHUP');
+    assert.deepEqual(await exited, [0, null], 'SIGHUP stops the proxy cleanly');
+    const stats = JSON.parse(cli(['stats', '--json', '--store', store]).stdout.toString());
+    assert.equal(stats.savings.totals.requests, 1, 'the request log was saved on SIGHUP');
+    assert.equal(stats.savings.totals.compressedRequests, 1);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await up.close();
+  }
+});

@@ -147,7 +147,13 @@ export function compressionLine(settings: ProxySettings): string {
   return `Compression: tool outputs from ${c.minBytes} bytes (errors from ${c.errorMinBytes}), retrieval ${c.retrieval ? 'on' : 'off'}${extra}`;
 }
 
-/** `headroom proxy`: runs until SIGINT/SIGTERM, then closes the proxy and saves the store. */
+/**
+ * The signals that stop `headroom proxy` cleanly: Ctrl-C, a service manager's stop, and the
+ * terminal it runs in being closed (SIGHUP, which would otherwise end it without saving the store).
+ */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** `headroom proxy`: runs until a stop signal, then closes the proxy and saves the store. */
 export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
   const settings = proxySettings(args, io.env);
   const upstreams = upstreamRoutes(settings);
@@ -204,12 +210,10 @@ export async function proxyCommand(args: string[], io: CliIO): Promise<number> {
         io.writeStderr(`headroom: saving the store failed: ${(e as Error).message}\n`);
         code = EXIT_FAILURE;
       }
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       resolve(code);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
   await io.writeStdout(
     `Headroom proxy listening on ${handle.url}\n` +
