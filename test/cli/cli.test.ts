@@ -211,6 +211,18 @@ function getJson(url: string): Promise<{ status: number; body: unknown }> {
   });
 }
 
+/** The proxy's recorded request count once it reaches `atLeast` (records come once tokens are counted), or after 10 s. */
+async function recordedRequests(url: string, atLeast: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  const recorded = async () => ((await getJson(`${url}/stats`)).body as { totals: { requests: number } }).totals.requests;
+  let n = await recorded();
+  while (n < atLeast && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    n = await recorded();
+  }
+  return n;
+}
+
 test('proxy prints its URL, serves /health, and stops cleanly on SIGTERM', async () => {
   const store = tempStore();
   const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', store], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -380,10 +392,7 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
       const grep = await send(url, 'Grep');
       assert.ok(grep.got.equals(grep.sent), 'an output under the threshold goes up byte for byte');
       // The record is in /stats once counted; by then its log line would have been written.
-      const deadline = Date.now() + 10_000;
-      const recorded = async () => ((await getJson(`${url}/stats`)).body as { totals: { requests: number } }).totals.requests;
-      while ((await recorded()) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(await recorded(), 1);
+      assert.equal(await recordedRequests(url, 1), 1);
       assert.doesNotMatch(stderr(), /\/v1\/messages/, 'quiet: no line per request');
     });
     await withProxy([], { HEADROOM_BYPASS: '1' }, async (url, banner) => {
@@ -495,9 +504,7 @@ test('proxy whose terminal goes away (stderr closed, then SIGHUP) still records 
     });
     assert.equal(r.status, 200);
     await r.arrayBuffer();
-    const deadline = Date.now() + 10_000;
-    const recorded = async () => ((await getJson(`${url}/stats`)).body as { totals: { requests: number } }).totals.requests;
-    while ((await recorded()) < 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    await recordedRequests(url, 1);
     // Its log line has been written into the closed pipe by now; the proxy must still be serving.
     await new Promise((res) => setTimeout(res, 200));
     assert.equal((await getJson(`${url}/health`)).status, 200, 'a failed write to stderr does not end the proxy');
