@@ -3,13 +3,13 @@
  * event boundaries), reading usage from a copy. A client that goes away aborts the upstream
  * request; an upstream that fails mid-stream ends the client's stream the same way.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { decodeResponseBody } from './body';
 import { downstreamHeaders, headerValue, upstreamHeaders } from './headers';
 import { providerError } from './errors';
 import type { Api } from './extract';
 import type { Provider } from './routes';
-import type { Upstream } from './upstream';
+import { failedOnStaleConnection, type Upstream } from './upstream';
 import { usageFromJson, UsageTee } from './usage';
 import type { Usage } from './usage';
 
@@ -56,8 +56,9 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       host: target.host,
       newLength: args.body && args.bodyChanged ? args.body.length : undefined,
     });
-    const upReq = args.upstream.request(target, req.method ?? 'GET', headers);
+    let upReq: ClientRequest;
     let upstreamDone = false;
+    let responded = false;
     res.on('close', () => {
       if (!upstreamDone) {
         outcome.truncated = true;
@@ -66,7 +67,8 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
         finish();
       }
     });
-    upReq.on('error', (e) => {
+    const onError = (e: NodeJS.ErrnoException, retried: boolean) => {
+      if (!retried && !responded && !settled && args.body && failedOnStaleConnection(upReq, e)) return send(true);
       upstreamDone = true;
       outcome.error = `upstream: ${e.message}`;
       if (!res.headersSent) {
@@ -78,8 +80,17 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
         res.destroy();
       }
       finish();
-    });
-    upReq.on('response', (upRes) => {
+    };
+    const send = (retried: boolean) => {
+      upReq = args.upstream.request(target, req.method ?? 'GET', headers);
+      upReq.on('error', (e) => onError(e, retried));
+      upReq.on('response', onResponse);
+      if (!retried) outcome.sentAt = performance.now();
+      if (args.body) upReq.end(args.body);
+      else req.pipe(upReq);
+    };
+    const onResponse = (upRes: IncomingMessage) => {
+      responded = true;
       outcome.status = upRes.statusCode ?? 502;
       if (args.intercept && upRes.statusCode === 200 && args.intercept(upRes)) {
         upstreamDone = true;
@@ -118,10 +129,8 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
         }
         finish();
       });
-    });
-    outcome.sentAt = performance.now();
-    if (args.body) upReq.end(args.body);
-    else req.pipe(upReq);
+    };
+    send(false);
   });
 }
 

@@ -69,6 +69,17 @@ export class Upstream {
   }
 }
 
+/**
+ * True when a request failed the way one sent on a pooled connection that the provider had just
+ * closed fails: the socket was reused, and it broke before any response (the keep-alive race that
+ * Node's http documentation describes). The provider never answered it; the request is sent once
+ * more, on a new connection, when its whole body is at hand.
+ */
+export function failedOnStaleConnection(req: http.ClientRequest, e: NodeJS.ErrnoException): boolean {
+  // A request this process destroyed (its client left) fails with ECONNRESET too, but destroyed.
+  return req.reusedSocket && !req.destroyed && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
+}
+
 /** Collects a whole response body (used for the proxy's own retrieval continuations). */
 export function readAll(res: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,8 @@ import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import { startHarness, post } from './helpers/harness';
 import { anthropicBody, bigLog } from './helpers/fixtures';
-import { anthropicSse } from './helpers/fake-upstream';
+import { ANTHROPIC_JSON_REPLY, anthropicSse, defaultResponder, resettingReusedConnections } from './helpers/fake-upstream';
+import type { Responder } from './helpers/fake-upstream';
 import { startProxy } from '../../src/proxy/server';
 import { normalizePath, upstreamUrl, isLoopbackHost } from '../../src/proxy/routes';
 
@@ -201,6 +202,52 @@ test('client disconnect aborts the upstream request; upstream reset ends the cli
       }, 'the client stream ends with an error, not a clean end');
     }
     assert.ok(h.upstream.received[2].body.includes('headroom_retrieve'), 'the second pair went through the retrieval path');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a request on a pooled connection the provider reset is sent once more on a new one; nothing else is resent', async () => {
+  const resetting = resettingReusedConnections(defaultResponder);
+  let respond: Responder = resetting;
+  const h = await startHarness({ respond: (got, res, req) => respond(got, res, req) });
+  try {
+    const body = JSON.stringify(anthropicBody({ toolOutput: bigLog() }));
+    const first = await post(`${h.proxy.url}/v1/messages`, body);
+    assert.equal(first.status, 200);
+    // The second request goes out on the first one's connection, which the upstream resets.
+    const second = await post(`${h.proxy.url}/v1/messages`, body);
+    assert.equal(second.status, 200, 'the client never sees the stale connection');
+    assert.equal(second.body.toString('utf8'), ANTHROPIC_JSON_REPLY);
+    assert.equal(resetting.resets, 1);
+    assert.equal(h.upstream.received.length, 3);
+    assert.ok(h.upstream.received[2].body.equals(h.upstream.received[1].body), 'the same bytes resent');
+    assert.ok(h.upstream.received[2].body.includes('hash='), 'compressed once, resent as compressed');
+
+    // A connection reset on a new connection too is the provider's failure: one resend at most.
+    respond = (_got, _res, req) => {
+      req.socket.resetAndDestroy();
+    };
+    const third = await post(`${h.proxy.url}/v1/messages`, body);
+    assert.equal(third.status, 502);
+    assert.equal(JSON.parse(third.body.toString()).type, 'error');
+    assert.equal(h.upstream.received.length, 5, 'sent on the pooled connection, then once on a new one');
+
+    // A reset after the response began is not resent, although on a reused connection (the
+    // request before it opens one): the client's stream ends with an error.
+    respond = defaultResponder;
+    assert.equal((await post(`${h.proxy.url}/v1/messages`, body)).status, 200);
+    respond = (_got, res, req) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: message_start\ndata: {"type":"message_start"}\n\n', () => req.socket.resetAndDestroy());
+    };
+    const before = h.upstream.received.length;
+    const r = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: 'x', stream: true })), headers: { 'content-type': 'application/json' } });
+    await assert.rejects(async () => {
+      const rd = r.body!.getReader();
+      while (!(await rd.read()).done);
+    });
+    assert.equal(h.upstream.received.length, before + 1);
   } finally {
     await h.close();
   }

@@ -5,6 +5,7 @@ import { startHarness, post } from './helpers/harness';
 import { modelResponder, sentStreams } from './helpers/fake-model';
 import type { ModelScript } from './helpers/fake-model';
 import { bigLog } from './helpers/fixtures';
+import { resettingReusedConnections } from './helpers/fake-upstream';
 import { SseSplitter } from '../../src/proxy/sse';
 import { markerHashes } from '../../src/engine/marker';
 
@@ -80,6 +81,26 @@ for (const api of ['anthropic', 'chat', 'responses'] as const) {
       }
     });
   }
+}
+
+for (const stream of [true, false]) {
+  test(`anthropic ${stream ? 'stream' : 'JSON'}: a continuation on a pooled connection the provider reset is sent once more`, async () => {
+    const respond = resettingReusedConnections(modelResponder('anthropic', {}), 1);
+    const h = await startHarness({ respond });
+    try {
+      const r = await post(`${h.proxy.url}${PATH.anthropic}`, clientBody('anthropic', stream));
+      await h.proxy.settled();
+      assert.equal(r.status, 200);
+      assert.equal(respond.resets, 1, 'the continuation went out on the first round\'s connection');
+      assert.equal(h.upstream.received.length, 3);
+      assert.ok(h.upstream.received[2].body.equals(h.upstream.received[1].body), 'the same continuation resent');
+      assert.ok(r.body.toString('utf8').includes('Got '), 'the answer after retrieval reached the client');
+      if (stream) checkStream('anthropic', r.body);
+      else checkJson('anthropic', JSON.parse(r.body.toString('utf8')));
+    } finally {
+      await h.close();
+    }
+  });
 }
 
 function checkStream(api: Api, body: Buffer): void {

@@ -82,3 +82,26 @@ export const defaultResponder: Responder = async (got, res) => {
   }
   res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [], path: got.url }));
 };
+
+/**
+ * Wraps a responder so that requests arriving on a connection that already carried one are answered
+ * by resetting the connection (TCP RST), as when a provider closes a pooled idle connection just as
+ * the proxy reuses it; at most `times` such resets. `resets` counts them.
+ */
+export function resettingReusedConnections(inner: Responder, times = Infinity): Responder & { resets: number } {
+  const requestsOn = new WeakMap<object, number>();
+  const responder = Object.assign(
+    (got: Received, res: http.ServerResponse, req: http.IncomingMessage) => {
+      const n = (requestsOn.get(req.socket) ?? 0) + 1;
+      requestsOn.set(req.socket, n);
+      if (n > 1 && responder.resets < times) {
+        responder.resets++;
+        req.socket.resetAndDestroy();
+        return;
+      }
+      return inner(got, res, req);
+    },
+    { resets: 0 },
+  );
+  return responder;
+}
