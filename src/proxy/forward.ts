@@ -41,6 +41,12 @@ export interface ForwardArgs {
 }
 
 const JSON_TEE_CAP = 8 * 1024 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+function hasNoBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (req.method === 'GET' || req.method === 'HEAD') && (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
+}
 
 export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
   const { req, res, target, provider, api } = args;
@@ -56,6 +62,8 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       host: target.host,
       newLength: args.body && args.bodyChanged ? args.body.length : undefined,
     });
+    // A request without a body (GET /v1/models) can be resent like a read one.
+    const body = args.body ?? (hasNoBody(req) ? EMPTY : null);
     let upReq: ClientRequest;
     let upstreamDone = false;
     let responded = false;
@@ -68,7 +76,7 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       }
     });
     const onError = (e: NodeJS.ErrnoException, retried: boolean) => {
-      if (!retried && !responded && !settled && args.body && failedOnStaleConnection(upReq, e)) return send(true);
+      if (!retried && !responded && !settled && body && failedOnStaleConnection(upReq, e)) return send(true);
       upstreamDone = true;
       outcome.error = `upstream: ${e.message}`;
       if (!res.headersSent) {
@@ -86,7 +94,7 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       upReq.on('error', (e) => onError(e, retried));
       upReq.on('response', onResponse);
       if (!retried) outcome.sentAt = performance.now();
-      if (args.body) upReq.end(args.body);
+      if (body) upReq.end(body);
       else req.pipe(upReq);
     };
     const onResponse = (upRes: IncomingMessage) => {

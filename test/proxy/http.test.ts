@@ -223,6 +223,12 @@ test('a request on a pooled connection the provider reset is sent once more on a
     assert.equal(h.upstream.received.length, 3);
     assert.ok(h.upstream.received[2].body.equals(h.upstream.received[1].body), 'the same bytes resent');
     assert.ok(h.upstream.received[2].body.includes('hash='), 'compressed once, resent as compressed');
+    // A passed-through request without a body is resent too.
+    const models = await fetch(`${h.proxy.url}/v1/models`, { headers: { 'x-api-key': 'sk-ant-test' } });
+    assert.equal(models.status, 200);
+    assert.equal(((await models.json()) as { path: string }).path, '/v1/models');
+    assert.equal(resetting.resets, 2);
+    assert.deepEqual(h.upstream.received.slice(3).map((r) => r.method), ['GET', 'GET']);
 
     // A connection reset on a new connection too is the provider's failure: one resend at most.
     respond = (_got, _res, req) => {
@@ -231,7 +237,7 @@ test('a request on a pooled connection the provider reset is sent once more on a
     const third = await post(`${h.proxy.url}/v1/messages`, body);
     assert.equal(third.status, 502);
     assert.equal(JSON.parse(third.body.toString()).type, 'error');
-    assert.equal(h.upstream.received.length, 5, 'sent on the pooled connection, then once on a new one');
+    assert.equal(h.upstream.received.length, 7, 'sent on the pooled connection, then once on a new one');
 
     // A reset after the response began is not resent, although on a reused connection (the
     // request before it opens one): the client's stream ends with an error.
