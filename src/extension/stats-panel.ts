@@ -90,8 +90,11 @@ export class StatsPanel {
     }
     switch (msg.type) {
       case 'ready':
-        this.postStats();
-        this.ctx.controller.loadHistory(this.ctx.config).catch((err) => this.ctx.fail('history', 'could not read past requests from the store', err));
+        // A restored view shows its saved state until this first post: with the proxy stopped it
+        // waits for the request log, so the view does not flash empty totals in between.
+        this.ctx.controller.loadHistory(this.ctx.config)
+          .catch((err) => this.ctx.fail('history', 'could not read past requests from the store', err))
+          .finally(() => this.postStats());
         break;
       case 'openDetail':
         try {
