@@ -61,6 +61,9 @@ function cards(s: StatsView): HTMLElement {
     card('Compression', formatPercent(t.tokensSaved, t.tokensBefore), `${formatTokens(t.tokensBefore)} → ${formatTokens(t.tokensAfter)} tokens`),
     card('Requests', String(t.requests), `today ${d.requests}`),
     card('Retrievals', String(t.retrievals), t.retrievalMisses ? `${t.retrievalMisses} missed` : 'originals fetched by the model'),
+    card('Prompt cache', `${formatTokens(t.cacheReadTokens)} read`, t.cacheBusts
+      ? `${t.cacheBusts} ${t.cacheBusts === 1 ? 'turn' : 'turns'} read back less than the turn before had cached`
+      : `${formatTokens(t.cacheWriteTokens)} written; no turn lost its cache`),
     card('Latency added', formatMs(t.msAddedAvg), 'average per request'),
   );
 }
@@ -95,7 +98,8 @@ function requestRow(r: RequestRow): HTMLTableRowElement {
     h('td', {}, time), h('td', {}, r.agent), h('td', {}, r.model),
     h('td', { class: 'num' }, formatTokens(r.tokensBefore)), h('td', { class: 'num' }, formatTokens(r.tokensAfter)),
     h('td', { class: 'num' }, formatPercent(saved, r.tokensBefore)), h('td', { class: 'num' }, formatMs(r.msAdded)),
-    h('td', {}, tags(r.transforms, ''), tags(r.leftAlone, 'alone')),
+    h('td', {}, tags(r.transforms, ''), tags(r.leftAlone, 'alone'),
+      r.cacheBust ? h('span', { class: 'tag bust', title: 'This turn read back less of the provider\'s prompt cache than the turn before it had left there' }, `cache read ${formatTokens(r.cacheBust.read)} of ${formatTokens(r.cacheBust.expected)}`) : undefined),
   );
   const open = () => {
     state = { ...state, selectedId: r.id };

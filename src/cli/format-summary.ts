@@ -60,6 +60,12 @@ export function requestsLine(b: Bucket): string {
 }
 
 /** What the proxy saved, from its request log ('' when it logged nothing). */
+/** Turns that read back less of the prompt cache than their previous turn left there. */
+export function cacheBustsLine(b: Pick<Bucket, 'cacheBusts' | 'cacheBustTokens'>): string {
+  if (!b.cacheBusts) return 'no turn read back less than the turn before it had cached';
+  return `${plural(b.cacheBusts, 'turn')} read back less than the turn before had cached (${formatTokens(b.cacheBustTokens)} cached tokens not read)`;
+}
+
 export function formatSavings(s: StatsSnapshot): string {
   const t = s.totals;
   if (t.requests === 0) return '';
@@ -70,5 +76,6 @@ export function formatSavings(s: StatsSnapshot): string {
   const agents = Object.entries(s.byAgent).sort((a, b) => b[1].requests - a[1].requests || a[0].localeCompare(b[0]));
   lines.push(`  agents: ${agents.map(([a, b]) => `${a} ${b.requests}`).join(', ')}`);
   lines.push(`  retrievals: ${s.retrievals.count} (${s.retrievals.misses} missed)${s.bypassed ? `; ${s.bypassed} bypassed` : ''}${s.errors ? `; ${plural(s.errors, 'error')}` : ''}`);
+  lines.push(`  prompt cache: ${formatTokens(t.cacheReadTokens)} tokens read, ${formatTokens(t.cacheWriteTokens)} written; ${cacheBustsLine(t)}`);
   return lines.join('\n') + '\n';
 }

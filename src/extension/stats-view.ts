@@ -14,6 +14,10 @@ export interface Totals {
   retrievalMisses: number;
   outputTokens: number;
   cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Turns that read back clearly less of the prompt cache than their previous turn had left. */
+  cacheBusts: number;
+  cacheBustTokens: number;
   msAddedAvg: number;
 }
 
@@ -59,6 +63,8 @@ export interface RequestRow {
   transforms: string[];
   leftAlone: string[];
   items: ToolResultRow[];
+  /** The turn read back less of the prompt cache than its previous turn had left (tokens). */
+  cacheBust?: { expected: number; read: number };
 }
 
 export interface StatsView {
@@ -78,7 +84,7 @@ export interface StatsView {
 }
 
 export function emptyTotals(): Totals {
-  return { requests: 0, tokensBefore: 0, tokensAfter: 0, tokensSaved: 0, dollarsSaved: 0, retrievals: 0, retrievalMisses: 0, outputTokens: 0, cacheReadTokens: 0, msAddedAvg: 0 };
+  return { requests: 0, tokensBefore: 0, tokensAfter: 0, tokensSaved: 0, dollarsSaved: 0, retrievals: 0, retrievalMisses: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheBusts: 0, cacheBustTokens: 0, msAddedAvg: 0 };
 }
 
 export function emptyStats(): StatsView {
@@ -125,6 +131,9 @@ export function toTotals(o: unknown): Totals {
     retrievalMisses: num(o, 'retrievalMisses', 'retrieval_misses', 'misses'),
     outputTokens: num(o, 'outputTokens'),
     cacheReadTokens: num(o, 'cacheReadTokens'),
+    cacheWriteTokens: num(o, 'cacheWriteTokens'),
+    cacheBusts: num(o, 'cacheBusts'),
+    cacheBustTokens: num(o, 'cacheBustTokens'),
     msAddedAvg: num(o, 'msAddedAvg'),
   };
 }
@@ -181,6 +190,7 @@ export function toRequestRow(o: unknown, index = 0): RequestRow {
     if (it.reason && !leftAlone.includes(it.reason)) leftAlone.push(it.reason);
   }
   const time = num(o, 'time', 'ts', 'timestamp', 'startedAt', 'at');
+  const bust = isObj(o) ? o.cacheBust : undefined;
   return {
     id: str(o, 'id', 'requestId') || `${time}-${index}`,
     time,
@@ -193,6 +203,7 @@ export function toRequestRow(o: unknown, index = 0): RequestRow {
     transforms,
     leftAlone,
     items,
+    ...(isObj(bust) ? { cacheBust: { expected: num(bust, 'expected'), read: num(bust, 'read') } } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 /** One proxied request, as recorded for /stats, the store and the extension's live view. */
+import type { CacheBust } from './cache-watch';
 import type { Usage } from './usage';
 
 export interface ToolOutputRecord {
@@ -47,6 +48,8 @@ export interface RequestRecord {
   retrievalMisses: number;
   /** Usage of the extra upstream calls the proxy made to answer retrievals. */
   retrievalUsage?: Usage;
+  /** The turn read back clearly less of the provider's prompt cache than its previous turn had left there. */
+  cacheBust?: CacheBust;
   /** Estimated dollars saved, net of costs the proxy caused (can be negative). */
   dollarsSaved: number;
   /** Stream ended without its terminal event, or the upstream failed. */

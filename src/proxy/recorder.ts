@@ -2,6 +2,7 @@
 import type * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { countOutputs, dollarsSaved, totalInput } from './accounting';
+import { watchCache } from './cache-watch';
 import type { ForwardOutcome } from './forward';
 import { agentFromUserAgent } from './record';
 import type { RequestRecord } from './record';
@@ -28,6 +29,10 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
   const done = () => {
     if (--state.pendingRecords === 0) for (const w of state.waiters.splice(0)) w();
   };
+  // In request order, before the conversation's next turn is judged against this one.
+  const cacheBust = input.rewritten
+    ? watchCache(input.rewritten.turn, input.rewritten.previous, input.rewritten.shape.model, input.outcome.usage, Date.now())
+    : undefined;
   // Keep only what the record needs, not the request body or its parse tree, while counting waits.
   const rw = input.rewritten
     ? {
@@ -72,6 +77,7 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
           retrievalUsage: input.retrieval?.usage,
         }),
       };
+      if (cacheBust) rec.cacheBust = cacheBust;
       if (input.outcome.truncated) rec.truncated = true;
       if (input.outcome.error) rec.error = input.outcome.error;
       state.emit(rec);

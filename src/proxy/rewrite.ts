@@ -15,6 +15,7 @@ import { extractShape } from './extract';
 import type { Api, RequestShape, ToolOutput } from './extract';
 import { applySplices, decodeString, encodeString, looksAsciiEscaped } from './json-scan';
 import type { JsonString, Splice } from './json-scan';
+import type { Turn } from './cache-watch';
 import { ScanCache } from './scan-cache';
 import { retrieveToolSplice } from './retrieve-tool';
 
@@ -49,6 +50,9 @@ export interface RewriteResult {
   hasMarkers: boolean;
   retrieveToolInjected: boolean;
   ms: number;
+  /** This body's turn, and the one it continues (for watching the provider's prompt cache). */
+  turn: Turn;
+  previous?: Turn;
 }
 
 const MEMO_PREFIX = `proxy:${ENGINE_VERSION}:`;
@@ -115,7 +119,7 @@ export class Rewriter {
   /** Parses and rewrites a request body; returns null when the body is not a JSON object. */
   rewrite(api: Api, buf: Buffer, options: { injectRetrieveTool: boolean }): RewriteResult | null {
     const start = performance.now();
-    const root = this.scans.scan(buf);
+    const { root, turn, previous } = this.scans.scan(buf);
     const shape = extractShape(api, buf, root, this.config.compressUserTextToolResults);
     if (!shape) return null;
     const deadline = start + this.config.budgetMs;
@@ -142,7 +146,7 @@ export class Rewriter {
     const body = applySplices(buf, splices);
     return {
       body, changed: splices.length > 0, shape, outputs, hasMarkers, retrieveToolInjected,
-      ms: performance.now() - start,
+      ms: performance.now() - start, turn, previous,
     };
   }
 

@@ -4,6 +4,7 @@
  * from the last checkpoint inside the prefix it shares with one of them, so a turn costs the new
  * bytes, not the whole conversation again.
  */
+import type { Turn } from './cache-watch';
 import { scanJsonFrom } from './json-scan';
 import type { JsonNode, Scan } from './json-scan';
 
@@ -45,11 +46,28 @@ function lastCheckpointBefore(scan: Scan, limit: number): number {
   return found;
 }
 
+/** Where the conversation (`messages` or `input`) of a body ends: past its last element. */
+function conversationEnd(root: JsonNode): number {
+  if (root.type !== 'object') return Infinity;
+  for (const [key, value] of root.entries) {
+    if ((key === 'messages' || key === 'input') && value.type === 'array' && value.items.length > 0) return value.items[value.items.length - 1].end;
+  }
+  return Infinity;
+}
+
+export interface CachedScan {
+  root: JsonNode;
+  /** This body's turn. */
+  turn: Turn;
+  /** The turn of a kept body whose whole conversation this body resends (its previous turn). */
+  previous?: Turn;
+}
+
 export class ScanCache {
   /** Most recently used last. */
-  private readonly kept: Array<{ buf: Buffer; scan: Scan }> = [];
+  private readonly kept: Array<{ buf: Buffer; scan: Scan; turn: Turn; conversationEnd: number }> = [];
 
-  scan(buf: Buffer): JsonNode {
+  scan(buf: Buffer): CachedScan {
     let best = -1;
     let bestPrefix = 0;
     for (let i = 0; i < this.kept.length; i++) {
@@ -63,12 +81,19 @@ export class ScanCache {
     // byte at `pos` ends a number or literal before it.
     const from = best >= 0 ? lastCheckpointBefore(this.kept[best].scan, bestPrefix) : -1;
     const scan = from >= 0 ? scanJsonFrom(buf, { checkpoints: this.kept[best].scan.checkpoints, index: from }) : scanJsonFrom(buf);
-    // The next turn of the same conversation takes its predecessor's place.
-    if (best >= 0 && bestPrefix * 2 >= this.kept[best].buf.length) this.kept.splice(best, 1);
+    // A body that repeats a kept one's whole conversation is its next turn (a subagent sharing
+    // only the system prompt and tools is not).
+    const previous = best >= 0 && bestPrefix >= this.kept[best].conversationEnd ? this.kept[best].turn : undefined;
+    // The next turn of the same conversation takes its predecessor's place, and so does a longer
+    // body sharing most of its bytes (an agent that rewrites its latest message each turn); a
+    // shorter one (a subagent's first turn) leaves it for the conversation's next turn.
+    const kept = best >= 0 ? this.kept[best].buf : undefined;
+    if (kept && (previous || (bestPrefix * 2 >= kept.length && buf.length >= kept.length))) this.kept.splice(best, 1);
+    const turn: Turn = {};
     if (buf.length <= MAX_KEPT_BYTES) {
-      this.kept.push({ buf, scan });
+      this.kept.push({ buf, scan, turn, conversationEnd: conversationEnd(scan.root) });
       if (this.kept.length > KEEP) this.kept.shift();
     }
-    return scan.root;
+    return { root: scan.root, turn, previous };
   }
 }

@@ -13,6 +13,10 @@ export interface Bucket {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** Turns that read back clearly less of the prompt cache than their previous turn had left (see cache-watch.ts). */
+  cacheBusts: number;
+  /** Cached tokens those turns did not read back. */
+  cacheBustTokens: number;
   msAddedTotal: number;
 }
 
@@ -40,7 +44,7 @@ export interface StatsSnapshot {
 function emptyBucket(): Bucket {
   return {
     requests: 0, compressedRequests: 0, tokensBefore: 0, tokensAfter: 0, tokensSaved: 0, tokensAdded: 0, dollarsSaved: 0,
-    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, msAddedTotal: 0,
+    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheBusts: 0, cacheBustTokens: 0, msAddedTotal: 0,
   };
 }
 
@@ -58,6 +62,10 @@ function add(b: Bucket, r: RequestRecord): void {
     b.outputTokens += r.usage.output;
     b.cacheReadTokens += r.usage.cacheRead;
     b.cacheWriteTokens += r.usage.cacheWrite;
+  }
+  if (r.cacheBust) {
+    b.cacheBusts++;
+    b.cacheBustTokens += r.cacheBust.expected - r.cacheBust.read;
   }
 }
 

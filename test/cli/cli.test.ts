@@ -382,6 +382,7 @@ test('proxy flags reach the running proxy: excluded tools, no retrieval, thresho
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout.toString(), /^Proxy: +last 30 days: 2 requests, 1 compressed; [\d.k]+ → [\d.k]+ input tokens \((\d+)% saved\)/m);
     assert.match(text.stdout.toString(), /^ {2}claude-sonnet-4-5 +2 requests/m);
+    assert.match(text.stdout.toString(), /^ {2}prompt cache: 600 tokens read, 40 written; no turn read back less than the turn before it had cached$/m);
     const json = JSON.parse(cli(['stats', '--json', '--store', store]).stdout.toString());
     assert.equal(json.savings.totals.requests, 2);
     assert.equal(json.savings.totals.compressedRequests, 1);

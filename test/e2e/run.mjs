@@ -80,7 +80,9 @@ async function fakeUpstream() {
       res.end(JSON.stringify({
         id: `msg_${bodies.length}`, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5',
         content: [{ type: 'text', text: 'The payments worker cannot reach the database.' }],
-        stop_reason: 'end_turn', usage: { input_tokens: 1200, output_tokens: 12 },
+        // Every turn writes the prompt cache and none reads it back (as when the provider dropped
+        // it): a repeated turn shows as a cache bust in the stats view.
+        stop_reason: 'end_turn', usage: { input_tokens: 1200, output_tokens: 12, cache_creation_input_tokens: 3000, cache_read_input_tokens: 0 },
       }));
     });
   });
@@ -284,6 +286,10 @@ async function main() {
       const box = await bar.boundingBox();
       if (!box || box.width <= 0 || box.height <= 0) throw new Error(`no bar drawn in ${id}`);
     }
+    // The replayed turn read back none of the 3,000 tokens the first one cached.
+    await rows.first().locator('.tag.bust', { hasText: 'cache read 0 of 3' }).waitFor({ timeout: 10_000 });
+    const cards = await frame.locator('#cards').innerText();
+    if (!/Prompt cache[\s\S]*1 turn read back less than the turn before had cached/.test(cards)) throw new Error(`the prompt cache card does not count the bust: ${cards}`);
     const kinds = await frame.locator('#chart-kind').innerText();
     if (!/logs/.test(kinds)) throw new Error(`by-kind chart does not show logs: ${kinds}`);
     await rows.first().click();
@@ -367,6 +373,12 @@ async function main() {
     const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
     await frame.locator('#requests tr.request').first().waitFor({ timeout: 60_000 });
     await frame.locator('#proxy-state', { hasText: 'Proxy stopped' }).waitFor({ timeout: 30_000 });
+    // The totals come back from the request log too, and stay (never replaced by empty ones).
+    const cards = frame.locator('#cards');
+    await cards.filter({ hasText: /Requests\s*[1-9]/ }).waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = await cards.innerText();
+    if (!/Requests\s*[1-9]/.test(after) || !/Prompt cache\s*0 read\s*1 turn read back less/.test(after)) throw new Error(`restored totals changed: ${after}`);
   });
 
   if (results.some((r) => !r.ok)) log(`code-server output (tail):\n${csLog.slice(-3000)}`);

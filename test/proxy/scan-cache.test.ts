@@ -20,7 +20,7 @@ function turn(n: number, tail = 'tools', maxTokens = 1024): Buffer {
 
 /** The tree as plain data (shared nodes and copies compare alike). */
 function shape(buf: Buffer, cache: ScanCache): unknown {
-  return JSON.parse(JSON.stringify(cache.scan(buf)));
+  return JSON.parse(JSON.stringify(cache.scan(buf).root));
 }
 
 test('a scan resumed from the longest shared prefix equals a scan from the first byte', () => {
@@ -46,7 +46,7 @@ test('a number that grows right at a checkpoint is read whole', () => {
   assert.deepEqual(JSON.parse(JSON.stringify(resumed.root)), JSON.parse(JSON.stringify(scanJson(b))));
   const cache = new ScanCache();
   cache.scan(a);
-  assert.equal(buf(cache.scan(b)), buf(scanJson(b)));
+  assert.equal(buf(cache.scan(b).root), buf(scanJson(b)));
 });
 
 function buf(node: unknown): string {
@@ -89,4 +89,23 @@ test('checkpoints point into their own tree only, so kept scans do not pin the t
     assert.ok(scan.checkpoints.length > 10);
     for (const c of scan.checkpoints) for (const f of c.frames) assert.ok(reachable.has(f.node), `checkpoint at ${c.pos}`);
   }
+});
+
+test('a body that resends a kept body\'s whole conversation is its next turn; one sharing only the head is not', () => {
+  const cache = new ScanCache();
+  const first = cache.scan(turn(3));
+  assert.equal(first.previous, undefined);
+  // (Odd turns are indented, even ones compact: turn 5 follows turn 3.)
+  const second = cache.scan(turn(5));
+  assert.equal(second.previous, first.turn, 'turn 5 resends turn 3\'s messages');
+  const retried = cache.scan(turn(5));
+  assert.equal(retried.previous, second.turn, 'a resent identical body continues it too');
+  // The same conversation up to its last message, which was edited: most bytes shared, but not
+  // the whole conversation.
+  const other = JSON.parse(turn(5).toString('utf8'));
+  other.messages.at(-1).content[0].content = 'different';
+  const branch = cache.scan(Buffer.from(JSON.stringify(other, null, 1)));
+  assert.equal(branch.previous, undefined, 'a shared head is not a previous turn');
+  assert.ok(commonPrefix(turn(5), Buffer.from(JSON.stringify(other, null, 1))) * 2 > turn(5).length, 'it shares most of the bytes');
+  assert.ok(branch.turn !== retried.turn);
 });
