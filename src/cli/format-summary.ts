@@ -59,13 +59,13 @@ export function requestsLine(b: Bucket): string {
   return `${plural(b.requests, 'request')}, ${b.compressedRequests} compressed; ${tokensLine(b)}`;
 }
 
-/** What the proxy saved, from its request log ('' when it logged nothing). */
 /** Turns that read back less of the prompt cache than their previous turn left there. */
 export function cacheBustsLine(b: Pick<Bucket, 'cacheBusts' | 'cacheBustTokens'>): string {
   if (!b.cacheBusts) return 'no turn read back less than the turn before it had cached';
   return `${plural(b.cacheBusts, 'turn')} read back less than the turn before had cached (${formatTokens(b.cacheBustTokens)} cached tokens not read)`;
 }
 
+/** What the proxy saved, from its request log ('' when it logged nothing). */
 export function formatSavings(s: StatsSnapshot): string {
   const t = s.totals;
   if (t.requests === 0) return '';
