@@ -7,7 +7,7 @@
 import type { Ctx } from '../context';
 import { body } from '../lines';
 import { isSevere, looksLikeContinuation, startsWithTimestamp, timestampOf } from './line-facts';
-import { HTTP_ERROR_KEY, isConstant, templateHash, templateKey, VAR, WILD } from './template';
+import { HTTP_ERROR_KEY, isConstant, templateHash, templateHashAt, templateKey, VAR, WILD } from './template';
 
 /** A query term on at most this share of lines singles lines out. */
 const DISTINCTIVE_LINES = 0.02;
@@ -106,7 +106,7 @@ interface TermLines {
  * alternating all terms (longest first; a match also counts the terms it contains), so the cost
  * follows the text once, not lines × terms.
  */
-function lineTermMasks(text: string, lines: readonly string[], terms: readonly string[]): TermLines {
+function lineTermMasks(text: string, lines: readonly string[], starts: Float64Array, terms: readonly string[]): TermLines {
   const masks = new Uint32Array(lines.length);
   const df = new Uint32Array(terms.length);
   const lower = text.toLowerCase();
@@ -114,8 +114,6 @@ function lineTermMasks(text: string, lines: readonly string[], terms: readonly s
     // Case mapping changed lengths (rare scripts): fall back to per-line matching.
     for (let k = 0; k < lines.length; k++) masks[k] = termMask(lines[k], terms);
   } else {
-    const starts = new Float64Array(lines.length + 1);
-    for (let k = 0; k < lines.length; k++) starts[k + 1] = starts[k] + lines[k].length;
     const bits = new Map<string, number>();
     terms.forEach((t) => {
       let mask = 0;
@@ -159,13 +157,22 @@ function termMask(text: string, terms: readonly string[]): number {
   return mask;
 }
 
+/** Offsets of every line in the text they were split from (and of its end). */
+function lineStarts(lines: readonly string[]): Float64Array {
+  const starts = new Float64Array(lines.length + 1);
+  for (let k = 0; k < lines.length; k++) starts[k + 1] = starts[k] + lines[k].length;
+  return starts;
+}
+
+/** `text` is the lines joined: templates are hashed inside it. */
 export function mine(lines: string[], ctx: Ctx, text: string = lines.join('')): Mined {
   const rules = headRules(lines);
+  const starts = lineStarts(lines);
   const terms = ctx.query.terms.slice(0, 31);
   const queryOn = terms.length > 0;
   // Query terms per line (bit masks), and in how many lines each term occurs: a term found on
   // many lines (a host name, `ssh`) says nothing about which line to keep.
-  const termLines = queryOn ? lineTermMasks(text, lines, terms) : undefined;
+  const termLines = queryOn ? lineTermMasks(text, lines, starts, terms) : undefined;
   const entries: Entry[] = [];
   const entryOf = new Int32Array(lines.length);
   const variants: Variant[] = [];
@@ -210,8 +217,9 @@ export function mine(lines: string[], ctx: Ctx, text: string = lines.join('')): 
     return id;
   };
 
-  const variantFor = (head: string, severeCont: string | undefined): number => {
-    const h = templateHash(head);
+  const variantFor = (headLine: number, severeCont: string | undefined): number => {
+    const head = lines[headLine];
+    const h = templateHashAt(text, starts[headLine], starts[headLine + 1]);
     const pair = severeCont === undefined ? '' : `${h},${templateHash(severeCont)}`;
     let v = severeCont === undefined ? byHash.get(h) : byHashPair.get(pair);
     if (v !== undefined) return v;
@@ -258,7 +266,7 @@ export function mine(lines: string[], ctx: Ctx, text: string = lines.join('')): 
       }
       i++;
     }
-    const v = variantFor(head, severeCont);
+    const v = variantFor(start, severeCont);
     const e = entries.length;
     for (let k = start; k < i; k++) entryOf[k] = e;
     // Every property set up front: one object shape for all entries.

@@ -45,7 +45,7 @@ function isName(line: string, i: number, j: number): boolean {
  * Built only the first time a template is seen; every line is hashed with templateHash first.
  */
 export function templateKey(line: string): string {
-  scanTemplate(line, true);
+  scanTemplate(line, 0, line.length, true);
   return builtKey;
 }
 
@@ -54,7 +54,15 @@ export function templateKey(line: string): string {
  * once per log line and dominates the miner's time.
  */
 export function templateHash(line: string): number {
-  return scanTemplate(line, false);
+  return scanTemplate(line, 0, line.length, false);
+}
+
+/**
+ * templateHash of the line src[from, to), read in place: the miner hashes lines inside the whole
+ * (flat) text, which is faster to read than each line's own (sliced) string.
+ */
+export function templateHashAt(src: string, from: number, to: number): number {
+  return scanTemplate(src, from, to, false);
 }
 
 let builtKey = '';
@@ -62,16 +70,16 @@ let builtKey = '';
 const P1 = 0x01000193;
 const P2 = 0x5bd1e995;
 
-/** Scans a line's template: hashes it, and with `build` also writes the key string to builtKey. */
-function scanTemplate(line: string, build: boolean): number {
-  const n = line.length > KEY_PREFIX_CHARS ? KEY_PREFIX_CHARS : line.length;
+/** Scans the template of line[from, to): hashes it, and with `build` also writes the key string to builtKey. */
+function scanTemplate(line: string, from: number, to: number, build: boolean): number {
+  const n = to - from > KEY_PREFIX_CHARS ? from + KEY_PREFIX_CHARS : to;
   let out = '';
   let h1 = 0x811c9dc5;
   let h2 = 0x2545f491;
   let first = true;
   let prevPureVar = false;
   let prevQuoted = false;
-  let i = 0;
+  let i = from;
   while (i < n) {
     while (i < n && cls(line.charCodeAt(i)) & SPACE) i++;
     if (i >= n) break;
@@ -115,7 +123,7 @@ function scanTemplate(line: string, build: boolean): number {
         t2 = Math.imul(Math.imul(Math.imul(t2 ^ c, P2) ^ 120, P2) ^ 120, P2);
         if (build) tok += line[i] + 'xx';
         tokConst = true;
-      } else if (digit && first && i === 0 && j === 5 && isLevelLetter(c)) {
+      } else if (digit && first && i === from && j === from + 5 && isLevelLetter(c)) {
         // glog/klog `E0101`: the level letter is constant, the date is not.
         t1 = Math.imul(Math.imul(t1 ^ c, P1) ^ 1, P1);
         t2 = Math.imul(Math.imul(t2 ^ c, P2) ^ 1, P2);
