@@ -51,11 +51,13 @@ function withinBudget(render: () => string): string | null {
 
 /** True when even without any whitespace the input is far over budget (skip the lossless try). */
 function clearlyOverBudget(text: string, budget: number): boolean {
-  if (text.length <= budget * 2.5) return false;
-  let ws = 0;
+  const limit = budget * 2.5;
+  if (text.length <= limit) return false;
+  // Counts characters that are not whitespace, stopping as soon as there are enough.
+  let chars = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 13 || c === 9) ws++;
+    if (c !== 32 && c !== 10 && c !== 13 && c !== 9 && ++chars > limit) return true;
   }
-  return text.length - ws > budget * 2.5;
+  return false;
 }

@@ -25,9 +25,21 @@ export function keyMatchesQuery(key: string, terms: readonly string[]): boolean 
   return false;
 }
 
+const keyPartsCache = new Map<string, string[]>();
+const KEY_PARTS_MAX = 4096;
+
+/** A key's lowercase words (`pull_request.html_url` → pull, request, html, url); keys repeat across columns, terms and documents. */
+function keyParts(key: string): string[] {
+  let parts = keyPartsCache.get(key);
+  if (parts === undefined) {
+    if (keyPartsCache.size >= KEY_PARTS_MAX) keyPartsCache.clear();
+    keyPartsCache.set(key, (parts = key.toLowerCase().split(/[_\-.\s]+/)));
+  }
+  return parts;
+}
+
 function keyMatchesTerm(key: string, t: string): boolean {
-  const parts = key.toLowerCase().split(/[_\-.\s]+/);
-  for (const p of parts) {
+  for (const p of keyParts(key)) {
     // Short keys ("id") match only exactly or as a plural ("ids").
     if (p === t || p + 's' === t) return true;
     if (p.length < 3) continue;
