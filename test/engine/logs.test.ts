@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compress } from '../../src/engine/compress';
 import { ccrHash } from '../../src/engine/hash';
 import { MARKER_HASH_RE } from '../../src/engine/marker';
-import { templateKey, VAR } from '../../src/engine/logs/template';
+import { templateHash, templateHashAt, templateKey, VAR } from '../../src/engine/logs/template';
 import { timestampOf } from '../../src/engine/logs/line-facts';
 import { MemorySink } from '../helpers/memory-sink';
 import { assertInvariants } from '../helpers/invariants';
@@ -271,4 +271,26 @@ test('a duration far above its template\'s usual one is kept as an outlier', () 
   assertInvariants(input, text, sink);
   assert.ok(text.includes(lines[123] + '\n'), 'the slow request');
   assert.ok(!text.includes(lines[122] + '\n'), 'an ordinary one is not kept');
+});
+
+test('a template hashed in place inside the whole text equals the hash of the line alone', () => {
+  // (Lines past the first start at non-zero offsets: the glog check looks at a line's own start.)
+  const lines = [
+    '10.0.0.1 - - [01/Mar/2026:12:00:00 +0000] "GET /a HTTP/1.1" 503 12\n',
+    'E0101 12:00:01.000 worker.go:42] lost connection\n',
+    '"quoted" 404 after a quote\n',
+    `${'x'.repeat(400)} 2026-03-01 long line past the prefix\n`,
+    '  at Object.<anonymous> (/app/x.js:10:5)\r\n',
+    'Mar  1 12:00:00 host sshd[42]: Accepted password for alice\n',
+    'last line without terminator 7',
+  ];
+  const text = lines.join('');
+  let from = 0;
+  for (const line of lines) {
+    assert.equal(templateHashAt(text, from, from + line.length), templateHash(line), JSON.stringify(line));
+    from += line.length;
+  }
+  // Hashes differ where templates differ: the glog level letter, the HTTP status class.
+  assert.notEqual(templateHash('E0101 a\n'), templateHash('I0101 a\n'));
+  assert.notEqual(templateHash('"GET /" 503 x\n'), templateHash('"GET /" 200 x\n'));
 });
