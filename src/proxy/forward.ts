@@ -9,7 +9,7 @@ import { downstreamHeaders, headerValue, upstreamHeaders } from './headers';
 import { providerError } from './errors';
 import type { Api } from './extract';
 import type { Provider } from './routes';
-import { failedOnStaleConnection, type Upstream } from './upstream';
+import type { Upstream } from './upstream';
 import { usageFromJson, UsageTee } from './usage';
 import type { Usage } from './usage';
 
@@ -62,11 +62,11 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       host: target.host,
       newLength: args.body && args.bodyChanged ? args.body.length : undefined,
     });
-    // A request without a body (GET /v1/models) can be resent like a read one.
-    const body = args.body ?? (hasNoBody(req) ? EMPTY : null);
+    // The client's stream is piped through, unless the request has no body (GET /v1/models): an
+    // empty one can be resent like a read one.
+    const body = args.body ?? (hasNoBody(req) ? EMPTY : req);
     let upReq: ClientRequest;
     let upstreamDone = false;
-    let responded = false;
     res.on('close', () => {
       if (!upstreamDone) {
         outcome.truncated = true;
@@ -75,8 +75,7 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
         finish();
       }
     });
-    const onError = (e: NodeJS.ErrnoException, retried: boolean) => {
-      if (!retried && !responded && !settled && body && failedOnStaleConnection(upReq, e)) return send(true);
+    const onError = (e: Error) => {
       upstreamDone = true;
       outcome.error = `upstream: ${e.message}`;
       if (!res.headersSent) {
@@ -89,16 +88,7 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       }
       finish();
     };
-    const send = (retried: boolean) => {
-      upReq = args.upstream.request(target, req.method ?? 'GET', headers);
-      upReq.on('error', (e) => onError(e, retried));
-      upReq.on('response', onResponse);
-      if (!retried) outcome.sentAt = performance.now();
-      if (body) upReq.end(body);
-      else req.pipe(upReq);
-    };
     const onResponse = (upRes: IncomingMessage) => {
-      responded = true;
       outcome.status = upRes.statusCode ?? 502;
       if (args.intercept && upRes.statusCode === 200 && args.intercept(upRes)) {
         upstreamDone = true;
@@ -138,7 +128,8 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
         finish();
       });
     };
-    send(false);
+    outcome.sentAt = performance.now();
+    args.upstream.send(target, req.method ?? 'GET', headers, body, { request: (r) => (upReq = r), response: onResponse, error: onError });
   });
 }
 

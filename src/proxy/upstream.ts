@@ -61,6 +61,34 @@ export class Upstream {
     });
   }
 
+  /**
+   * Sends a request with its whole body, or with `body` piped through when it is the client's
+   * stream. One that breaks on a pooled connection before any response (see
+   * failedOnStaleConnection) is sent once more on a new connection, when its body is at hand.
+   * `on.request` sees every attempt (to abort it); `on.error` only a failure that is not retried.
+   */
+  send(
+    url: URL, method: string, headers: string[], body: Buffer | http.IncomingMessage,
+    on: { request(r: http.ClientRequest): void; response(res: http.IncomingMessage): void; error(e: Error): void },
+  ): void {
+    const attempt = (retried: boolean) => {
+      const r = this.request(url, method, headers);
+      on.request(r);
+      let responded = false;
+      r.on('response', (res) => {
+        responded = true;
+        on.response(res);
+      });
+      r.on('error', (e) => {
+        if (!retried && !responded && Buffer.isBuffer(body) && failedOnStaleConnection(r, e)) attempt(true);
+        else on.error(e);
+      });
+      if (Buffer.isBuffer(body)) r.end(body);
+      else body.pipe(r);
+    };
+    attempt(false);
+  }
+
   /** Closes every pooled connection, idle or in use (the proxy is closing). */
   destroy(): void {
     this.directHttp.destroy();
@@ -75,7 +103,7 @@ export class Upstream {
  * Node's http documentation describes). The provider never answered it; the request is sent once
  * more, on a new connection, when its whole body is at hand.
  */
-export function failedOnStaleConnection(req: http.ClientRequest, e: NodeJS.ErrnoException): boolean {
+function failedOnStaleConnection(req: http.ClientRequest, e: NodeJS.ErrnoException): boolean {
   // A request this process destroyed (its client left) fails with ECONNRESET too, but destroyed.
   return req.reusedSocket && !req.destroyed && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
 }

@@ -21,7 +21,7 @@ import type { Api, RequestShape } from '../extract';
 import { downstreamHeaders, headerValue, upstreamHeaders } from '../headers';
 import type { ProxyState } from '../server';
 import { SseSplitter } from '../sse';
-import { failedOnStaleConnection, readAll } from '../upstream';
+import { readAll } from '../upstream';
 import type { Usage } from '../usage';
 import { answerCalls } from './answer';
 import { apiAdapter } from './adapters';
@@ -77,18 +77,7 @@ export function makeRetrievalInterceptor(state: ProxyState, ctx: InterceptContex
 function sendContinuation(state: ProxyState, ctx: InterceptContext, body: Buffer, track: (r: ClientRequest) => void): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const headers = upstreamHeaders(ctx.req.rawHeaders, { host: ctx.target.host, newLength: body.length });
-    const send = (retried: boolean) => {
-      const r = state.upstream.request(ctx.target, 'POST', headers);
-      track(r);
-      let responded = false;
-      r.on('response', (upRes) => {
-        responded = true;
-        resolve(upRes);
-      });
-      r.on('error', (e) => (!retried && !responded && failedOnStaleConnection(r, e) ? send(true) : reject(e)));
-      r.end(body);
-    };
-    send(false);
+    state.upstream.send(ctx.target, 'POST', headers, body, { request: track, response: resolve, error: reject });
   });
 }
 
