@@ -2,7 +2,9 @@
  * Points Continue's models at the proxy by changing only their `apiBase`, in
  * `~/.continue/config.yaml` (comments and layout kept by the yaml Document API) or the legacy
  * `config.json` (JSONC, minimal edits with jsonc-parser). Connecting returns the previous values so
- * disconnecting restores exactly what was there; without that record, any loopback apiBase is removed.
+ * disconnecting restores exactly what was there. Only models in that record whose apiBase is still
+ * the one we wrote are ever changed again: other local servers (Ollama, LM Studio) and values the
+ * user edited since are theirs.
  */
 import { parseDocument, isMap, isScalar, isSeq, type Document } from 'yaml';
 // The ESM build: esbuild cannot follow the UMD build's dynamic requires (./impl/format).
@@ -59,7 +61,30 @@ export function listModels(text: string, format: Format, file = 'config'): Conti
   }));
 }
 
-/** The models Connect offers by default: those whose provider the proxy can serve. */
+/** The upstream each provider's requests reach through the proxy (origins, as the proxy is configured). */
+export interface ProxyUpstreams {
+  anthropic: string;
+  openai: string;
+}
+
+/** A base URL as the upstream origin it stands for: `https://host/v1/` and `https://host` are the same. */
+function upstreamOf(apiBase: string): string {
+  return apiBase.trim().replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '').toLowerCase();
+}
+
+/**
+ * Whether a model's requests would reach the same place through the proxy: its provider is one the
+ * proxy serves, and it has no apiBase of its own, or one naming the proxy's upstream for that
+ * provider, or the proxy itself (`ours`). A model with another apiBase (a gateway, OpenRouter, a
+ * local server) would have its requests and key sent to the proxy's upstream instead.
+ */
+export function routesThroughProxy(m: ContinueModel, upstreams: ProxyUpstreams, ours?: string): boolean {
+  if (!PROXIED_PROVIDERS.has(m.provider)) return false;
+  if (m.apiBase === undefined || m.apiBase === ours) return true;
+  return upstreamOf(m.apiBase) === upstreamOf(upstreams[m.provider as keyof ProxyUpstreams]);
+}
+
+/** The models whose provider the proxy serves (routable or not, see routesThroughProxy). */
 export function proxiableModels(models: ContinueModel[]): ContinueModel[] {
   return models.filter((m) => PROXIED_PROVIDERS.has(m.provider));
 }
@@ -71,16 +96,28 @@ export function connect(text: string, format: Format, apiBase: string, chosen: s
   return { text: out, changed: models.map((m) => m.name), undo };
 }
 
-export function disconnect(text: string, format: Format, undo: ContinueUndo | undefined, file = 'config'): ContinueEdit {
-  const models = listModels(text, format, file);
-  const changes = new Map<number, string | null>();
-  for (const m of models) {
-    if (m.apiBase === undefined || !isLoopbackUrl(m.apiBase)) continue;
-    const recorded = undo?.find((u) => u.name === m.name);
-    changes.set(m.index, recorded ? recorded.previous : null);
-  }
+/**
+ * The recorded models whose apiBase is still the one we wrote (`pointedAt`; records from before it
+ * was kept match any loopback apiBase): the only ones a re-point or a disconnect may change.
+ */
+function stillOurs(models: ContinueModel[], undo: ContinueUndo, pointedAt: string | undefined): ContinueModel[] {
+  return models.filter((m) => m.apiBase !== undefined && undo.some((u) => u.name === m.name)
+    && (pointedAt !== undefined ? m.apiBase === pointedAt : isLoopbackUrl(m.apiBase)));
+}
+
+/** Moves the recorded models still pointing at `pointedAt` to `apiBase` (the proxy's port changed). */
+export function repoint(text: string, format: Format, undo: ContinueUndo, pointedAt: string | undefined, apiBase: string, file = 'config'): ContinueEdit {
+  const models = stillOurs(listModels(text, format, file), undo, pointedAt).filter((m) => m.apiBase !== apiBase);
+  const out = setApiBases(text, format, file, new Map(models.map((m) => [m.index, apiBase])));
+  return { text: out, changed: models.map((m) => m.name), undo };
+}
+
+/** Puts back the recorded previous apiBase of each recorded model still pointing at `pointedAt`. */
+export function disconnect(text: string, format: Format, undo: ContinueUndo, pointedAt: string | undefined, file = 'config'): ContinueEdit {
+  const models = stillOurs(listModels(text, format, file), undo, pointedAt);
+  const changes = new Map(models.map((m) => [m.index, undo.find((u) => u.name === m.name)!.previous]));
   const out = setApiBases(text, format, file, changes);
-  return { text: out, changed: models.filter((m) => changes.has(m.index)).map((m) => m.name), undo: [] };
+  return { text: out, changed: models.map((m) => m.name), undo: [] };
 }
 
 /** Sets (or, for null, removes) the apiBase of the models at the given indices; nothing else changes. */
@@ -117,20 +154,25 @@ function setYamlApiBases(text: string, file: string, changes: Map<number, string
       if (value === null) {
         const lineStart = text.lastIndexOf('\n', (pair.key as { range: [number] }).range[0]) + 1;
         const nl = text.indexOf('\n', vEnd);
-        edits.push({ start: lineStart, end: nl < 0 ? text.length : nl + 1, insert: '' });
+        // The file's last line, with no line break of its own: the one before it goes instead.
+        const start = nl < 0 && lineStart > 0 ? lineStart - (text[lineStart - 2] === '\r' ? 2 : 1) : lineStart;
+        edits.push({ start, end: nl < 0 ? text.length : nl + 1, insert: '' });
       } else {
         const quoted = pair.value.type === 'QUOTE_DOUBLE' || pair.value.type === 'QUOTE_SINGLE';
         edits.push({ start: vStart, end: vEnd, insert: quoted ? JSON.stringify(value) : value });
       }
     } else if (value !== null) {
+      // A new last key of the model's map: after the end of its last value, which for a block
+      // collection or block scalar already includes the line break (the next line is not ours).
       const firstKey = model.items[0].key as { range?: [number, number, number] };
       const last = model.items[model.items.length - 1];
-      const end = (last.value as { range?: [number, number, number] } | null)?.range?.[1] ?? firstKey.range![1];
+      const end = (last.value as { range?: [number, number, number] } | null)?.range?.[1] ?? (last.key as { range: [number, number, number] }).range[1];
       const column = firstKey.range![0] - (text.lastIndexOf('\n', firstKey.range![0]) + 1);
-      const nl = text.indexOf('\n', end);
       const eol = text.includes('\r\n') ? '\r\n' : '\n';
+      const nl = text[end - 1] === '\n' ? end - 1 : text.indexOf('\n', end);
       const at = nl < 0 ? text.length : nl + 1;
-      edits.push({ start: at, end: at, insert: (nl < 0 ? eol : '') + ' '.repeat(column) + 'apiBase: ' + value + eol });
+      const line = ' '.repeat(column) + 'apiBase: ' + value;
+      edits.push({ start: at, end: at, insert: nl < 0 ? eol + line : line + eol });
     }
   }
   edits.sort((a, b) => b.start - a.start);

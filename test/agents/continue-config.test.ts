@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, disconnect, listModels, proxiableModels } from '../../src/agents/continue-config';
+import { connect, disconnect, listModels, proxiableModels, repoint, routesThroughProxy } from '../../src/agents/continue-config';
 import { MalformedConfigError } from '../../src/agents/errors';
 
 const YAML_CONFIG = `# Continue config — hand written
@@ -45,16 +45,73 @@ test('yaml: connect is idempotent and disconnect restores the previous values ex
   const second = connect(first.text, 'yaml', BASE, ['Claude Sonnet', 'GPT']);
   assert.equal(second.text, first.text);
   assert.deepEqual(second.changed, []);
-  const restored = disconnect(first.text, 'yaml', first.undo);
+  const restored = disconnect(first.text, 'yaml', first.undo, BASE);
   assert.equal(restored.text, YAML_CONFIG);
 });
 
-test('yaml: disconnect without a record removes loopback apiBases only', () => {
-  const connected = connect(YAML_CONFIG, 'yaml', BASE, ['Claude Sonnet']).text;
-  const r = disconnect(connected, 'yaml', undefined);
-  assert.deepEqual(r.changed, ['Claude Sonnet']);
-  assert.equal(listModels(r.text, 'yaml')[1].apiBase, 'https://gateway.example.com/v1/');
-  assert.equal(r.text, YAML_CONFIG);
+test('only a model whose requests would reach the same upstream is routable', () => {
+  const models = listModels(YAML_CONFIG, 'yaml');
+  const defaults = { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com' };
+  assert.deepEqual(models.filter((m) => routesThroughProxy(m, defaults, BASE)).map((m) => m.name), ['Claude Sonnet']);
+  // The gateway is the proxy's OpenAI upstream: GPT's requests go where they went.
+  assert.deepEqual(models.filter((m) => routesThroughProxy(m, { ...defaults, openai: 'https://Gateway.example.com' }, BASE)).map((m) => m.name), ['Claude Sonnet', 'GPT']);
+  assert.equal(routesThroughProxy({ index: 0, name: 'x', provider: 'openai', apiBase: 'https://api.openai.com/v1/' }, defaults), true);
+  assert.equal(routesThroughProxy({ index: 0, name: 'x', provider: 'openai', apiBase: 'http://localhost:1234/v1/' }, defaults), false);
+  assert.equal(routesThroughProxy({ index: 0, name: 'x', provider: 'anthropic', apiBase: BASE }, defaults, BASE), true, 'already ours');
+});
+
+test('yaml: re-point and disconnect change only recorded models still pointing where we wrote', () => {
+  const text = `models:
+  - name: A
+    provider: anthropic
+  - name: B
+    provider: anthropic
+    apiBase: ${BASE}
+  - name: LM Studio
+    provider: openai
+    apiBase: http://localhost:1234/v1/
+`;
+  const c = connect(text, 'yaml', BASE, ['A']);
+  assert.deepEqual(c.undo, [{ name: 'A', previous: null }]);
+  const moved = repoint(c.text, 'yaml', c.undo, BASE, 'http://127.0.0.1:9000/v1/');
+  assert.deepEqual(moved.changed, ['A'], 'B points at the same URL but Connect did not write it');
+  const back = disconnect(moved.text, 'yaml', c.undo, 'http://127.0.0.1:9000/v1/');
+  assert.equal(back.text, text);
+  // A record from before the written URL was kept: recorded models on any loopback URL.
+  assert.deepEqual(disconnect(moved.text, 'yaml', c.undo, undefined).changed, ['A']);
+  assert.deepEqual(disconnect(moved.text, 'yaml', [], undefined).changed, [], 'no record, nothing changes');
+});
+
+test('yaml: a new apiBase goes into the chosen model when its last key holds a block list, map or text', () => {
+  const text = `models:
+  - name: Sonnet
+    provider: anthropic
+    roles:
+      - chat
+      - edit
+  - name: Opus
+    provider: anthropic
+    defaultCompletionOptions:
+      temperature: 0.2
+    # tuned by hand
+  - name: Haiku
+    provider: anthropic
+    systemMessage: |
+      be brief
+  - name: Mini
+    provider: openai
+    roles:
+      - chat`;
+  const names = ['Sonnet', 'Opus', 'Haiku', 'Mini'];
+  for (const name of names) {
+    const r = connect(text, 'yaml', BASE, [name]);
+    assert.deepEqual(listModels(r.text, 'yaml').map((m) => m.apiBase ?? null), names.map((n) => (n === name ? BASE : null)), name);
+    assert.equal(disconnect(r.text, 'yaml', r.undo, BASE).text, text, name);
+  }
+  const crlf = text.replace(/\n/g, '\r\n');
+  const r = connect(crlf, 'yaml', BASE, ['Sonnet']);
+  assert.equal(listModels(r.text, 'yaml')[0].apiBase, BASE);
+  assert.doesNotMatch(r.text, /[^\r]\n/);
 });
 
 const JSON_CONFIG = `{
@@ -79,8 +136,8 @@ test('json (jsonc): minimal edits keep comments and trailing commas; round trip 
   const models = listModels(r.text, 'json');
   assert.equal(models[0].apiBase, BASE);
   assert.equal(models[1].apiBase, BASE);
-  assert.equal(disconnect(r.text, 'json', r.undo).text.replace(/\s+/g, ''), JSON_CONFIG.replace(/\s+/g, ''));
-  assert.equal(listModels(disconnect(r.text, 'json', r.undo).text, 'json')[1].apiBase, 'https://x.example/v1/');
+  assert.equal(disconnect(r.text, 'json', r.undo, BASE).text.replace(/\s+/g, ''), JSON_CONFIG.replace(/\s+/g, ''));
+  assert.equal(listModels(disconnect(r.text, 'json', r.undo, BASE).text, 'json')[1].apiBase, 'https://x.example/v1/');
 });
 
 test('malformed files are refused with a clear error and not rewritten', () => {

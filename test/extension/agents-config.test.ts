@@ -59,7 +59,8 @@ test('continue: connect backs up, edits only apiBase, records undo; re-point kee
     assert.match(after, /# my Continue config/);
     assert.match(after, /# daily driver/);
     assert.equal((after.match(/apiBase: http:\/\/127\.0\.0\.1:8787\/v1\//g) ?? []).length, 2);
-    assert.deepEqual(await continueConnectedModels(file), ['Claude Sonnet', 'GPT']);
+    assert.deepEqual(await continueConnectedModels(file, state, 'http://127.0.0.1:8787'), ['Claude Sonnet', 'GPT']);
+    assert.deepEqual(await continueConnectedModels(file, state, undefined), ['Claude Sonnet', 'GPT'], 'the proxy stopped: what Connect wrote still counts');
 
     const backups = readdirSync(state.backupDir);
     assert.equal(backups.length, 1);
@@ -85,6 +86,52 @@ test('continue: connect backs up, edits only apiBase, records undo; re-point kee
     assert.equal((await state.read()).continue, undefined);
     // Disconnect again: nothing left to do.
     assert.deepEqual(await disconnectContinue(state, file), []);
+  } finally {
+    cleanup();
+  }
+});
+
+test('continue: models the user pointed elsewhere since Connect, and local model servers, are left alone by re-point and disconnect', async () => {
+  const { dir, state, cleanup } = setup();
+  try {
+    const file = join(dir, 'config.yaml');
+    mkdirSync(dir, { recursive: true });
+    const local = `models:
+  - name: Sonnet
+    provider: anthropic
+  - name: Haiku
+    provider: anthropic
+  - name: LM Studio
+    provider: openai
+    apiBase: http://localhost:1234/v1/
+  - name: Llama
+    provider: ollama
+    apiBase: http://localhost:11434
+`;
+    writeFileSync(file, local);
+    assert.deepEqual(await connectContinue(state, file, 'http://127.0.0.1:8787', ['Sonnet', 'Haiku']), ['Sonnet', 'Haiku']);
+    // The user sends Haiku through a gateway of their own by hand.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/(name: Haiku\n    provider: anthropic\n    apiBase: )\S+/, '$1https://gateway.corp.example/anthropic/v1/'));
+    assert.deepEqual(await continueConnectedModels(file, state, 'http://127.0.0.1:8787'), ['Sonnet']);
+
+    assert.deepEqual(await repointContinue(state, 'http://127.0.0.1:9999'), ['Sonnet']);
+    let text = readFileSync(file, 'utf8');
+    assert.match(text, /name: Sonnet\n    provider: anthropic\n    apiBase: http:\/\/127\.0\.0\.1:9999\/v1\//);
+    assert.match(text, /apiBase: https:\/\/gateway\.corp\.example\/anthropic\/v1\//);
+    assert.match(text, /apiBase: http:\/\/localhost:1234\/v1\//);
+    assert.equal((await state.read()).continue!.apiBase, 'http://127.0.0.1:9999/v1/');
+
+    assert.deepEqual(await disconnectContinue(state, file, 'http://127.0.0.1:9999'), ['Sonnet']);
+    text = readFileSync(file, 'utf8');
+    assert.equal(text, local.replace('name: Haiku\n    provider: anthropic\n', 'name: Haiku\n    provider: anthropic\n    apiBase: https://gateway.corp.example/anthropic/v1/\n'));
+
+    // Our record lost: only a model pointing at the running proxy itself is ours to remove.
+    assert.deepEqual(await connectContinue(state, file, 'http://127.0.0.1:9999', ['Sonnet']), ['Sonnet']);
+    await state.update((s) => delete s.continue);
+    assert.deepEqual(await disconnectContinue(state, file, 'http://127.0.0.1:9999'), ['Sonnet']);
+    assert.match(readFileSync(file, 'utf8'), /apiBase: http:\/\/localhost:1234\/v1\/\n/);
+    assert.match(readFileSync(file, 'utf8'), /apiBase: http:\/\/localhost:11434\n/);
+    assert.doesNotMatch(readFileSync(file, 'utf8'), /9999/);
   } finally {
     cleanup();
   }

@@ -8,6 +8,7 @@ import { connectRoo, disconnectRoo, ROO_EXTENSION_ID } from './roo';
 import { clineSetup, CLINE_EXTENSION_ID, CLINE_SETTINGS_COMMAND, type ClineProvider } from './cline';
 import { trafficByAgent } from './traffic';
 import { MalformedConfigError } from '../../agents/errors';
+import { proxyBaseUrls } from '../../agents/proxy-urls';
 import { SECRET_KEYS } from '../chat-provider/models';
 import { chatProviderSupported } from '../chat-provider/provider';
 import type { AgentIntegrationDeps } from './deps';
@@ -76,14 +77,18 @@ async function connectContinueFlow(env: CommandEnv, url: string): Promise<void> 
     void warn(`no Continue config found in ${dir} (config.yaml or config.json). Open Continue once to create it, then connect again.`);
     return;
   }
-  const { proxiable } = await continueModels(file);
-  if (proxiable.length === 0) {
-    void warn(`${file} has no Anthropic or OpenAI model; Headroom can route only those.`);
+  const { routable, elsewhere } = await continueModels(file, env.deps.upstreams(), proxyBaseUrls(url).continueApiBase);
+  // Through the proxy their requests (and keys) would go to its upstream instead of their own apiBase.
+  const notRouted = elsewhere.length
+    ? ` Not offered, as they send to an apiBase of their own rather than the proxy's upstream (settings headroom.upstream.*): ${elsewhere.map((m) => `${m.name} (${m.apiBase})`).join(', ')}.`
+    : '';
+  if (routable.length === 0) {
+    void warn(`${file} has no Anthropic or OpenAI model that Headroom can route.${notRouted}`);
     return;
   }
   const picks = await vscode.window.showQuickPick(
-    proxiable.map((m) => ({ label: m.name, description: m.provider, detail: m.apiBase ? `apiBase now: ${m.apiBase}` : 'default apiBase', picked: true })),
-    { title: 'Continue: models to route through Headroom', canPickMany: true },
+    routable.map((m) => ({ label: m.name, description: m.provider, detail: m.apiBase ? `apiBase now: ${m.apiBase}` : 'default apiBase', picked: true })),
+    { title: 'Continue: models to route through Headroom', canPickMany: true, placeHolder: notRouted.trim() || undefined },
   );
   if (!picks || picks.length === 0) return;
   const changed = await connectContinue(env.state, file, url, picks.map((p) => p.label));
@@ -197,7 +202,7 @@ export async function disconnectAgent(env: CommandEnv, id?: AgentId): Promise<vo
         return;
       }
       case 'continue': {
-        const changed = await disconnectContinue(env.state, continueConfigFile(continueGlobalDir()));
+        const changed = await disconnectContinue(env.state, continueConfigFile(continueGlobalDir()), env.deps.proxyUrl());
         void info(changed.length ? `Continue's ${changed.join(', ')} no longer go through Headroom.` : 'no Continue model pointed at Headroom.');
         return;
       }

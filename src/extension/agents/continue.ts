@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { connect, disconnect, formatOf, listModels, proxiableModels, type ContinueModel, type ContinueUndo } from '../../agents/continue-config';
+import { connect, disconnect, formatOf, listModels, proxiableModels, repoint, routesThroughProxy, type ContinueModel, type ContinueUndo, type ProxyUpstreams } from '../../agents/continue-config';
 import { proxyBaseUrls } from '../../agents/proxy-urls';
 import { readTextOrEmpty } from '../../agents/backup';
 import { editConfigFile } from './edit-file';
@@ -25,9 +25,15 @@ export function continueConfigFile(dir: string): string | undefined {
   return undefined;
 }
 
-export async function continueModels(file: string): Promise<{ all: ContinueModel[]; proxiable: ContinueModel[] }> {
+/**
+ * The file's models, split into those Connect can route (see routesThroughProxy) and those of a
+ * provider the proxy serves that send elsewhere (their own apiBase), which Connect must not take.
+ */
+export async function continueModels(file: string, upstreams: ProxyUpstreams, ours?: string): Promise<{ all: ContinueModel[]; routable: ContinueModel[]; elsewhere: ContinueModel[] }> {
   const all = listModels(await readTextOrEmpty(file), formatOf(file), file);
-  return { all, proxiable: proxiableModels(all) };
+  const routable = all.filter((m) => routesThroughProxy(m, upstreams, ours));
+  const elsewhere = proxiableModels(all).filter((m) => !routable.includes(m));
+  return { all, routable, elsewhere };
 }
 
 /** Merges undo records: a model already recorded keeps its first previous value (a re-point must not record our own URL). */
@@ -54,36 +60,48 @@ export async function connectContinue(state: StateFile, file: string, origin: st
       backup: same ? s.continue!.backup ?? r.backup : r.backup,
       at: Date.now(),
       undo: mergeUndo(same ? s.continue!.undo : [], undo),
+      apiBase,
     };
   });
   return changed;
 }
 
-/** Points the models we connected at a new proxy origin (the port changed). */
+/** Points the models we connected, where they still point at the proxy, at its new origin (the port changed). */
 export async function repointContinue(state: StateFile, origin: string): Promise<string[]> {
   const record = (await state.read()).continue;
   if (!record || !existsSync(record.file)) return [];
-  const names = record.undo.map((u) => u.name);
   const apiBase = proxyBaseUrls(origin).continueApiBase;
+  if (record.apiBase === apiBase) return [];
   let changed: string[] = [];
   await editConfigFile(record.file, state.backupDir, (text) => {
-    const edit = connect(text, formatOf(record.file), apiBase, names, record.file);
+    const edit = repoint(text, formatOf(record.file), record.undo, record.apiBase, apiBase, record.file);
     changed = edit.changed;
     return edit.text;
+  });
+  await state.update((s) => {
+    if (s.continue?.file === record.file) s.continue.apiBase = apiBase;
   });
   return changed;
 }
 
-export async function disconnectContinue(state: StateFile, file?: string): Promise<string[]> {
+/**
+ * Restores what Connect recorded. Without a record (our state was lost), only models pointing at
+ * the running proxy itself (`origin`) lose their apiBase: any other loopback URL may be a local
+ * model server of the user's.
+ */
+export async function disconnectContinue(state: StateFile, file?: string, origin?: string): Promise<string[]> {
   const record = (await state.read()).continue;
   const target = record?.file ?? file;
   if (!target || !existsSync(target)) {
     await state.update((s) => delete s.continue);
     return [];
   }
+  const running = origin ? proxyBaseUrls(origin).continueApiBase : undefined;
   let changed: string[] = [];
   await editConfigFile(target, state.backupDir, (text) => {
-    const edit = disconnect(text, formatOf(target), record?.undo, target);
+    const format = formatOf(target);
+    const undo = record?.undo ?? listModels(text, format, target).filter((m) => running !== undefined && m.apiBase === running).map((m) => ({ name: m.name, previous: null }));
+    const edit = disconnect(text, format, undo, record ? record.apiBase : running, target);
     changed = edit.changed;
     return edit.text;
   });
@@ -91,11 +109,13 @@ export async function disconnectContinue(state: StateFile, file?: string): Promi
   return changed;
 }
 
-/** Names of the models whose apiBase currently points at a loopback proxy. */
-export async function continueConnectedModels(file: string): Promise<string[]> {
+/** Names of the models whose apiBase is the proxy's: the one Connect last wrote, or the running proxy's. */
+export async function continueConnectedModels(file: string, state: StateFile, origin: string | undefined): Promise<string[]> {
   try {
-    const { all } = await continueModels(file);
-    return all.filter((m) => m.apiBase !== undefined && /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(m.apiBase)).map((m) => m.name);
+    const record = (await state.read()).continue;
+    const ours = new Set([record?.file === file ? record.apiBase : undefined, origin ? proxyBaseUrls(origin).continueApiBase : undefined]);
+    ours.delete(undefined);
+    return listModels(await readTextOrEmpty(file), formatOf(file), file).filter((m) => ours.has(m.apiBase)).map((m) => m.name);
   } catch {
     return [];
   }

@@ -16,6 +16,8 @@ export interface FileChange {
 
 export interface ContinueChange extends FileChange {
   undo: ContinueUndo;
+  /** The apiBase we last wrote (absent in records from before it was kept). */
+  apiBase?: string;
 }
 
 export interface RooChange {

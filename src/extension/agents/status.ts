@@ -50,7 +50,7 @@ export async function agentStatus(id: AgentId, ctx: vscode.ExtensionContext, sta
       case 'continue': {
         const file = continueConfigFile(continueGlobalDir());
         if (!file) return { id, configured: undefined, note: `no Continue config in ${continueGlobalDir()}` };
-        const names = await continueConnectedModels(file);
+        const names = await continueConnectedModels(file, state, proxyUrl);
         return { id, configured: names.length > 0, note: names.length ? `${names.join(', ')} → proxy` : 'no model points at the proxy' };
       }
       case 'terminal': {
