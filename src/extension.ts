@@ -30,6 +30,7 @@ export function activate(extension: vscode.ExtensionContext): void {
     log: (line) => ctx.log.info(line),
     storePath: vscode.Uri.joinPath(ctx.storeDir, 'store.sqlite').fsPath,
     upstreams: () => ({ anthropic: ctx.config.anthropicUpstream, openai: ctx.config.openaiUpstream }),
+    compressToolOutput: (text, query) => ctx.controller.compressToolOutput(ctx.config, text, query),
   }));
 
   if (extension.workspaceState.get<boolean>('headroom.bypass')) ctx.controller.setBypass(true);

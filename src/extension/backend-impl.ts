@@ -4,7 +4,8 @@
  */
 import { openStore } from '../store/store';
 import { startProxy } from '../proxy/server';
-import { memoizedCompression } from '../proxy/rewrite';
+import { compressOutput, memoizedCompression } from '../proxy/rewrite';
+import { resolveConfig } from '../proxy/config';
 import type { SqlStore } from '../store/store';
 import type { Backend, ProxyHandleLike, StoreLike } from './backend';
 
@@ -12,4 +13,5 @@ export const backend: Backend = {
   openStore: (o) => openStore(o) as Promise<StoreLike>,
   startProxy: (o) => startProxy(o as never) as Promise<ProxyHandleLike>,
   compressedText: (store, contentHash) => memoizedCompression(store as SqlStore, contentHash),
+  compressToolOutput: (store, text, query) => compressOutput(store as SqlStore, text, query, resolveConfig({}).budgetMs),
 };

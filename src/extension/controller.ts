@@ -220,6 +220,16 @@ export class ProxyController {
     return (await this.deps.backend()).compressedText(store, contentHash);
   }
 
+  /**
+   * One tool output compressed as the proxy compresses it (the same stored decision, so the same
+   * bytes), for requests that go straight to the provider; unchanged while compression is off.
+   */
+  async compressToolOutput(config: HeadroomConfig, text: string, query: string | undefined): Promise<string> {
+    if (this.bypass) return text;
+    const store = await this.openStore(config);
+    return (await this.deps.backend()).compressToolOutput(store, text, query);
+  }
+
   /** Recent request records, newest first. */
   recentRecords(): readonly unknown[] {
     return this.recent;

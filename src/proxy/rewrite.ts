@@ -185,16 +185,7 @@ export class Rewriter {
     const replayed = entry !== undefined;
     if (!entry) {
       const budgetMs = deadline - performance.now();
-      if (budgetMs <= 0) {
-        // The request's budget is spent. The output goes up as sent, and that decision is
-        // memoized like any other, so later turns repeat the same bytes.
-        entry = { reason: 'budget' };
-      } else {
-        const result = compress(text, { store: this.store, query, countTokens: false, budgetMs, model });
-        entry = result.report.unchanged
-          ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
-          : { text: result.text, kind: result.report.kind };
-      }
+      entry = decide(this.store, text, query, model, budgetMs);
       this.remember(key, entry);
     }
     if (entry.reason || entry.text === undefined) {
@@ -240,6 +231,35 @@ export class Rewriter {
     if (this.local.size >= LOCAL_MEMO_MAX) this.local.delete(this.local.keys().next().value as string);
     this.local.set(key, entry);
   }
+}
+
+/**
+ * The engine's decision for an output seen for the first time. With the budget spent the output
+ * goes up as sent, and that decision is memoized like any other, so later turns repeat the same bytes.
+ */
+function decide(store: Store, text: string, query: string | undefined, model: string | undefined, budgetMs: number): MemoEntry {
+  if (budgetMs <= 0) return { reason: 'budget' };
+  const result = compress(text, { store, query, countTokens: false, budgetMs, model });
+  return result.report.unchanged
+    ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
+    : { text: result.text, kind: result.report.kind };
+}
+
+/**
+ * One tool output compressed outside a proxied request (the extension's direct route to the
+ * provider): the stored decision when the proxy or an earlier call made one, else the engine's,
+ * stored the same way. The proxy and the direct route thus send identical bytes for an output,
+ * and a conversation keeps its cached prefix when it moves from one to the other.
+ */
+export function compressOutput(store: Store, text: string, query: string | undefined, budgetMs: number): string {
+  const key = MEMO_PREFIX + ccrHash(text);
+  const stored = store.getMemo(key);
+  let entry = stored === undefined ? undefined : decodeMemo(stored);
+  if (!entry) {
+    entry = decide(store, text, query, undefined, budgetMs);
+    store.putMemo(key, encodeMemo(entry));
+  }
+  return entry.text ?? text;
 }
 
 function mapUnchanged(u: string): LeftAlone {

@@ -91,6 +91,10 @@ test('start, compress through the proxy, stats, bypass, stop — with the real s
     assert.ok(hashes.length > 0);
     for (const h of hashes) assert.ok(log.includes(store.get(h)!.text), `hash ${h} retrieves a piece of the original`);
 
+    // The direct route (Copilot Chat models with the proxy stopped) sends the bytes the proxy sent.
+    const forwarded = JSON.parse(received).messages[2].content[0].content as string;
+    assert.equal(await controller.compressToolOutput(config, log, 'a later, different question'), forwarded);
+
     // Records arrive (token counting happens off the request path) and the view shows the savings.
     for (let i = 0; i < 100 && (records.length === 0 || controller.view().total.tokensSaved === 0); i++) await new Promise((r) => setTimeout(r, 50));
     const view = controller.view();
@@ -122,6 +126,20 @@ test('start, compress through the proxy, stats, bypass, stop — with the real s
     assert.equal(await portOpen(started.port), false);
     assert.equal(controller.view().total.requests, 3, 'the last snapshot stays visible after stop, with every request');
     assert.equal(controller.view().recent.length, 3);
+
+    // With the proxy stopped, an output it never saw is compressed in-process, its originals
+    // stored, and the same bytes come back for it every time; with compression off it goes as it is.
+    const fresh = bigLog().replaceAll('INFO', 'DEBUG');
+    const direct = await controller.compressToolOutput(config, fresh, 'Why does the service fail?');
+    assert.ok(direct.length < fresh.length / 2, `${direct.length} of ${fresh.length}`);
+    assert.match(direct, /database connection refused: ECONNREFUSED 10\.0\.0\.5:5432/);
+    const directHashes = markersInLines(direct.split('\n')).map((m) => m.hash);
+    assert.ok(directHashes.length > 0);
+    for (const h of directHashes) assert.ok(fresh.includes(store.get(h)!.text));
+    assert.equal(await controller.compressToolOutput(config, fresh, 'another question'), direct);
+    controller.setBypass(true);
+    assert.equal(await controller.compressToolOutput(config, fresh, undefined), fresh);
+    controller.setBypass(false);
   } finally {
     await controller.dispose();
     await upstream.close();
