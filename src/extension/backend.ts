@@ -15,6 +15,7 @@ export interface StoreLike {
   clear(): void;
   /** The proxy's persisted request records, newest first (optional so older stores still work). */
   listRequests?(options: { limit?: number }): object[];
+  setLimits?(limits: { ttlMs?: number; maxBytes?: number }): void;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

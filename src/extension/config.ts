@@ -111,8 +111,9 @@ export function readConfig(reader: ConfigReader): HeadroomConfig {
   };
 }
 
-/** Settings whose change needs a proxy restart to take effect. */
+/** Settings whose change needs a proxy restart to take effect (all the proxy reads when it starts). */
 export function needsRestart(a: HeadroomConfig, b: HeadroomConfig): boolean {
-  return a.port !== b.port || a.anthropicUpstream !== b.anthropicUpstream || a.openaiUpstream !== b.openaiUpstream
-    || a.storeTtlDays !== b.storeTtlDays || a.storeMaxMB !== b.storeMaxMB;
+  const { startWithVSCode: _a, ...proxyA } = a;
+  const { startWithVSCode: _b, ...proxyB } = b;
+  return JSON.stringify(proxyA) !== JSON.stringify(proxyB);
 }

@@ -72,17 +72,16 @@ export class ProxyController {
     for (const l of this.listeners) l();
   }
 
-  /** The store, opened once on first use (retrieval works with the proxy stopped too). */
+  /** The store, opened once on first use (retrieval works with the proxy stopped too), with the configured limits. */
   openStore(config: HeadroomConfig): Promise<StoreLike> {
-    if (this.store) return Promise.resolve(this.store);
+    const limits = { ttlMs: config.storeTtlDays * 86_400_000, maxBytes: Math.round(config.storeMaxMB * 1024 * 1024) };
+    if (this.store) {
+      this.store.setLimits?.(limits);
+      return Promise.resolve(this.store);
+    }
     this.storeOpening ??= (async () => {
       const backend = await this.deps.backend();
-      const store = await backend.openStore({
-        path: this.deps.storePath,
-        ttlMs: config.storeTtlDays * 86_400_000,
-        maxBytes: Math.round(config.storeMaxMB * 1024 * 1024),
-        onWarning: (m) => this.deps.warn(m),
-      });
+      const store = await backend.openStore({ path: this.deps.storePath, ...limits, onWarning: (m) => this.deps.warn(m) });
       this.store = store;
       if (this.recent.length === 0) {
         try {

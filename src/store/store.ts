@@ -106,8 +106,8 @@ function timestampForFileName(ms: number): string {
 
 export class SqlStore implements Store {
   readonly path: string | null;
-  private readonly ttlMs: number;
-  private readonly maxBytes: number;
+  private ttlMs: number;
+  private maxBytes: number;
   private readonly saveDelayMs: number;
   private readonly maxRequests: number;
   private readonly now: () => number;
@@ -530,6 +530,15 @@ export class SqlStore implements Store {
   }
 
   // ---- eviction ---------------------------------------------------------------------------------
+
+  /** New limits (settings changed): entries now past them go at once. */
+  setLimits(limits: { ttlMs?: number; maxBytes?: number }): void {
+    this.assertOpen();
+    if (limits.ttlMs !== undefined) this.ttlMs = limits.ttlMs;
+    if (limits.maxBytes !== undefined) this.maxBytes = limits.maxBytes;
+    this.applyStaged();
+    if (this.evictExpired() + this.enforceCap() > 0) this.markDirty(Dirty.Data);
+  }
 
   /** Deletes entries not accessed within the TTL; returns how many went. */
   private evictExpired(): number {

@@ -68,6 +68,8 @@ export interface Store extends OriginalSink {
   /** Parsed request records, newest first. */
   listRequests(options?: ListRequestsOptions): object[];
   clear(): void;
+  /** Applies a new time-to-live and size cap (entries past them are evicted at once). */
+  setLimits(limits: { ttlMs?: number; maxBytes?: number }): void;
   /** Saves pending writes now (atomically: temp file and rename). */
   flush(): Promise<void>;
   /** Flushes and releases the database. */

@@ -65,8 +65,14 @@ test('proxy config keeps the built-in exclusions and adds the user’s', () => {
   assert.equal(p.minBytes, 1500);
 });
 
-test('only listener-affecting changes ask for a restart', () => {
-  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, minBytes: 10 }), false);
+test('every change the proxy reads only when it starts asks for a restart', () => {
+  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS }), false);
+  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, startWithVSCode: false }), false);
   assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, port: 1 }), true);
   assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, anthropicUpstream: 'http://x' }), true);
+  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, minBytes: 10 }), true);
+  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, excludeTools: ['Bash'] }), true);
+  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, retrieval: false }), true);
+  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, prices: { 'my-model': { input: 1 } } }), true);
+  assert.equal(needsRestart(CONFIG_DEFAULTS, { ...CONFIG_DEFAULTS, storeMaxMB: 64 }), true);
 });

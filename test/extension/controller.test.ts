@@ -210,3 +210,23 @@ test('with the proxy stopped, past requests come back from the store', async () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the store takes changed size and age limits when the proxy starts again, without reopening', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-ext-'));
+  const controller = new ProxyController({ backend: async () => backend, storePath: join(dir, 'store.sqlite'), log: () => {}, warn: () => {} });
+  try {
+    const config: HeadroomConfig = { ...CONFIG_DEFAULTS, port: 0 };
+    const direct = await controller.compressToolOutput(config, bigLog(), 'Why does the service fail?');
+    const store = await controller.openStore(config);
+    assert.ok(markersInLines(direct.split('\n')).length > 0);
+    const before = store.summary();
+    assert.ok(before.bytes > 20_000, `${before.bytes} bytes stored`);
+    const smaller = await controller.openStore({ ...config, storeMaxMB: 10_000 / 1048576 });
+    assert.equal(smaller, store, 'the same store');
+    assert.ok(store.summary().bytes <= 10_000, `${store.summary().bytes} bytes after the cap fell to 10 kB`);
+    assert.ok(store.summary().entries < before.entries);
+  } finally {
+    await controller.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

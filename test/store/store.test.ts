@@ -147,6 +147,25 @@ test('the size cap evicts least recently used entries first', async () => {
   await store.close();
 });
 
+test('new limits apply at once: a smaller cap and a shorter TTL evict what is past them, and persist', async () => {
+  const clock = manualClock();
+  const path = join(tempDir(), 'store.sqlite');
+  const store = await openStore({ path, now: clock.now });
+  const texts = ['a', 'b', 'c'].map((c) => c.repeat(100));
+  for (const t of texts) {
+    store.put(ccrHash(t), t, 'logs');
+    clock.advance(1000);
+  }
+  store.setLimits({ maxBytes: 250 });
+  assert.deepEqual(texts.map((t) => store.has(ccrHash(t))), [false, true, true], 'the least recently used one went');
+  store.setLimits({ ttlMs: 1500 });
+  assert.deepEqual(texts.map((t) => store.has(ccrHash(t))), [false, false, true], 'b was last used 2 s ago');
+  await store.close();
+  const again = await openStore({ path, now: clock.now });
+  assert.equal(again.summary().entries, 1);
+  await again.close();
+});
+
 test('an original larger than the cap is kept until the next write', async () => {
   const store = await openStore({ path: null, maxBytes: 100 });
   const big = 'z'.repeat(500);
