@@ -10,7 +10,7 @@ import { parseDocument, isMap, isScalar, isSeq, type Document } from 'yaml';
 // The ESM build: esbuild cannot follow the UMD build's dynamic requires (./impl/format).
 import { applyEdits, modify, parse as parseJsonc, type ParseError, type FormattingOptions } from 'jsonc-parser/lib/esm/main.js';
 import { MalformedConfigError } from './errors';
-import { isLoopbackUrl } from './proxy-urls';
+import { isLoopbackUrl, sameUpstream } from './proxy-urls';
 
 /** Providers whose apiBase speaks a wire format our proxy serves. */
 const PROXIED_PROVIDERS = new Set(['anthropic', 'openai']);
@@ -67,11 +67,6 @@ export interface ProxyUpstreams {
   openai: string;
 }
 
-/** A base URL as the upstream origin it stands for: `https://host/v1/` and `https://host` are the same. */
-function upstreamOf(apiBase: string): string {
-  return apiBase.trim().replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '').toLowerCase();
-}
-
 /**
  * Whether a model's requests would reach the same place through the proxy: its provider is one the
  * proxy serves, and it has no apiBase of its own, or one naming the proxy's upstream for that
@@ -81,7 +76,7 @@ function upstreamOf(apiBase: string): string {
 export function routesThroughProxy(m: ContinueModel, upstreams: ProxyUpstreams, ours?: string): boolean {
   if (!PROXIED_PROVIDERS.has(m.provider)) return false;
   if (m.apiBase === undefined || m.apiBase === ours) return true;
-  return upstreamOf(m.apiBase) === upstreamOf(upstreams[m.provider as keyof ProxyUpstreams]);
+  return sameUpstream(m.apiBase, upstreams[m.provider as keyof ProxyUpstreams]);
 }
 
 /** The models whose provider the proxy serves (routable or not, see routesThroughProxy). */

@@ -20,3 +20,13 @@ export function isLoopbackUrl(url: string): boolean {
     return false;
   }
 }
+
+/** A base URL as the upstream origin it stands for: `https://host/v1/` and `https://host` are the same. */
+function upstreamOf(baseUrl: string): string {
+  return baseUrl.trim().replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '').toLowerCase();
+}
+
+/** Whether a client's base URL names the upstream the proxy forwards to (so routing it through the proxy changes nothing but the hop). */
+export function sameUpstream(baseUrl: string, upstream: string): boolean {
+  return upstreamOf(baseUrl) === upstreamOf(upstream);
+}

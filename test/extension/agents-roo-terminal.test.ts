@@ -46,6 +46,8 @@ class FakeRoo implements RooApi {
   }
 }
 
+const UPSTREAMS = { anthropic: 'https://api.anthropic.com', openai: 'https://api.openai.com' };
+
 function tmpState() {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-roo-'));
   return { state: new StateFile(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
@@ -56,7 +58,7 @@ test('roo: connect copies the active Anthropic profile with only the base URL ch
   try {
     const roo = new FakeRoo({ work: { apiProvider: 'anthropic', apiModelId: 'claude-sonnet-4-5', apiKey: 'sk-ant-user', anthropicUseAuthToken: false } }, 'work');
     assert.ok(isRooApi(roo));
-    assert.equal(await connectRoo(roo, state, 'http://127.0.0.1:8787'), 'anthropic');
+    assert.equal(await connectRoo(roo, state, 'http://127.0.0.1:8787', UPSTREAMS), 'anthropic');
     assert.equal(roo.active, ROO_PROFILE);
     assert.ok(rooConnected(roo));
     const ours = roo.profiles.get(ROO_PROFILE)!;
@@ -67,11 +69,11 @@ test('roo: connect copies the active Anthropic profile with only the base URL ch
     assert.deepEqual(roo.profiles.get('work'), { apiProvider: 'anthropic', apiModelId: 'claude-sonnet-4-5', apiKey: 'sk-ant-user', anthropicUseAuthToken: false }, 'the user profile is untouched');
 
     // Connecting again keeps "work" as the profile to go back to.
-    await connectRoo(roo, state, 'http://127.0.0.1:8787');
+    await connectRoo(roo, state, 'http://127.0.0.1:8787', UPSTREAMS);
     assert.equal((await state.read()).roo!.previousProfile, 'work');
 
     // Port change.
-    assert.equal(await repointRoo(roo, state, 'http://127.0.0.1:9100'), true);
+    assert.equal(await repointRoo(roo, state, 'http://127.0.0.1:9100', UPSTREAMS), true);
     assert.equal(roo.profiles.get(ROO_PROFILE)!.anthropicBaseUrl, 'http://127.0.0.1:9100');
 
     assert.equal(await disconnectRoo(roo, state), 'work');
@@ -83,11 +85,24 @@ test('roo: connect copies the active Anthropic profile with only the base URL ch
   }
 });
 
-test('roo: OpenAI-compatible profiles get /v1; unsupported providers are refused without changes', async () => {
+test('roo: OpenAI-compatible profiles get /v1; unsupported providers, and profiles that send elsewhere than the proxy\'s upstream, are refused without changes', async () => {
   const { state, cleanup } = tmpState();
   try {
-    const roo = new FakeRoo({ oai: { apiProvider: 'openai', openAiBaseUrl: 'https://api.example.com/v1', openAiModelId: 'gpt-4.1' }, br: { apiProvider: 'bedrock' } }, 'oai');
-    await connectRoo(roo, state, 'http://127.0.0.1:8787');
+    const roo = new FakeRoo({
+      oai: { apiProvider: 'openai', openAiBaseUrl: 'https://api.example.com/v1', openAiModelId: 'gpt-4.1' },
+      br: { apiProvider: 'bedrock' },
+      router: { apiProvider: 'openai', openAiBaseUrl: 'https://openrouter.ai/api/v1' },
+      lm: { apiProvider: 'anthropic', anthropicBaseUrl: 'http://localhost:1234' },
+    }, 'oai');
+    // Through the proxy, the profile's requests go to the proxy's upstream, which must be its own.
+    await assert.rejects(connectRoo(roo, state, 'http://127.0.0.1:8787', UPSTREAMS), (e: unknown) => e instanceof RooConnectError && /headroom\.upstream\.openai to https:\/\/api\.example\.com/.test((e as Error).message));
+    for (const p of ['router', 'lm']) {
+      roo.active = p;
+      await assert.rejects(connectRoo(roo, state, 'http://127.0.0.1:8787', UPSTREAMS), RooConnectError, p);
+    }
+    assert.deepEqual(roo.calls, []);
+    roo.active = 'oai';
+    await connectRoo(roo, state, 'http://127.0.0.1:8787', { ...UPSTREAMS, openai: 'https://api.example.com' });
     assert.equal(roo.profiles.get(ROO_PROFILE)!.openAiBaseUrl, 'http://127.0.0.1:8787/v1');
     await disconnectRoo(roo, state);
     assert.equal(roo.active, 'oai');
@@ -95,7 +110,7 @@ test('roo: OpenAI-compatible profiles get /v1; unsupported providers are refused
 
     roo.active = 'br';
     roo.calls = [];
-    await assert.rejects(connectRoo(roo, state, 'http://127.0.0.1:8787'), RooConnectError);
+    await assert.rejects(connectRoo(roo, state, 'http://127.0.0.1:8787', UPSTREAMS), RooConnectError);
     assert.deepEqual(roo.calls, []);
     assert.equal((await state.read()).roo, undefined);
   } finally {
@@ -107,7 +122,7 @@ test('roo: a user profile already named Headroom is re-activated away from but n
   const { state, cleanup } = tmpState();
   try {
     const roo = new FakeRoo({ main: { apiProvider: 'anthropic' }, [ROO_PROFILE]: { apiProvider: 'anthropic' } }, 'main');
-    await connectRoo(roo, state, 'http://127.0.0.1:8787');
+    await connectRoo(roo, state, 'http://127.0.0.1:8787', UPSTREAMS);
     await disconnectRoo(roo, state);
     assert.equal(roo.active, 'main');
     assert.ok(roo.profiles.has(ROO_PROFILE));

@@ -16,9 +16,14 @@ export interface ClineSteps {
   steps: string[];
 }
 
-/** Cline 4.x passes the Anthropic base to a client that expects `/v1` in it, like the OpenAI-compatible one. */
-export function clineSetup(origin: string, provider: ClineProvider): ClineSteps {
-  const baseUrl = proxyBaseUrls(origin).openai;
+/**
+ * Cline 4.x passes the Anthropic base to a client that expects `/v1` in it, like the
+ * OpenAI-compatible one; 3.x gave it to the Anthropic SDK, which adds `/v1` itself.
+ */
+export function clineSetup(origin: string, provider: ClineProvider, version?: string): ClineSteps {
+  const urls = proxyBaseUrls(origin);
+  const before4 = version !== undefined && Number.parseInt(version, 10) < 4;
+  const baseUrl = provider === 'anthropic' && before4 ? urls.anthropic : urls.openai;
   const steps = provider === 'anthropic'
     ? ['In Cline, open Settings → API Provider → Anthropic.', 'Tick "Use custom base URL" and paste the copied URL.', 'Keep your own API key; send a message.']
     : ['In Cline, open Settings → API Provider → OpenAI Compatible.', 'Paste the copied URL as Base URL; keep your API key and model id.', 'Send a message.'];

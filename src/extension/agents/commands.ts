@@ -4,7 +4,7 @@ import { AGENTS, agentEntry, connectionReport, type AgentEntry, type AgentId } f
 import { allStatuses, agentStatus, rooApi } from './status';
 import { connectContinue, continueConfigFile, continueGlobalDir, continueModels, disconnectContinue } from './continue';
 import { chatLanguageModelsFile, connectCopilotEndpoint, disconnectCopilotEndpoint } from './copilot-endpoint';
-import { connectRoo, disconnectRoo, ROO_EXTENSION_ID } from './roo';
+import { connectRoo, disconnectRoo, ROO_EXTENSION_ID, ROO_PROFILE } from './roo';
 import { clineSetup, CLINE_EXTENSION_ID, CLINE_SETTINGS_COMMAND, type ClineProvider } from './cline';
 import { trafficByAgent } from './traffic';
 import { MalformedConfigError } from '../../agents/errors';
@@ -101,7 +101,7 @@ async function connectClineFlow(env: CommandEnv, url: string): Promise<void> {
     { label: 'OpenAI Compatible', provider: 'openai' as ClineProvider, detail: 'Cline → Settings → API Provider: OpenAI Compatible → Base URL' },
   ], { title: 'Which Cline provider do you use?' });
   if (!pick) return;
-  const setup = clineSetup(url, pick.provider);
+  const setup = clineSetup(url, pick.provider, vscode.extensions.getExtension(CLINE_EXTENSION_ID)?.packageJSON?.version);
   await vscode.env.clipboard.writeText(setup.baseUrl);
   await env.state.update((s) => {
     s.cline = { at: Date.now(), provider: pick.provider };
@@ -114,21 +114,23 @@ async function connectClineFlow(env: CommandEnv, url: string): Promise<void> {
 /** Tells the user once an agent's first request arrived through the proxy (or gives up after 15 minutes). */
 function watchForTraffic(env: CommandEnv, agent: string, label: string): void {
   const since = Date.now();
-  let done = false;
+  const watch = {
+    dispose: () => {
+      clearTimeout(timer);
+      stop();
+      const i = env.ctx.subscriptions.indexOf(watch);
+      if (i >= 0) env.ctx.subscriptions.splice(i, 1);
+    },
+  };
   const stop = env.deps.onProxyChange(() => {
-    if (done) return;
     const t = trafficByAgent(env.deps.recentRecords()).get(agent);
     if (t && t.last >= since) {
-      done = true;
-      stop();
+      watch.dispose();
       void info(`${label}'s requests now arrive through the proxy.`);
     }
   });
-  const timer = setTimeout(() => {
-    done = true;
-    stop();
-  }, 15 * 60_000);
-  env.ctx.subscriptions.push({ dispose: () => { clearTimeout(timer); stop(); } });
+  const timer = setTimeout(() => watch.dispose(), 15 * 60_000);
+  env.ctx.subscriptions.push(watch);
 }
 
 export async function connectAgent(env: CommandEnv, id?: AgentId): Promise<void> {
@@ -174,7 +176,9 @@ export async function connectAgent(env: CommandEnv, id?: AgentId): Promise<void>
           void warn('Roo Code did not expose its API; update Roo Code and try again.');
           return;
         }
-        const provider = await connectRoo(api, env.state, url);
+        if (api.getProfiles().includes(ROO_PROFILE) && !(await env.state.read()).roo
+          && !(await warn(`Roo Code already has a profile named "${ROO_PROFILE}". Connect replaces its settings with a copy of the active profile pointed at the proxy. Replace it?`, 'Replace'))) return;
+        const provider = await connectRoo(api, env.state, url, env.deps.upstreams());
         void info(`Roo Code now uses the profile "Headroom" (${provider}, base URL ${url}). Disconnect switches back.`);
         watchForTraffic(env, 'roo-code', 'Roo Code');
         return;

@@ -71,7 +71,7 @@ export function registerAgentIntegrations(ctx: vscode.ExtensionContext, deps: Ag
       ['Roo Code', async () => {
         if (!(await state.read()).roo || !vscode.extensions.getExtension(ROO_EXTENSION_ID)) return false;
         const api = await rooApi();
-        return api ? repointRoo(api, state, url) : false;
+        return api ? repointRoo(api, state, url, deps.upstreams()) : false;
       }],
     ];
     for (const [name, run] of steps) {

@@ -3,7 +3,8 @@
  * profile's provider settings with only the base URL pointed at the proxy, activated on connect;
  * disconnect re-activates the previous profile and removes ours.
  */
-import { proxyBaseUrls } from '../../agents/proxy-urls';
+import { proxyBaseUrls, sameUpstream } from '../../agents/proxy-urls';
+import type { ProxyUpstreams } from '../../agents/continue-config';
 import type { StateFile } from './state';
 
 export const ROO_EXTENSION_ID = 'RooVeterinaryInc.roo-cline';
@@ -36,12 +37,21 @@ const NOT_PROFILE_KEYS = new Set(['currentApiConfigName', 'listApiConfigMeta', '
 
 export class RooConnectError extends Error {}
 
-/** The profile Connect would write: the active settings with the base URL replaced. Pure. */
-export function rooProfileFor(config: Record<string, unknown>, origin: string): Record<string, unknown> {
+/**
+ * The profile Connect would write: the active settings with the base URL replaced. Pure. A profile
+ * that sends somewhere other than the proxy's upstream for its provider (OpenRouter, a gateway, a
+ * local server) is refused: through the proxy its requests and key would go to that upstream.
+ * `ours`: the active profile is our own (its base URL is the proxy's, whatever port it had).
+ */
+export function rooProfileFor(config: Record<string, unknown>, origin: string, upstreams: ProxyUpstreams, ours = false): Record<string, unknown> {
   const provider = String(config.apiProvider ?? 'anthropic');
   const target = BASE_URL_KEYS[provider];
   if (!target) {
     throw new RooConnectError(`Roo Code's active profile uses the "${provider}" provider; Headroom can route Anthropic, OpenAI and OpenAI-compatible profiles. Switch Roo Code to one of those first.`);
+  }
+  const current = config[target.key];
+  if (!ours && typeof current === 'string' && current.trim() && !sameUpstream(current, upstreams[target.form])) {
+    throw new RooConnectError(`Roo Code's active profile sends to ${current}, but Headroom forwards ${target.form === 'anthropic' ? 'Anthropic' : 'OpenAI'} requests to ${upstreams[target.form]}. To route this profile, set headroom.upstream.${target.form} to ${current.trim().replace(/\/+$/, '').replace(/\/v1$/, '')} first.`);
   }
   const urls = proxyBaseUrls(origin);
   const profile: Record<string, unknown> = {};
@@ -51,13 +61,13 @@ export function rooProfileFor(config: Record<string, unknown>, origin: string): 
   return profile;
 }
 
-export async function connectRoo(api: RooApi, state: StateFile, origin: string): Promise<string> {
+export async function connectRoo(api: RooApi, state: StateFile, origin: string, upstreams: ProxyUpstreams): Promise<string> {
   const active = api.getActiveProfile() ?? null;
   const existing = (await state.read()).roo;
   const profileExisted = existing ? existing.profileExisted : api.getProfiles().includes(ROO_PROFILE);
   // Re-connecting while ours is active: copy ours (already the user's settings) and keep the recorded previous profile.
   const previousProfile = active === ROO_PROFILE ? existing?.previousProfile ?? null : active;
-  const profile = rooProfileFor(api.getConfiguration(), origin);
+  const profile = rooProfileFor(api.getConfiguration(), origin, upstreams, active === ROO_PROFILE);
   await api.upsertProfile(ROO_PROFILE, profile, true);
   await state.update((s) => {
     s.roo = { profile: ROO_PROFILE, previousProfile, profileExisted, at: Date.now() };
@@ -66,10 +76,10 @@ export async function connectRoo(api: RooApi, state: StateFile, origin: string):
 }
 
 /** Re-points our profile after a port change, without changing which profile is active. */
-export async function repointRoo(api: RooApi, state: StateFile, origin: string): Promise<boolean> {
+export async function repointRoo(api: RooApi, state: StateFile, origin: string, upstreams: ProxyUpstreams): Promise<boolean> {
   const record = (await state.read()).roo;
   if (!record || !api.getProfiles().includes(ROO_PROFILE) || api.getActiveProfile() !== ROO_PROFILE) return false;
-  await api.upsertProfile(ROO_PROFILE, rooProfileFor(api.getConfiguration(), origin), true);
+  await api.upsertProfile(ROO_PROFILE, rooProfileFor(api.getConfiguration(), origin, upstreams, true), true);
   return true;
 }
 
