@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateFile } from '../../src/extension/agents/state';
 import { connectContinue, continueConfigFile, continueGlobalDir, disconnectContinue, repointContinue, continueConnectedModels } from '../../src/extension/agents/continue';
-import { chatLanguageModelsFile, connectCopilotEndpoint, copilotEndpointConnected, disconnectCopilotEndpoint, repointCopilotEndpoint } from '../../src/extension/agents/copilot-endpoint';
+import { chatLanguageModelsFile, connectCopilotEndpoint, copilotEndpointConnected, customEndpointUnavailable, disconnectCopilotEndpoint, repointCopilotEndpoint } from '../../src/extension/agents/copilot-endpoint';
 import { MalformedConfigError } from '../../src/agents/errors';
 
 const YAML = `# my Continue config
@@ -228,4 +228,9 @@ test('copilot custom endpoint: a file that is not a JSON array is refused and ke
   } finally {
     cleanup();
   }
+});
+
+test('copilot endpoint: refused in remote windows whose user files stay on the local machine', () => {
+  assert.equal(customEndpointUnavailable(undefined), undefined);
+  for (const remote of ['ssh-remote', 'wsl', 'dev-container', 'tunnel']) assert.match(customEndpointUnavailable(remote) ?? '', /Headroom models/, remote);
 });

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { AGENTS, agentEntry, connectionReport, type AgentEntry, type AgentId } from './catalog';
 import { allStatuses, agentStatus, rooApi } from './status';
 import { connectContinue, continueConfigFile, continueGlobalDir, continueModels, disconnectContinue } from './continue';
-import { chatLanguageModelsFile, connectCopilotEndpoint, disconnectCopilotEndpoint } from './copilot-endpoint';
+import { chatLanguageModelsFile, connectCopilotEndpoint, customEndpointUnavailable, disconnectCopilotEndpoint } from './copilot-endpoint';
 import { connectRoo, disconnectRoo, ROO_EXTENSION_ID, ROO_PROFILE } from './roo';
 import { clineSetup, CLINE_EXTENSION_ID, CLINE_SETTINGS_COMMAND, type ClineProvider } from './cline';
 import { trafficByAgent } from './traffic';
@@ -159,6 +159,8 @@ export async function connectAgent(env: CommandEnv, id?: AgentId): Promise<void>
       case 'cline':
         return await connectClineFlow(env, url);
       case 'copilot-endpoint': {
+        const unavailable = customEndpointUnavailable(vscode.env.remoteName);
+        if (unavailable) return void warn(unavailable);
         const file = chatLanguageModelsFile(env.ctx.globalStorageUri.fsPath);
         const [major, minor] = vscode.version.split('.').map(Number);
         if (major === 1 && minor < 122 && !(await warn(`Custom Endpoint models need VS Code 1.122 or later (this is ${vscode.version}). Add the entry anyway?`, 'Add'))) return;

@@ -14,6 +14,18 @@ export function chatLanguageModelsFile(globalStoragePath: string): string {
   return join(dirname(dirname(globalStoragePath)), 'chatLanguageModels.json');
 }
 
+/**
+ * Remote windows whose user files (settings, chatLanguageModels.json) stay on the local machine
+ * while this extension, and the file path it can see, run on the remote one.
+ */
+const DESKTOP_REMOTES = new Set(['ssh-remote', 'wsl', 'dev-container', 'attached-container', 'tunnel', 'codespaces', 'k8s-container']);
+
+/** Why the Custom Endpoint route cannot be set up from this window, if it cannot. */
+export function customEndpointUnavailable(remoteName: string | undefined): string | undefined {
+  if (!remoteName || !DESKTOP_REMOTES.has(remoteName)) return undefined;
+  return `in this ${remoteName} window Headroom runs on the remote machine, but chatLanguageModels.json belongs to your local VS Code, which this extension cannot edit. Use "GitHub Copilot Chat — Headroom models" instead.`;
+}
+
 export async function connectCopilotEndpoint(state: StateFile, file: string, origin: string, models: CustomEndpointModel[] = DEFAULT_MODELS): Promise<boolean> {
   const r = await editConfigFile(file, state.backupDir, (text) => connectChatModels(text, origin, models, file));
   await state.update((s) => {

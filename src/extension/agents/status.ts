@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { AGENTS, type AgentId, type AgentStatus } from './catalog';
 import { continueConfigFile, continueConnectedModels, continueGlobalDir } from './continue';
-import { chatLanguageModelsFile, copilotEndpointConnected } from './copilot-endpoint';
+import { chatLanguageModelsFile, copilotEndpointConnected, customEndpointUnavailable } from './copilot-endpoint';
 import { isRooApi, rooConnected, ROO_EXTENSION_ID, type RooApi } from './roo';
 import { CLINE_EXTENSION_ID } from './cline';
 import { SECRET_KEYS } from '../chat-provider/models';
@@ -31,6 +31,8 @@ export async function agentStatus(id: AgentId, ctx: vscode.ExtensionContext, sta
         return { id, configured: keys.length > 0, note: keys.length ? `${keys.join(' and ')} key set` : 'no API key set' };
       }
       case 'copilot-endpoint': {
+        const unavailable = customEndpointUnavailable(vscode.env.remoteName);
+        if (unavailable) return { id, configured: undefined, note: `not available in a ${vscode.env.remoteName} window` };
         const file = chatLanguageModelsFile(ctx.globalStorageUri.fsPath);
         const on = await copilotEndpointConnected(file);
         return { id, configured: on, note: on ? 'group "Headroom (compressed)" in chatLanguageModels.json' : 'no Headroom group in chatLanguageModels.json' };
