@@ -31,6 +31,11 @@ export interface RequestShape {
   tools?: JsonArray;
   /** The client already defines a tool named headroom_retrieve (e.g. through MCP). */
   clientHasRetrieveTool: boolean;
+  /**
+   * Chat with `n` > 1: several answers, each of which could call the retrieve tool, cannot be
+   * continued as one; such requests are not given the tool.
+   */
+  multipleChoices: boolean;
 }
 
 export const RETRIEVE_TOOL_NAME = 'headroom_retrieve';
@@ -49,6 +54,7 @@ export function extractShape(api: Api, buf: Buffer, root: JsonNode, compressUser
     outputs: [],
     protectedOutputs: 0,
     clientHasRetrieveTool: false,
+    multipleChoices: api === 'chat' && Number(scalarMember(buf, root, 'n') ?? 1) > 1,
   };
   const tools = member(root, 'tools');
   if (tools && tools.type === 'array') {

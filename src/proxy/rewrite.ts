@@ -17,6 +17,7 @@ import { applySplices, decodeString, encodeString, looksAsciiEscaped } from './j
 import type { JsonString, Splice } from './json-scan';
 import type { Turn } from './cache-watch';
 import { ScanCache } from './scan-cache';
+import { conversationKey } from './conversation-key';
 import { retrieveToolSplice } from './retrieve-tool';
 
 export type LeftAlone =
@@ -56,6 +57,8 @@ export interface RewriteResult {
 }
 
 const MEMO_PREFIX = `proxy:${ENGINE_VERSION}:`;
+/** Memo keys of conversations given the retrieve tool (see conversationKey). */
+const STICKY_PREFIX = 'retrieve-tool:';
 const LOCAL_MEMO_MAX = 4096;
 
 /** The compressed text the proxy sends for the original with this content hash, if it compressed it. */
@@ -136,11 +139,17 @@ export class Rewriter {
       if (r.marked) hasMarkers = true;
     }
     let retrieveToolInjected = false;
-    if (options.injectRetrieveTool && this.config.retrieval && hasMarkers && !shape.clientHasRetrieveTool) {
-      const s = retrieveToolSplice(api, buf, shape);
-      if (s) {
-        splices.push(s);
-        retrieveToolInjected = true;
+    if (options.injectRetrieveTool && this.config.retrieval && !shape.clientHasRetrieveTool && !shape.multipleChoices) {
+      // Once given the tool, a conversation keeps it (also on turns without a marker, e.g. after
+      // the agent cleared old tool results): a tool list that flips invalidates the cached prefix.
+      const key = STICKY_PREFIX + conversationKey(api, buf, shape.root);
+      if (hasMarkers || this.store.getMemo(key) !== undefined) {
+        const s = retrieveToolSplice(api, buf, shape);
+        if (s) {
+          splices.push(s);
+          retrieveToolInjected = true;
+          if (this.store.getMemo(key) === undefined) this.store.putMemo(key, '1');
+        }
       }
     }
     const body = applySplices(buf, splices);

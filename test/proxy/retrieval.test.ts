@@ -118,6 +118,7 @@ function checkStream(api: Api, body: Buffer): void {
     assert.equal(evs.filter((e) => e.data === '[DONE]').length, 1);
     assert.equal(evs.at(-1)!.data, '[DONE]');
     assert.ok(evs.filter((e) => e.data !== '[DONE]').every((e) => e.data.id === 'chatcmpl-0'));
+    assert.equal(evs.filter((e) => e.data !== '[DONE]' && e.data.choices?.[0]?.delta?.role).length, 1, 'the message begins once');
     const finishes = evs.filter((e) => e.data !== '[DONE]' && e.data.choices?.[0]?.finish_reason).map((e) => e.data.choices[0].finish_reason);
     assert.deepEqual(finishes, ['stop']);
     const usage = evs.find((e) => e.data !== '[DONE]' && e.data.usage)!.data.usage;
@@ -132,6 +133,7 @@ function checkStream(api: Api, body: Buffer): void {
     const added = evs.filter((e) => e.event === 'response.output_item.added').map((e) => e.data.output_index);
     assert.deepEqual(added, [0, 1]);
     assert.equal(terminal[0].data.response.output.length, 2);
+    assert.equal(terminal[0].data.response.id, 'resp_1', 'the stored response holding the answer');
     assert.equal(terminal[0].data.response.usage.output_tokens, 20 + 21);
   }
 }
@@ -148,6 +150,7 @@ function checkJson(api: Api, msg: any): void {
   } else {
     assert.equal(msg.output.length, 2);
     assert.equal(msg.usage.output_tokens, 41);
+    assert.equal(msg.id, 'resp_1', 'the stored response holding the answer, the one to chain from');
   }
 }
 
@@ -212,3 +215,74 @@ for (const api of ['anthropic', 'chat', 'responses'] as const) {
     }
   });
 }
+
+for (const api of ['anthropic', 'chat', 'responses'] as const) {
+  test(`${api} stream: a stream that ends without its terminal event reaches the client with every event upstream sent`, async () => {
+    const { h, r } = await run(api, true, { never: true, truncate: true });
+    try {
+      assert.ok(h.upstream.received[0].body.includes('headroom_retrieve'), 'the tool was offered');
+      assert.deepEqual(r.body.toString('utf8'), sentStreams.at(-1)!.toString('utf8'));
+      const s = await waitForRecord(h);
+      assert.equal(s.truncated, true, 'recorded as truncated');
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+async function waitForRecord(h: Awaited<ReturnType<typeof startHarness>>): Promise<any> {
+  for (let i = 0; i < 100; i++) {
+    const rec = h.store.listRequests({ limit: 1 })[0] as any;
+    if (rec) return rec;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  throw new Error('no request record');
+}
+
+test('chat with n > 1 is not given the retrieve tool (several answers cannot be continued as one); its output is still compressed', async () => {
+  const h = await startHarness({ respond: modelResponder('chat', { never: true }) });
+  try {
+    const body = JSON.parse(clientBody('chat', true));
+    const r = await post(`${h.proxy.url}/v1/chat/completions`, JSON.stringify({ ...body, n: 2 }), { authorization: 'Bearer sk-test' });
+    assert.equal(r.status, 200);
+    const sent = h.upstream.received[0].body.toString('utf8');
+    assert.ok(!sent.includes('headroom_retrieve'));
+    assert.ok(markerHashes(sent).length > 0, 'compressed, with markers');
+    assert.deepEqual(r.body, sentStreams.at(-1), 'the stream passes unchanged');
+  } finally {
+    await h.close();
+  }
+});
+
+test('a conversation given the retrieve tool keeps it, byte for byte, on later turns without a marker', async () => {
+  const h = await startHarness({ respond: modelResponder('anthropic', { never: true }) });
+  try {
+    const body = (messages: unknown[]) => JSON.stringify({
+      model: 'claude-sonnet-4-5', max_tokens: 1000, stream: true,
+      system: [{ type: 'text', text: 'You are a coding agent.', cache_control: { type: 'ephemeral' } }],
+      tools: [{ name: 'Bash', description: 'Run', input_schema: { type: 'object' } }],
+      messages,
+    });
+    const ask = { role: 'user', content: 'What failed?' };
+    const call = (id: string) => ({ role: 'assistant', content: [{ type: 'tool_use', id, name: 'Bash', input: { command: 'cat log' } }] });
+    const result = (id: string, content: string) => ({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content }] });
+    const turns = [
+      [ask, call('toolu_1'), result('toolu_1', bigLog(500, 11))],
+      // The agent cleared the old tool result (Claude Code's microcompact): no marker is left.
+      [ask, call('toolu_1'), result('toolu_1', '[Old tool result content cleared]'), call('toolu_2'), result('toolu_2', 'ok')],
+    ];
+    for (const messages of turns) assert.equal((await post(`${h.proxy.url}/v1/messages`, body(messages))).status, 200);
+    const [first, second] = h.upstream.received.map((r) => r.body.toString('utf8'));
+    assert.ok(markerHashes(first).length > 0);
+    assert.equal(markerHashes(second).length, 0);
+    const head = (s: string) => s.slice(0, s.indexOf('"messages"'));
+    assert.ok(head(first).includes('headroom_retrieve'));
+    assert.equal(head(second), head(first), 'system and tools forwarded byte-identical');
+
+    // Another conversation without markers is not given the tool.
+    assert.equal((await post(`${h.proxy.url}/v1/messages`, body([{ role: 'user', content: 'Something else' }, call('toolu_9'), result('toolu_9', 'ok')]))).status, 200);
+    assert.ok(!h.upstream.received[2].body.includes('headroom_retrieve'));
+  } finally {
+    await h.close();
+  }
+});

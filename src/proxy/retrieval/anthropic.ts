@@ -109,23 +109,25 @@ export class AnthropicStitcher implements StreamStitcher {
     if (this.round === 0) this.firstUsage = this.roundUsage;
     else this.laterUsage = addUsage(this.laterUsage, this.roundUsage);
     this.outputSum += this.roundUsage?.output ?? 0;
-    if (!this.sawStop || !this.pendingDelta) return { kind: 'truncated' };
     const calls: RetrieveCall[] = [];
     for (const idx of this.order) {
       const s = this.blocks.get(idx)!;
       if (s.clientIndex < 0) calls.push({ id: s.block.id, hash: parseRetrieveInput(s.json) });
     }
-    if (calls.length > 0 && !this.clientToolUse && mayContinue) return { kind: 'continue', calls };
-    const { ev, data } = this.pendingDelta;
-    const untouched = this.round === 0 && calls.length === 0;
-    if (untouched) write(ev.raw);
-    else {
-      const delta = { ...data.delta };
-      // Only retrieval calls, and no more rounds allowed: the client sees an ordinary end of turn.
-      if (calls.length > 0 && !this.clientToolUse && delta.stop_reason === 'tool_use') delta.stop_reason = 'end_turn';
-      write(formatEvent(ev.event, JSON.stringify({ ...data, delta, usage: { ...(data.usage ?? {}), output_tokens: this.outputSum } })));
+    if (this.sawStop && calls.length > 0 && !this.clientToolUse && mayContinue) return { kind: 'continue', calls };
+    // What was held goes out, also when the stream broke off before message_stop (which is not invented).
+    if (this.pendingDelta) {
+      const { ev, data } = this.pendingDelta;
+      if (this.round === 0 && calls.length === 0) write(ev.raw);
+      else {
+        const delta = { ...data.delta };
+        // Only retrieval calls, and no more rounds allowed: the client sees an ordinary end of turn.
+        if (calls.length > 0 && !this.clientToolUse && delta.stop_reason === 'tool_use') delta.stop_reason = 'end_turn';
+        write(formatEvent(ev.event, JSON.stringify({ ...data, delta, usage: { ...(data.usage ?? {}), output_tokens: this.outputSum } })));
+      }
     }
-    write(this.stopRaw ?? formatEvent('message_stop', '{"type":"message_stop"}'));
+    if (!this.sawStop) return { kind: 'truncated' };
+    write(this.stopRaw!);
     return { kind: 'finished' };
   }
 

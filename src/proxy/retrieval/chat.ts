@@ -65,9 +65,15 @@ export class ChatStitcher implements StreamStitcher {
     }
     if (choices.length > 1) return this.emit(ev, data, false, write);
     const choice = choices[0];
-    const delta: Json = choice.delta ?? {};
+    let delta: Json = choice.delta ?? {};
     if (typeof delta.content === 'string') this.text += delta.content;
     let changed = false;
+    if (this.round > 0 && delta.role !== undefined) {
+      // The client's message began in the first round; a continuation does not begin it again.
+      const { role: _role, ...rest } = delta;
+      delta = rest;
+      changed = true;
+    }
     let kept: Json[] | undefined;
     if (Array.isArray(delta.tool_calls)) {
       kept = [];
@@ -88,7 +94,7 @@ export class ChatStitcher implements StreamStitcher {
         kept.push({ ...tc, index: st.clientIndex });
       }
     }
-    const out = changed ? { ...data, choices: [{ ...choice, delta: withToolCalls(delta, kept!) }] } : data;
+    const out = changed ? { ...data, choices: [{ ...choice, delta: kept ? withToolCalls(delta, kept) : delta }] } : data;
     if (choice.finish_reason) {
       this.pendingFinish = { ev, data: out };
       if (changed) this.pendingFinish.ev = { ...ev, raw: Buffer.alloc(0) };
@@ -107,9 +113,9 @@ export class ChatStitcher implements StreamStitcher {
     const roundUsage = this.usages.length ? openaiUsage(this.usages[this.usages.length - 1]) : undefined;
     if (this.round === 0) this.firstUsage = roundUsage;
     else this.laterUsage = addUsage(this.laterUsage, roundUsage);
-    if (!this.sawDone) return { kind: 'truncated' };
     const calls: RetrieveCall[] = [...this.calls.values()].filter((c) => c.clientIndex < 0).map((c) => ({ id: c.id, hash: parseRetrieveInput(c.args) }));
-    if (calls.length > 0 && !this.clientTools && mayContinue) return { kind: 'continue', calls };
+    if (this.sawDone && calls.length > 0 && !this.clientTools && mayContinue) return { kind: 'continue', calls };
+    // What was held goes out, also when the stream broke off before [DONE] (which is not invented).
     if (this.pendingFinish) {
       const { ev, data } = this.pendingFinish;
       const untouched = this.round === 0 && calls.length === 0 && ev.raw.length > 0;
@@ -128,7 +134,8 @@ export class ChatStitcher implements StreamStitcher {
         write(formatEvent(undefined, JSON.stringify({ ...data, id: this.id ?? data.id, usage: sumChatUsage(all) })));
       }
     }
-    write(this.doneRaw ?? Buffer.from('data: [DONE]\n\n'));
+    if (!this.sawDone) return { kind: 'truncated' };
+    write(this.doneRaw!);
     return { kind: 'finished' };
   }
 

@@ -2,7 +2,9 @@
  * Retrieval stitching for OpenAI Responses streams. Events of a headroom_retrieve function_call
  * item are held back; other items keep consecutive output indices; continuation rounds drop their
  * response.created / in_progress events and continue the sequence numbers. The terminal event is
- * written once, with the client-visible output items of all rounds and usage summed.
+ * written once, with the client-visible output items of all rounds and usage summed. It carries
+ * the last round's response id (response.created carried the first's): the stored response that
+ * holds the answer, the one a client chains from with previous_response_id. A JSON answer does too.
  */
 import { RETRIEVE_TOOL_NAME } from '../extract';
 import { member, scanJson } from '../json-scan';
@@ -171,5 +173,6 @@ export function responsesJsonMerge(rounds: Json[], exhaustedCalls: boolean): Jso
   const last = rounds[rounds.length - 1];
   const output = rounds.flatMap((r) => (r.output ?? []).filter((i: Json) => !isRetrieveItem(i)));
   const usages = rounds.map((r) => r.usage).filter(Boolean);
-  return { ...last, id: rounds[0].id, output, ...(usages.length ? { usage: sumUsage(usages) } : {}) };
+  // The last round's id: the stored response that holds the answer, the one to chain from.
+  return { ...last, output, ...(usages.length ? { usage: sumUsage(usages) } : {}) };
 }

@@ -15,6 +15,8 @@ export interface ModelScript {
   hash?: string;
   /** Never call headroom_retrieve. */
   never?: boolean;
+  /** End streams cleanly but without their terminal event (message_stop, [DONE], response.completed). */
+  truncate?: boolean;
 }
 
 const HASH_RE = /hash=([0-9a-f]{24})/;
@@ -22,7 +24,10 @@ const HASH_RE = /hash=([0-9a-f]{24})/;
 /** Every SSE body the fake models sent, in order. */
 export const sentStreams: Buffer[] = [];
 
+let truncating = false;
+
 function sse(res: ServerResponse, events: Array<[string | undefined, unknown]>): void {
+  if (truncating) events = events.slice(0, -1);
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const text = events.map(([e, d]) => `${e ? `event: ${e}\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join('');
   const bytes = Buffer.from(text);
@@ -57,6 +62,7 @@ export function modelResponder(api: 'anthropic' | 'chat' | 'responses', script: 
     const r = round++;
     const callRetrieve = !script.never && (script.insist || answer === undefined);
     const reply = answer === undefined ? 'Let me look.' : `Got ${answer.length} chars: ${answer.slice(0, 30)}`;
+    truncating = !!script.truncate;
     if (api === 'anthropic') return anthropic(res, body.stream, r, reply, callRetrieve ? hash : undefined, script.mixed);
     if (api === 'chat') return chat(res, body.stream, r, reply, callRetrieve ? hash : undefined, script.mixed);
     return responses(res, body.stream, r, reply, callRetrieve ? hash : undefined, script.mixed);
