@@ -25,6 +25,7 @@ export function activate(extension: vscode.ExtensionContext): void {
   watchConfig(ctx);
   ctx.push(registerAgentIntegrations(extension, {
     proxyUrl: () => ctx.controller.url,
+    agentUrl: () => ctx.controller.agentUrl(),
     onProxyChange: (listener) => ctx.controller.onDidChange(listener),
     recentRecords: () => ctx.controller.recentRecords(),
     log: (line) => ctx.log.info(line),

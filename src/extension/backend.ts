@@ -23,6 +23,8 @@ export interface StoreLike {
 export interface ProxyHandleLike {
   url: string;
   port: number;
+  /** Serves on another port too, which becomes url (see ProxyHandle.listenAlso). */
+  listenAlso?(port: number): Promise<void>;
   close(): Promise<void>;
   setBypass(on: boolean): void;
   stats(): unknown;

@@ -25,7 +25,11 @@ export interface ControllerDeps {
   storePath: string | null;
   log: (line: string) => void;
   warn: (message: string) => void;
+  /** How often a proxy that fell back to another port tries the configured one again (ms). */
+  reclaimMs?: number;
 }
+
+const RECLAIM_MS = 15_000;
 
 export class ProxyController {
   private state: ProxyState = 'stopped';
@@ -39,6 +43,9 @@ export class ProxyController {
   private readonly listeners = new Set<() => void>();
   private readonly requestListeners = new Set<(record: unknown) => void>();
   private starting?: Promise<StartResult>;
+  /** The configured port, while the proxy listens on another one because it was busy. */
+  private fellBackFrom?: number;
+  private reclaimTimer?: NodeJS.Timeout;
   /** Request records, newest first, bounded: live ones from the proxy, seeded from the store's log. */
   private recent: unknown[] = [];
   static readonly RECENT_LIMIT = 200;
@@ -131,6 +138,8 @@ export class ProxyController {
         proxy = await backend.startProxy({ ...options, port: 0 });
       }
       this.proxy = proxy;
+      this.fellBackFrom = fellBackFrom;
+      if (fellBackFrom !== undefined) this.scheduleReclaim(fellBackFrom);
       proxy.setBypass(this.bypass);
       this.unsubscribe = proxy.onRequest((record) => {
         this.recent.unshift(record);
@@ -151,8 +160,45 @@ export class ProxyController {
     }
   }
 
+  /**
+   * Another window's proxy (or another program) held the configured port: try it again now and
+   * then, and once it is free serve it too, so agent configs that name it keep working after that
+   * window closes (clients given the fallback port keep theirs).
+   */
+  private scheduleReclaim(port: number): void {
+    clearInterval(this.reclaimTimer);
+    const proxy = this.proxy;
+    if (!proxy?.listenAlso) return;
+    this.reclaimTimer = setInterval(() => {
+      if (this.proxy !== proxy || this.fellBackFrom !== port) return clearInterval(this.reclaimTimer);
+      proxy.listenAlso!(port).then(() => {
+        clearInterval(this.reclaimTimer);
+        if (this.proxy !== proxy) return;
+        this.fellBackFrom = undefined;
+        this.deps.log(`port ${port} is free again: the proxy now also listens on ${proxy.url}`);
+        this.changed();
+      }, () => undefined);
+    }, this.deps.reclaimMs ?? RECLAIM_MS);
+    this.reclaimTimer.unref();
+  }
+
+  /**
+   * The proxy URL to write into agents' global configs: while this window fell back from the
+   * configured port because another Headroom proxy (another window's) serves it, that one, which
+   * outlives this window's; else this window's own.
+   */
+  async agentUrl(): Promise<string | undefined> {
+    const proxy = this.proxy;
+    if (!proxy) return undefined;
+    const port = this.fellBackFrom;
+    if (port !== undefined && (await isHeadroomProxy(port))) return `http://127.0.0.1:${port}`;
+    return proxy.url;
+  }
+
   async stop(): Promise<boolean> {
     if (this.starting) await this.starting.catch(() => undefined);
+    clearInterval(this.reclaimTimer);
+    this.fellBackFrom = undefined;
     const proxy = this.proxy;
     if (!proxy) {
       if (this.state === 'failed') {
@@ -250,6 +296,17 @@ export class ProxyController {
     const store = this.store;
     this.store = undefined;
     await store?.close();
+  }
+}
+
+/** Whether a Headroom proxy answers /health on this loopback port. */
+async function isHeadroomProxy(port: number): Promise<boolean> {
+  try {
+    const r = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+    const body = (await r.json()) as { service?: unknown };
+    return r.ok && body.service === 'headroom';
+  } catch {
+    return false;
   }
 }
 

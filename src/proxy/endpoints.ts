@@ -27,7 +27,7 @@ export async function handleInternal(state: ProxyState, req: IncomingMessage, re
       store = { state: 'error', error: (e as Error).message };
     }
     json(res, 200, {
-      status: 'ok', version: (await import('./server')).PROXY_VERSION, engineVersion: ENGINE_VERSION,
+      service: 'headroom', status: 'ok', version: (await import('./server')).PROXY_VERSION, engineVersion: ENGINE_VERSION,
       uptimeS: Math.round((Date.now() - state.startedAt) / 1000), bypass: state.bypass, store,
     });
     return true;

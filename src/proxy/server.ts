@@ -51,8 +51,15 @@ export interface ProxyOptions {
 }
 
 export interface ProxyHandle {
+  /** Where the proxy listens (after listenAlso, the newer address; the first keeps serving too). */
   url: string;
   port: number;
+  /**
+   * Serves the same proxy on another port of the same host as well, which becomes its url: an
+   * extension window that started on a fallback port takes the configured one once it is free,
+   * while clients that were given the fallback port keep working.
+   */
+  listenAlso(port: number): Promise<void>;
   close(): Promise<void>;
   setBypass(on: boolean): void;
   stats(): StatsSnapshot;
@@ -84,7 +91,7 @@ export interface ProxyState {
   waiters: Array<() => void>;
 }
 
-export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
+export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8787;
   const listeners = new Set<(record: RequestRecord) => void>();
@@ -121,18 +128,61 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   // first request on instead of taking the line-based fallback while it loads.
   void initCodeRuntime();
 
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
-    handle(state, req, res).catch((e) => {
-      state.log(`request failed: ${(e as Error).message}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(providerError('openai-like', 500, 'Internal proxy error').body);
-      else res.destroy();
+  const newServer = () => {
+    const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+      handle(state, req, res).catch((e) => {
+        state.log(`request failed: ${(e as Error).message}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(providerError('openai-like', 500, 'Internal proxy error').body);
+        else res.destroy();
+      });
     });
-  });
-  attachWebSocket(server, state);
+    attachWebSocket(server, state);
+    return server;
+  };
+  const servers: http.Server[] = [];
 
   const allRecorded = () => (state.pendingRecords === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r)));
   const settledWithin = (ms: number) => Promise.race([allRecorded(), new Promise<void>((r) => setTimeout(r, ms).unref())]);
+  const shownHost = host.includes(':') ? `[${host}]` : host;
 
+  const first = await listenOn(newServer(), host, port);
+  servers.push(first.server);
+  const proxy: ProxyHandle = {
+    url: `http://${shownHost}:${first.port}`,
+    port: first.port,
+    async listenAlso(other) {
+      const more = await listenOn(newServer(), host, other);
+      servers.push(more.server);
+      proxy.port = more.port;
+      proxy.url = `http://${shownHost}:${more.port}`;
+    },
+    async close() {
+      const closed = Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+      for (const server of servers) server.closeAllConnections();
+      state.upstream.destroy();
+      // Requests already answered may still be being counted: their records go to the store
+      // too. Counting gets a moment to finish; then what is left is estimated (labelled so).
+      await settledWithin(CLOSE_COUNT_MS);
+      state.tokens.close();
+      await settledWithin(CLOSE_COUNT_MS);
+      records.flush();
+      await closed;
+    },
+    setBypass(on) {
+      state.bypass = on;
+    },
+    stats: () => state.stats.snapshot(),
+    onRequest(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    settled: () => allRecorded().then(() => records.flush()),
+  };
+  return proxy;
+}
+
+/** Listens on host:port; a busy port rejects with an error naming it (code EADDRINUSE). */
+function listenOn(server: http.Server, host: string, port: number): Promise<{ server: http.Server; port: number }> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -144,34 +194,7 @@ export function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     };
     const onListening = () => {
       server.off('error', onError);
-      const actual = (server.address() as AddressInfo).port;
-      const shownHost = host.includes(':') ? `[${host}]` : host;
-      const url = `http://${shownHost}:${actual}`;
-      resolve({
-        url,
-        port: actual,
-        async close() {
-          const closed = new Promise<void>((done) => server.close(() => done()));
-          server.closeAllConnections();
-          state.upstream.destroy();
-          // Requests already answered may still be being counted: their records go to the store
-          // too. Counting gets a moment to finish; then what is left is estimated (labelled so).
-          await settledWithin(CLOSE_COUNT_MS);
-          state.tokens.close();
-          await settledWithin(CLOSE_COUNT_MS);
-          records.flush();
-          await closed;
-        },
-        setBypass(on) {
-          state.bypass = on;
-        },
-        stats: () => state.stats.snapshot(),
-        onRequest(listener) {
-          listeners.add(listener);
-          return () => listeners.delete(listener);
-        },
-        settled: () => allRecorded().then(() => records.flush()),
-      });
+      resolve({ server, port: (server.address() as AddressInfo).port });
     };
     server.once('error', onError);
     server.once('listening', onListening);

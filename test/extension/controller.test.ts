@@ -167,6 +167,45 @@ test('a busy port falls back to a free one and says which', async () => {
   }
 });
 
+test('two windows: the second names the first\'s proxy for agent configs, and takes the configured port when the first stops, keeping its own', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-ext-'));
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const configured = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const config: HeadroomConfig = { ...CONFIG_DEFAULTS, port: configured };
+  const logs: string[] = [];
+  const a = new ProxyController({ backend: async () => backend, storePath: join(dir, 'a.sqlite'), log: () => {}, warn: () => {} });
+  const b = new ProxyController({ backend: async () => backend, storePath: join(dir, 'b.sqlite'), log: (l) => logs.push(l), warn: () => {}, reclaimMs: 50 });
+  try {
+    assert.equal((await a.start(config)).port, configured);
+    const started = await b.start(config);
+    assert.equal(started.fellBackFrom, configured);
+    assert.equal(await b.agentUrl(), `http://127.0.0.1:${configured}`, 'global configs keep naming the proxy on the configured port');
+    assert.equal(await a.agentUrl(), `http://127.0.0.1:${configured}`);
+    let changes = 0;
+    b.onDidChange(() => changes++);
+
+    await a.stop();
+    for (let i = 0; i < 100 && b.url !== `http://127.0.0.1:${configured}`; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(b.url, `http://127.0.0.1:${configured}`, 'the configured port is served again');
+    assert.equal(await b.agentUrl(), b.url);
+    assert.ok(changes >= 1, 'listeners hear of the new url');
+    assert.ok(logs.some((l) => l.includes(`port ${configured} is free again`)));
+    for (const port of [configured, started.port]) {
+      const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json() as { service: string };
+      assert.equal(health.service, 'headroom', `port ${port} answers`);
+    }
+    await b.stop();
+    assert.equal(await portOpen(configured), false);
+    assert.equal(await portOpen(started.port), false, 'both listeners close with the proxy');
+  } finally {
+    await a.dispose();
+    await b.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a start failure other than a busy port shows as failed, and stop clears it', async () => {
   const controller = new ProxyController({
     backend: async () => ({ ...backend, startProxy: async () => { throw Object.assign(new Error('listen EACCES: permission denied'), { code: 'EACCES' }); } }),

@@ -25,15 +25,15 @@ export interface CommandEnv {
 const info = (m: string, ...items: string[]) => vscode.window.showInformationMessage(`Headroom: ${m}`, ...items);
 const warn = (m: string, ...items: string[]) => vscode.window.showWarningMessage(`Headroom: ${m}`, ...items);
 
-/** The proxy's URL, starting it first if the user agrees. */
+/** The proxy URL agents' configs get (see AgentIntegrationDeps.agentUrl), starting the proxy first if the user agrees. */
 async function ensureProxy(env: CommandEnv): Promise<string | undefined> {
-  const now = env.deps.proxyUrl();
-  if (now) return now;
-  const pick = await warn('the proxy is not running. Start it now?', 'Start Proxy');
-  if (!pick) return undefined;
-  await vscode.commands.executeCommand('headroom.startProxy');
-  for (let i = 0; i < 100 && !env.deps.proxyUrl(); i++) await new Promise((r) => setTimeout(r, 100));
-  return env.deps.proxyUrl();
+  if (!env.deps.proxyUrl()) {
+    const pick = await warn('the proxy is not running. Start it now?', 'Start Proxy');
+    if (!pick) return undefined;
+    await vscode.commands.executeCommand('headroom.startProxy');
+    for (let i = 0; i < 100 && !env.deps.proxyUrl(); i++) await new Promise((r) => setTimeout(r, 100));
+  }
+  return (await env.deps.agentUrl?.()) ?? env.deps.proxyUrl();
 }
 
 function report(env: CommandEnv, e: unknown, what: string): void {

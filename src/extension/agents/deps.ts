@@ -2,6 +2,11 @@
 export interface AgentIntegrationDeps {
   /** The proxy's origin (http://127.0.0.1:PORT) while it listens, else undefined. */
   proxyUrl(): string | undefined;
+  /**
+   * The origin to write into agents' global config files, which every window shares: another
+   * window's proxy on the configured port while this one fell back from it, else proxyUrl().
+   */
+  agentUrl?(): Promise<string | undefined>;
   /** Called when the proxy starts, stops, changes port or records a request; returns an unsubscribe function. */
   onProxyChange(listener: () => void): () => void;
   /** Recent request records (newest first), each with the `agent` the proxy derived from the user agent. */

@@ -64,7 +64,10 @@ export function registerAgentIntegrations(ctx: vscode.ExtensionContext, deps: Ag
     syncTerminal();
     if (url) void repointAll(url);
   };
-  const repointAll = async (url: string) => {
+  const repointAll = async (own: string) => {
+    // Global configs name the proxy that serves the configured port (another window's, while this
+    // one fell back from it); with that one they stay as they are.
+    const url = (await deps.agentUrl?.()) ?? own;
     const steps: Array<[string, () => Promise<unknown>]> = [
       ['Continue', () => repointContinue(state, url)],
       ['Copilot Custom Endpoint', () => repointCopilotEndpoint(state, url)],
