@@ -46,6 +46,8 @@ const builds = [
   // second bundle (dist/backend.js) that the extension requires on first use.
   { ...common, entryPoints: ['src/extension.ts'], outfile: join(outdir, 'extension.js'), external: ['vscode', './backend.js'] },
   { ...common, entryPoints: ['src/extension/backend-impl.ts'], outfile: join(outdir, 'backend.js') },
+  // Run by VS Code in a plain Node process when the extension is uninstalled (package.json vscode:uninstall).
+  { ...common, entryPoints: ['src/extension/uninstall.ts'], outfile: join(outdir, 'uninstall.js') },
   ...(existsSync('webview/main.ts')
     ? [{ ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: join(outdir, 'webview.js') }]
     : []),

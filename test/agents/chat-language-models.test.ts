@@ -33,8 +33,27 @@ test('re-pointing on a port change replaces our groups; disconnect restores the 
   const b = connectChatModels(a, 'http://127.0.0.1:9002');
   assert.ok(!b.includes('9001'));
   assert.equal((b.match(/9002/g) ?? []).length, 2);
-  assert.equal(disconnectChatModels(b).replace(/\s+/g, ''), USER_FILE.replace(/\s+/g, ''));
+  assert.equal(disconnectChatModels(b), USER_FILE, 'byte for byte');
   assert.ok(!hasChatModels(disconnectChatModels(b)));
+});
+
+test('the user\'s groups keep their bytes whatever their layout: one-line groups, CRLF, trailing comma, an empty array', () => {
+  const files = [
+    '// mine\n[\n  { "name": "Mine", "vendor": "customendpoint", "models": [] }\n]\n',
+    '[{"name":"A","vendor":"customendpoint","models":[]},{"name":"B","vendor":"customendpoint","models":[]}]',
+    '[\r\n  { "name": "Mine", "models": [] },\r\n]\r\n',
+    '[]\n',
+    '[ ]',
+  ];
+  for (const file of files) {
+    const connected = connectChatModels(file, 'http://127.0.0.1:8787');
+    const groups = parseJsonc(connected) as Array<{ name: string }>;
+    assert.equal(groups.filter((g) => g.name.startsWith(GROUP_NAME)).length, 2, file);
+    assert.ok(connected.startsWith(file.slice(0, file.indexOf('}') + 1)) || file.indexOf('}') < 0, `the user's groups untouched: ${file}`);
+    const back = disconnectChatModels(connectChatModels(connected, 'http://127.0.0.1:9999'));
+    assert.equal(back, file === '[ ]' ? '[]' : file, JSON.stringify(file));
+  }
+  assert.doesNotMatch(connectChatModels(files[2], 'http://127.0.0.1:8787'), /[^\r]\n/, 'CRLF kept');
 });
 
 test('an empty or missing file becomes an array with our groups; a malformed one is refused', () => {

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import { StateFile } from './state';
+import { registerStateDir } from './uninstall';
 import { syncTerminalEnvironment } from './terminal';
 import { repointContinue } from './continue';
 import { repointCopilotEndpoint } from './copilot-endpoint';
@@ -21,6 +22,8 @@ export type { AgentIntegrationDeps } from './deps';
 export function registerAgentIntegrations(ctx: vscode.ExtensionContext, deps: AgentIntegrationDeps): vscode.Disposable {
   const disposables: vscode.Disposable[] = [];
   const state = new StateFile(join(ctx.globalStorageUri.fsPath, 'agents'));
+  // So that uninstalling can undo what Connect changed (see uninstall.ts).
+  registerStateDir(state.dir).catch((e) => deps.log(`could not register ${state.dir} for uninstall: ${(e as Error).message}`));
 
   const chat = registerChatProvider({
     secrets: ctx.secrets,
