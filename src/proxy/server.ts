@@ -140,6 +140,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     return server;
   };
   const servers: http.Server[] = [];
+  let closing = false;
 
   const allRecorded = () => (state.pendingRecords === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r)));
   const settledWithin = (ms: number) => Promise.race([allRecorded(), new Promise<void>((r) => setTimeout(r, ms).unref())]);
@@ -152,11 +153,16 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     port: first.port,
     async listenAlso(other) {
       const more = await listenOn(newServer(), host, other);
+      if (closing) {
+        more.server.close();
+        throw new Error('the proxy is closing');
+      }
       servers.push(more.server);
       proxy.port = more.port;
       proxy.url = `http://${shownHost}:${more.port}`;
     },
     async close() {
+      closing = true;
       const closed = Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
       for (const server of servers) server.closeAllConnections();
       state.upstream.destroy();

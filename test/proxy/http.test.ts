@@ -1,5 +1,6 @@
 /** Routing, security and fault behaviour of the proxy's HTTP side. */
 import { test } from 'node:test';
+import net from 'node:net';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
@@ -286,6 +287,36 @@ test('a busy port rejects with EADDRINUSE naming the port', async () => {
     });
   } finally {
     await h.close();
+  }
+});
+
+test('listenAlso serves the same proxy on a second port, which becomes its url; a busy one is refused; close ends both, also one still being opened', async () => {
+  const h = await startHarness();
+  const other = await startHarness();
+  const first = h.proxy.port;
+  try {
+    await assert.rejects(h.proxy.listenAlso(other.proxy.port), (e: NodeJS.ErrnoException) => e.code === 'EADDRINUSE');
+    assert.equal(h.proxy.port, first);
+    const free = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    await h.proxy.listenAlso(free);
+    assert.equal(h.proxy.url, `http://127.0.0.1:${free}`);
+    for (const port of [first, free]) {
+      const r = await post(`http://127.0.0.1:${port}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+      assert.equal(r.status, 200, `port ${port}`);
+    }
+    assert.equal(h.upstream.received.length, 2);
+    const late = assert.rejects(h.proxy.listenAlso(0), /closing/);
+    await h.proxy.close();
+    await late;
+    for (const port of [first, free]) await assert.rejects(fetch(`http://127.0.0.1:${port}/health`), `port ${port} closed`);
+  } finally {
+    await h.close().catch(() => undefined);
+    await other.close();
   }
 });
 
