@@ -10,7 +10,7 @@ import { parseDocument, isMap, isScalar, isSeq, type Document } from 'yaml';
 // The ESM build: esbuild cannot follow the UMD build's dynamic requires (./impl/format).
 import { applyEdits, modify, parse as parseJsonc, type ParseError, type FormattingOptions } from 'jsonc-parser/lib/esm/main.js';
 import { MalformedConfigError } from './errors';
-import { isLoopbackUrl, sameUpstream } from './proxy-urls';
+import { isLoopbackUrl, sameUpstream, type ProxyUpstreams } from './proxy-urls';
 
 /** Providers whose apiBase speaks a wire format our proxy serves. */
 const PROXIED_PROVIDERS = new Set(['anthropic', 'openai']);
@@ -59,12 +59,6 @@ export function listModels(text: string, format: Format, file = 'config'): Conti
     provider: String(m?.provider ?? ''),
     apiBase: typeof m?.apiBase === 'string' ? m.apiBase : undefined,
   }));
-}
-
-/** The upstream each provider's requests reach through the proxy (origins, as the proxy is configured). */
-export interface ProxyUpstreams {
-  anthropic: string;
-  openai: string;
 }
 
 /**

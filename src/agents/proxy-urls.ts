@@ -21,12 +21,18 @@ export function isLoopbackUrl(url: string): boolean {
   }
 }
 
-/** A base URL as the upstream origin it stands for: `https://host/v1/` and `https://host` are the same. */
-function upstreamOf(baseUrl: string): string {
-  return baseUrl.trim().replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '').toLowerCase();
+/** The upstream each provider's requests reach through the proxy (origins, as the proxy is configured). */
+export interface ProxyUpstreams {
+  anthropic: string;
+  openai: string;
+}
+
+/** A client's base URL as the upstream setting it stands for: `https://host/v1/` and `https://host` are the same. */
+export function upstreamOf(baseUrl: string): string {
+  return baseUrl.trim().replace(/\/+$/, '').replace(/\/v1$/, '').replace(/\/+$/, '');
 }
 
 /** Whether a client's base URL names the upstream the proxy forwards to (so routing it through the proxy changes nothing but the hop). */
 export function sameUpstream(baseUrl: string, upstream: string): boolean {
-  return upstreamOf(baseUrl) === upstreamOf(upstream);
+  return upstreamOf(baseUrl).toLowerCase() === upstreamOf(upstream).toLowerCase();
 }

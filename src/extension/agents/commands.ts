@@ -208,7 +208,7 @@ export async function disconnectAgent(env: CommandEnv, id?: AgentId): Promise<vo
         return;
       }
       case 'continue': {
-        const changed = await disconnectContinue(env.state, continueConfigFile(continueGlobalDir()), env.deps.proxyUrl());
+        const changed = await disconnectContinue(env.state, continueConfigFile(continueGlobalDir()), (await env.deps.agentUrl?.()) ?? env.deps.proxyUrl());
         void info(changed.length ? `Continue's ${changed.join(', ')} no longer go through Headroom.` : 'no Continue model pointed at Headroom.');
         return;
       }

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { connect, disconnect, formatOf, listModels, proxiableModels, repoint, routesThroughProxy, type ContinueModel, type ContinueUndo, type ProxyUpstreams } from '../../agents/continue-config';
-import { proxyBaseUrls } from '../../agents/proxy-urls';
+import { connect, disconnect, formatOf, listModels, proxiableModels, repoint, routesThroughProxy, type ContinueModel, type ContinueUndo } from '../../agents/continue-config';
+import { proxyBaseUrls, type ProxyUpstreams } from '../../agents/proxy-urls';
 import { readTextOrEmpty } from '../../agents/backup';
 import { editConfigFile } from './edit-file';
 import type { StateFile } from './state';

@@ -3,8 +3,7 @@
  * profile's provider settings with only the base URL pointed at the proxy, activated on connect;
  * disconnect re-activates the previous profile and removes ours.
  */
-import { proxyBaseUrls, sameUpstream } from '../../agents/proxy-urls';
-import type { ProxyUpstreams } from '../../agents/continue-config';
+import { proxyBaseUrls, sameUpstream, upstreamOf, type ProxyUpstreams } from '../../agents/proxy-urls';
 import type { StateFile } from './state';
 
 export const ROO_EXTENSION_ID = 'RooVeterinaryInc.roo-cline';
@@ -51,7 +50,7 @@ export function rooProfileFor(config: Record<string, unknown>, origin: string, u
   }
   const current = config[target.key];
   if (!ours && typeof current === 'string' && current.trim() && !sameUpstream(current, upstreams[target.form])) {
-    throw new RooConnectError(`Roo Code's active profile sends to ${current}, but Headroom forwards ${target.form === 'anthropic' ? 'Anthropic' : 'OpenAI'} requests to ${upstreams[target.form]}. To route this profile, set headroom.upstream.${target.form} to ${current.trim().replace(/\/+$/, '').replace(/\/v1$/, '')} first.`);
+    throw new RooConnectError(`Roo Code's active profile sends to ${current}, but Headroom forwards ${target.form === 'anthropic' ? 'Anthropic' : 'OpenAI'} requests to ${upstreams[target.form]}. To route this profile, set headroom.upstream.${target.form} to ${upstreamOf(current)} first.`);
   }
   const urls = proxyBaseUrls(origin);
   const profile: Record<string, unknown> = {};
