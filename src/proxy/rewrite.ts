@@ -14,11 +14,15 @@ import type { ProxyConfig } from './config';
 import { extractShape } from './extract';
 import type { Api, RequestShape, ToolOutput } from './extract';
 import { applySplices, decodeString, encodeString, looksAsciiEscaped } from './json-scan';
-import type { JsonString, Splice } from './json-scan';
+import { member, stringMember } from './json-scan';
+import type { JsonObject, JsonString, Splice } from './json-scan';
 import type { Turn } from './cache-watch';
 import { ScanCache } from './scan-cache';
 import { conversationKey } from './conversation-key';
 import { retrieveToolSplice } from './retrieve-tool';
+import { answerCalls } from './retrieval/answer';
+import { OwedAnswers } from './retrieval/owed';
+import type { RetrieveAnswer } from './retrieval/types';
 
 export type LeftAlone =
   | 'too-small' | 'excluded-tool' | 'error-output' | 'already-compressed' | 'not-smaller'
@@ -54,6 +58,8 @@ export interface RewriteResult {
   /** This body's turn, and the one it continues (for watching the provider's prompt cache). */
   turn: Turn;
   previous?: Turn;
+  /** Answers to retrieve calls of the response this one continues, added to its input (see OwedAnswers). */
+  owedAnswers: RetrieveAnswer[];
 }
 
 const MEMO_PREFIX = `proxy:${ENGINE_VERSION}:`;
@@ -109,6 +115,8 @@ interface MemoEntry {
 }
 
 export class Rewriter {
+  /** Retrieve calls of Responses turns the client never saw, answered when a request continues them. */
+  readonly owed = new OwedAnswers();
   private readonly isExcluded: (name: string | undefined) => boolean;
   private readonly local = new Map<string, MemoEntry>();
   /** Decisions by the exact bytes of the string literal (seen-before fast path, in memory only). */
@@ -138,6 +146,7 @@ export class Rewriter {
       if (r.splice) splices.push(r.splice);
       if (r.marked) hasMarkers = true;
     }
+    const owedAnswers = api === 'responses' ? this.payOwed(buf, shape.root, splices) : [];
     let retrieveToolInjected = false;
     if (options.injectRetrieveTool && this.config.retrieval && !shape.clientHasRetrieveTool && !shape.multipleChoices) {
       // Once given the tool, a conversation keeps it (also on turns without a marker, e.g. after
@@ -155,8 +164,21 @@ export class Rewriter {
     const body = applySplices(buf, splices);
     return {
       body, changed: splices.length > 0, shape, outputs, hasMarkers, retrieveToolInjected,
-      ms: performance.now() - start, turn, previous,
+      ms: performance.now() - start, turn, previous, owedAnswers,
     };
+  }
+
+  /** Outputs for the retrieve calls the continued response made unseen, first in the new input. */
+  private payOwed(buf: Buffer, root: JsonObject, splices: Splice[]): RetrieveAnswer[] {
+    const previous = stringMember(buf, root, 'previous_response_id');
+    const calls = previous === undefined ? undefined : this.owed.get(previous);
+    const input = member(root, 'input');
+    if (!calls || input?.type !== 'array') return [];
+    const answers = answerCalls(this.store, calls, false);
+    const items = answers.map((a) => JSON.stringify({ type: 'function_call_output', call_id: a.id, output: a.text }));
+    const at = input.start + 1;
+    splices.push({ start: at, end: at, bytes: Buffer.from(items.join(',') + (input.items.length ? ',' : ''), 'utf8') });
+    return answers;
   }
 
   private processOutput(

@@ -22,6 +22,7 @@ import { DEFAULT_ANTHROPIC_UPSTREAM, DEFAULT_OPENAI_UPSTREAM, isLoopbackHost, ro
 import { StatsAggregator } from './stats';
 import type { StatsSnapshot } from './stats';
 import { makeRetrievalInterceptor } from './retrieval/intercept';
+import { countAnswers } from './retrieval/answer';
 import type { InterceptContext } from './retrieval/intercept';
 import { attachWebSocket } from './websocket';
 import { loadPersisted, RecordWriter } from './persist';
@@ -261,6 +262,7 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
   const changed = !!rewritten?.changed;
   const body = changed ? rewritten!.body : raw;
   const retrieval: InterceptContext['stats'] = { count: 0, misses: 0 };
+  if (rewritten) countAnswers(retrieval, rewritten.owedAnswers);
   const interceptor = rewritten?.retrieveToolInjected
     ? makeRetrievalInterceptor(state, { req, res, target, api: r.api, body, shape: rewritten.shape, stats: retrieval })
     : undefined;

@@ -20,7 +20,7 @@ import type { ProxyState } from './server';
 import { SseSplitter } from './sse';
 import type { SseEvent } from './sse';
 import { ResponsesStitcher, TERMINAL } from './retrieval/responses';
-import { answerCalls } from './retrieval/answer';
+import { answerCalls, countAnswers } from './retrieval/answer';
 import { JsonSyntaxError } from './json-scan';
 import { record } from './recorder';
 import type { Route } from './routes';
@@ -135,7 +135,10 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
       }
     }
     upstream.send(out, { binary: false });
-    if (create) pending = { rw, received, sent: performance.now(), bytes: out.length, bypass, stats: { count: 0, misses: 0 } };
+    if (create) {
+      pending = { rw, received, sent: performance.now(), bytes: out.length, bypass, stats: { count: 0, misses: 0 } };
+      if (rw) countAnswers(pending.stats, rw.owedAnswers);
+    }
   });
 
   upstream.on('message', (data: RawData, isBinary: boolean) => {
@@ -168,6 +171,7 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
     const end = t.stitcher.endRound(toClient, t.answered <= max);
     if (end.kind !== 'continue') {
       turn = null;
+      if (t.stitcher.unanswered) state.rewriter.owed.record(t.stitcher.unanswered.responseId, t.stitcher.unanswered.calls);
       if (pending) {
         pending.stats.firstUsage = t.stitcher.firstUsage;
         pending.stats.usage = addUsage(pending.stats.usage, t.stitcher.laterUsage);

@@ -286,3 +286,41 @@ test('a conversation given the retrieve tool keeps it, byte for byte, on later t
     await h.close();
   }
 });
+
+for (const stream of [true, false]) {
+  test(`responses ${stream ? 'stream' : 'JSON'}: a turn continued with previous_response_id gets outputs for the retrieve calls its predecessor made unseen`, async () => {
+    const first = modelResponder('responses', { mixed: true });
+    // Like the provider with server-side state: every call of the continued response needs an output.
+    const respond = (got: Parameters<typeof first>[0], res: Parameters<typeof first>[1]) => {
+      const body = JSON.parse(got.body.toString('utf8'));
+      if (!body.previous_response_id) return first(got, res);
+      const answered = new Set(body.input.filter((i: any) => i.type === 'function_call_output').map((i: any) => i.call_id));
+      const missing = ['call_r0', 'call_c0'].filter((id) => !answered.has(id));
+      if (missing.length) {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No tool output found for function call ${missing[0]}.`, type: 'invalid_request_error' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Done.', annotations: [] }] }], usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } }));
+    };
+    const h = await startHarness({ respond });
+    try {
+      const turn1 = await post(`${h.proxy.url}/v1/responses`, clientBody('responses', stream), { authorization: 'Bearer sk-test' });
+      assert.equal(turn1.status, 200);
+      assert.ok(!turn1.body.toString('utf8').includes('headroom_retrieve'), 'the client saw only its own call');
+      const hash = markerHashes(h.upstream.received[0].body.toString('utf8'))[0];
+      const turn2 = await post(`${h.proxy.url}/v1/responses`, JSON.stringify({
+        model: 'gpt-5-codex', store: true, previous_response_id: 'resp_0',
+        tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }],
+        input: [{ type: 'function_call_output', call_id: 'call_c0', output: 'file-a\nfile-b' }],
+      }), { authorization: 'Bearer sk-test' });
+      assert.equal(turn2.status, 200, turn2.body.toString('utf8'));
+      const input = JSON.parse(h.upstream.received[1].body.toString('utf8')).input;
+      assert.deepEqual(input.map((i: any) => i.call_id), ['call_r0', 'call_c0']);
+      assert.equal(input[0].output, h.store.get(hash)!.text, 'the model gets what it asked for');
+      await h.proxy.settled();
+      assert.equal(h.proxy.stats().retrievals.count, 1);
+    } finally {
+      await h.close();
+    }
+  });
+}

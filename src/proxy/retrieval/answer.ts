@@ -15,11 +15,14 @@ export function answerCalls(store: Store, calls: RetrieveCall[], exhausted: bool
     const hit = HASH_PATTERN.test(hash) ? store.get(hash) : undefined;
     return hit ? { id: c.id, text: hit.text, miss: false } : { id: c.id, text: RETRIEVE_MISS_MESSAGE(c.hash), miss: true };
   });
-  if (stats && !exhausted) {
-    stats.count += answers.length;
-    stats.misses += answers.filter((a) => a.miss).length;
-  }
+  if (stats && !exhausted) countAnswers(stats, answers);
   return answers;
+}
+
+/** Counts answers given as retrievals, and their misses. */
+export function countAnswers(stats: { count: number; misses: number }, answers: RetrieveAnswer[]): void {
+  stats.count += answers.length;
+  stats.misses += answers.filter((a) => a.miss).length;
 }
 
 /** Inserts bytes before the closing bracket of the array that ends at `arrayEnd` (exclusive). */

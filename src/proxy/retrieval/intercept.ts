@@ -13,7 +13,9 @@
  * sees and the turn ends with the client's tool calls only. The model never received the
  * retrieved text; the tool stays available, so it can ask again on the next turn. The assistant
  * turn the client sends back therefore contains only its own tool calls, which keeps tool_use /
- * tool_result pairing valid.
+ * tool_result pairing valid. Where the provider keeps the turn itself (Responses continued with
+ * previous_response_id), the request that continues it also gets outputs for the retrieve calls,
+ * with the retrieved text (see OwedAnswers).
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import { decodeResponseBody } from '../body';
@@ -129,6 +131,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
       const end = stitcher.endRound(write, answered <= max);
       if (end.kind !== 'continue') {
         if (end.kind === 'truncated') ctx.stats.truncated = true;
+        if (stitcher.unanswered) state.rewriter.owed.record(stitcher.unanswered.responseId, stitcher.unanswered.calls);
         res.end();
         return;
       }
@@ -198,6 +201,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     rounds.push(msg);
     ({ calls, clientTools } = adapter.jsonCalls(msg));
   }
+  if (ctx.api === 'responses') state.rewriter.owed.record(msg.id, calls);
   const merged = Buffer.from(JSON.stringify(adapter.jsonMerge(rounds, calls.length > 0)), 'utf8');
   const headers = downstreamHeaders(first.rawHeaders, true);
   headers.push('content-length', String(merged.length));

@@ -41,6 +41,7 @@ export class ResponsesStitcher implements StreamStitcher {
   private pendingTerminal?: { ev: SseEvent; data: Json };
   private clientItems: Json[] = [];
   private usages: Json[] = [];
+  unanswered?: { responseId?: string; calls: RetrieveCall[] };
 
   onEvent(ev: SseEvent, write: (b: Buffer) => void): void {
     const data = eventJson(ev.data);
@@ -103,6 +104,7 @@ export class ResponsesStitcher implements StreamStitcher {
     this.clientItems.push(...all.filter((i) => !isRetrieveItem(i)));
     if (calls.length > 0 && !this.clientTools && mayContinue) return { kind: 'continue', calls };
     const { ev, data } = this.pendingTerminal;
+    if (calls.length > 0) this.unanswered = { responseId: data.response?.id, calls };
     if (this.round === 0 && calls.length === 0) this.pass(ev, data, write);
     else {
       const response = { ...data.response, output: this.clientItems, ...(this.allUsages().length ? { usage: sumUsage(this.allUsages()) } : {}) };

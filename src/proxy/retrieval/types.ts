@@ -51,6 +51,8 @@ export interface StreamStitcher {
   /** Usage of the first round, and of all later rounds together. */
   firstUsage?: Usage;
   laterUsage?: Usage;
+  /** Set when the final round's retrieve calls were dropped unanswered: that round's response id (Responses) and the calls. */
+  unanswered?: { responseId?: string; calls: RetrieveCall[] };
 }
 
 export function parseRetrieveInput(json: string): string {
