@@ -19,12 +19,13 @@ interface FakeWs {
   close(): Promise<void>;
 }
 
-function events(round: number, callHash: string | undefined, reply: string): object[] {
+function events(round: number, callHash: string | undefined, reply: string, clientCall = false): object[] {
   let seq = 0;
   const out: object[] = [];
   const e = (type: string, d: object) => out.push({ type, sequence_number: seq++, ...d });
   const items: any[] = [{ type: 'message', id: `msg_${round}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply }] }];
   if (callHash) items.push({ type: 'function_call', id: `fc_${round}`, call_id: `call_r${round}`, name: 'headroom_retrieve', arguments: JSON.stringify({ hash: callHash }), status: 'completed' });
+  if (clientCall) items.push({ type: 'function_call', id: `fc_c${round}`, call_id: `call_c${round}`, name: 'shell', arguments: '{"command":["ls"]}', status: 'completed' });
   e('response.created', { response: { id: `resp_${round}`, status: 'in_progress', output: [] } });
   items.forEach((item, i) => {
     e('response.output_item.added', { output_index: i, item });
@@ -54,7 +55,7 @@ async function startFakeWs(): Promise<FakeWs> {
       const answered = last?.type === 'function_call_output' && String(last.call_id).startsWith('call_r');
       const hash = markerHashes(buf.toString())[0];
       const reply = answered ? `Got ${last.output.length} chars` : 'Looking.';
-      for (const ev of events(r, !answered && hash && msg.tools?.some((t: any) => t.name === 'headroom_retrieve') ? hash : undefined, reply)) ws.send(JSON.stringify(ev));
+      for (const ev of events(r, !answered && hash && msg.tools?.some((t: any) => t.name === 'headroom_retrieve') ? hash : undefined, reply, msg.metadata?.mixed === true)) ws.send(JSON.stringify(ev));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -140,6 +141,43 @@ test('WebSocket: frames relayed, response.create compressed, retrieval answered 
     await fake.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('WebSocket: after a mixed turn, the continuing response.create carries outputs for the retrieve calls the client never saw', async () => {
+  const store = await openStore({ path: null });
+  const fake = await startFakeWs();
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: fake.url, anthropicUpstream: fake.url });
+  const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-codex' } });
+  try {
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    const tools = [{ type: 'function', name: 'shell', parameters: {} }];
+    const turn1 = collect(ws, (f) => f.some((x) => JSON.parse(x).type === 'response.completed'));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', store: false, metadata: { mixed: true }, tools, input: [
+      { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: bigLog(500, 23) },
+    ] }));
+    const done = (await turn1).map((x) => JSON.parse(x)).find((f) => f.type === 'response.completed');
+    assert.deepEqual(done.response.output.map((i: any) => i.name ?? i.type), ['message', 'shell'], 'the client sees only its own call');
+    assert.equal(fake.frames.length, 1, 'a mixed turn is not continued');
+    const hash = markerHashes(fake.frames[0].toString())[0];
+
+    const turn2 = collect(ws, (f) => f.some((x) => JSON.parse(x).type === 'response.completed'));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', store: false, previous_response_id: 'resp_0', tools, input: [
+      { type: 'function_call_output', call_id: 'call_c0', output: 'file-a' },
+    ] }));
+    await turn2;
+    const input = JSON.parse(fake.frames[1].toString()).input;
+    assert.deepEqual(input.map((i: any) => i.call_id), ['call_r0', 'call_c0']);
+    assert.equal(input[0].output, store.get(hash)!.text);
+  } finally {
+    ws.terminate();
+    await proxy.close();
+    await fake.close();
+    await store.close();
   }
 });
 
