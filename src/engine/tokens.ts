@@ -41,32 +41,39 @@ export function tokenizerFor(model: string | undefined): TokenizerChoice {
 }
 
 /**
- * BPE merges within one pre-token are quadratic, and a long run without whitespace (minified code,
- * base64, a row of '=') is one pre-token: such runs are counted in slices of this many characters.
- * The count can differ from the exact one by a token per slice, on runs that are rare in practice.
+ * Tokens of `text` as `count` gives them, except that a run of over 64 characters that are all
+ * non-space, or all whitespace, is counted in 64-character slices: such a run is one pre-token,
+ * BPE merges within one pre-token are quadratic, and minified code, base64, a row of '=' or
+ * thousands of blank lines would take seconds to minutes. The count can differ from the exact one
+ * by a token per slice, on runs that are rare in practice. Self-contained: the counting worker
+ * runs its source (see token-counter.ts).
  */
-const MAX_RUN = 64;
-const LONG_RUN = new RegExp(`\\S{${MAX_RUN + 1},}`, 'g');
+export function countWithLongRuns(text: string, count: (s: string) => number): number {
+  const max = 64;
+  let n = 0;
+  let from = 0;
+  for (const m of text.matchAll(/\S{65,}|\s{65,}/g)) {
+    n += count(text.slice(from, m.index));
+    for (let i = 0; i < m[0].length; i += max) n += count(m[0].slice(i, i + max));
+    from = m.index + m[0].length;
+  }
+  return n + count(text.slice(from));
+}
 
 /** Tokens of a text for a model (o200k_base when the model is unknown). */
 export function countTokens(text: string, model?: string): number {
   if (text.length === 0) return 0;
   const t = tokenizerFor(model);
   const enc = encoder(t.encoding);
-  const count = (s: string) => (s.length === 0 ? 0 : enc.encode(s, 'all').length);
+  // Slices of long runs repeat (a row of '=', blank lines): each distinct one is encoded once.
   const slices = new Map<string, number>();
-  const countSlice = (s: string) => {
+  const count = (s: string) => {
+    if (s.length === 0) return 0;
+    if (s.length > 64) return enc.encode(s, 'all').length;
     let c = slices.get(s);
-    if (c === undefined) slices.set(s, (c = count(s)));
+    if (c === undefined) slices.set(s, (c = enc.encode(s, 'all').length));
     return c;
   };
-  let n = 0;
-  let from = 0;
-  for (const m of text.matchAll(LONG_RUN)) {
-    n += count(text.slice(from, m.index));
-    for (let i = 0; i < m[0].length; i += MAX_RUN) n += countSlice(m[0].slice(i, i + MAX_RUN));
-    from = m.index + m[0].length;
-  }
-  n += count(text.slice(from));
+  const n = countWithLongRuns(text, count);
   return t.factor === 1 ? n : Math.ceil(n * t.factor);
 }

@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ccrHash } from '../engine/hash';
-import { countTokens, tokenizerFor } from '../engine/tokens';
+import { countTokens, countWithLongRuns, tokenizerFor } from '../engine/tokens';
 
 /** Characters per slice: a few ms of encoding, so the worker soon notices the request path at work. */
 const SLICE = 2 * 1024;
@@ -112,6 +112,7 @@ function encoder(name) {
   return encoders[name];
 }
 const nextCut = ${nextCut.toString()};
+const countWithLongRuns = ${countWithLongRuns.toString()};
 const held = new Int32Array(workerData.held);
 function waitForRequestPath() {
   const until = Date.now() + workerData.maxDeferMs;
@@ -127,7 +128,8 @@ parentPort.on('message', (m) => {
     for (let at = 0; at < m.text.length; ) {
       waitForRequestPath();
       const end = nextCut(m.text, at, ${SLICE});
-      n += encoder(m.encoding).encode(m.text.slice(at, end), 'all').length;
+      const enc = encoder(m.encoding);
+      n += countWithLongRuns(m.text.slice(at, end), (s) => (s.length ? enc.encode(s, 'all').length : 0));
       at = end;
     }
     parentPort.postMessage({ id: m.id, n: m.factor === 1 ? n : Math.ceil(n * m.factor) });

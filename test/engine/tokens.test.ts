@@ -24,3 +24,12 @@ test('long runs without whitespace are counted in slices, in bounded work', () =
   assert.ok(n > 400_000 && n < 1_300_000, `${n}`);
   assert.equal(countTokens('a ' + '='.repeat(640) + ' b'), countTokens('a ') + 10 * countTokens('='.repeat(64)) + countTokens(' b'));
 });
+
+test('long whitespace runs (thousands of blank lines) are counted in slices too, in bounded work', () => {
+  // One pre-token of 200,000 newlines: quadratic BPE took minutes; sliced it is linear.
+  const blank = countTokens('\n'.repeat(200_000));
+  assert.ok(blank > 0 && blank <= 200_000, `${blank}`);
+  assert.equal(countTokens('a' + ' '.repeat(128) + 'b'), countTokens('a') + 2 * countTokens(' '.repeat(64)) + countTokens('b'));
+  const log = 'INFO start\n' + '\n'.repeat(8_000) + 'ERROR boom\n';
+  assert.equal(countTokens(log), countTokens('INFO start') + 125 * countTokens('\n'.repeat(64)) + countTokens('\nERROR boom\n'));
+});

@@ -10,7 +10,9 @@ test('worker and main-thread counts agree with js-tiktoken', async () => {
   // (one o200k pre-token), blank lines with spaces, CRLF.
   const json = JSON.stringify(Array.from({ length: 400 }, (_, i) => ({ id: i, name: `n${i}`, tags: ['a', 'b'] })), null, 2);
   const code = 'function f() {\n// note\n  return 1;\n}\n  \n  \nif (x) {\n//\n}\r\n  y();\r\n'.repeat(300);
-  const text = bigLog(300, 4) + 'Grüße 👋 — 日本語\n' + '  indented\n\n\n  {\n    "a": 1\n  }\n'.repeat(2000) + json + code + bigLog(200, 5);
+  const text = bigLog(300, 4) + 'Grüße 👋 — 日本語\n' + '  indented\n\n\n  {\n    "a": 1\n  }\n'.repeat(2000) + json + code + bigLog(200, 5)
+    // Long runs are counted in slices, by the worker as on the main thread.
+    + '\n'.repeat(10_000) + 'end ' + '='.repeat(500) + '\n';
   const worker = new TokenCounter(true);
   const local = new TokenCounter(false);
   try {
