@@ -112,6 +112,23 @@ test('hundreds of errors of one template keep a few representatives, and the que
   assert.match(text, /\[ +300× ERROR db pool: connection to <\*> refused \(attempt <\*>\) \(2024-01-01T00:00:00Z … 2024-01-01T00:04:59Z\)\]/);
 });
 
+test('every distinct failure reason of an error kind is kept, and a few errors that differ only in numbers all are', () => {
+  const reasons = ['card declined', 'insufficient funds', 'address invalid', 'fraud suspected', 'currency unsupported', 'gateway timeout', 'duplicate charge', 'expired card', 'cvc mismatch', 'limit exceeded', 'account frozen', 'bank unavailable', 'issuer declined'];
+  const lines: string[] = [];
+  const t = (i: number) => `2024-05-01T10:${pad(Math.floor(i / 60) % 60)}:${pad(i % 60)}.${pad(i % 1000, 3)}`;
+  for (let i = 0; i < 5000; i++) {
+    lines.push(`${t(i)} INFO  payments: order ${70000 + i} charged ok`);
+    if (i % 400 === 13) lines.push(`${t(i)} ERROR payments: order ${70000 + i} charge failed: ${reasons[Math.floor(i / 400)]}`);
+    if (i % 250 === 7) lines.push(`${t(i)} ERROR api: upstream timeout after ${3000 + i}ms shard=${i % 13}`);
+  }
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  for (const l of lines.filter((x) => x.includes('ERROR'))) assert.ok(text.includes(l + '\n'), `kept: ${l}`);
+  assert.ok(text.length < input.length / 20, `${text.length} of ${input.length}`);
+});
+
 test('many-variant clusters show each kind of event, not each user name', () => {
   const lines: string[] = [];
   const users = ['admin', 'test', 'oracle', 'guest', 'ubuntu', 'pi', 'git', 'deploy', 'ftp', 'www', 'postgres', 'support'];

@@ -14,8 +14,13 @@ const RARE_CLUSTER = 2;
  * form of an event). In a cluster with many variants, rare ones are just parameter values (user names).
  */
 const RARE_VARIANT = 1;
-/** Variants represented (first occurrence) per severe cluster, and per plain cluster. */
-const SEVERE_VARIANTS = 6;
+const FEW_VARIANTS = 6;
+/**
+ * Variants represented (first occurrence) per severe cluster, and per plain cluster. A severe
+ * cluster with at most this many variants shows each (every failure reason of an error); one with
+ * more has parameters in them (user names), and one per kind of event is shown.
+ */
+const SEVERE_VARIANTS = 16;
 const PLAIN_VARIANTS = 2;
 /** Further variants of a plain cluster, shown while the budget allows. */
 const EXTRA_VARIANTS = 10;
@@ -24,6 +29,11 @@ const QUERY_HITS_PER_VARIANT = 8;
 const QUERY_HITS_TOTAL = 200;
 /** Continuation lines kept after a kept severe head (a stack trace's top). */
 const SEVERE_CONTINUATION = 40;
+/**
+ * A severe variant seen at most this often, in a cluster with few variants, is kept whole while the
+ * budget allows: errors that differ only in their numbers (an id, a duration) are few enough to show.
+ */
+const SEVERE_WHOLE = 32;
 
 /**
  * Priorities: 0 is always kept (severe kinds and their variants, query hits, first of uncommon kinds);
@@ -60,7 +70,7 @@ export function selectLines(m: Mined): Uint8Array {
     const wholeCluster = c.count <= RARE_CLUSTER;
     for (const v of c.variants) {
       const va = m.variants[v];
-      if (wholeCluster || (va.count <= RARE_VARIANT && c.variants.length <= SEVERE_VARIANTS)) rareEntries.set(v, []);
+      if (wholeCluster || (va.count <= RARE_VARIANT && c.variants.length <= FEW_VARIANTS) || (va.severe && va.count <= SEVERE_WHOLE && c.variants.length <= SEVERE_VARIANTS)) rareEntries.set(v, []);
     }
   }
   if (rareEntries.size > 0) {
