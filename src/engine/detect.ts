@@ -16,7 +16,8 @@ const RE = {
   gitCommit: /^commit [0-9a-f]{7,40}\b/,
   gitOneline: /^(\* )?[0-9a-f]{7,12} \S/,
   grepLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+[\w)]\.?\w*[:-]\d+[:-]/,
-  grepNoLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\S/,
+  // Not `path.py::name`: a pytest node id (`tests/test_x.py::test_y PASSED`).
+  grepNoLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:(?!:)\S/,
   rgNumbered: /^\d+[:-]/,
   lsLong: /^[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s/,
   lsTotal: /^total \d+/,
@@ -24,8 +25,10 @@ const RE = {
   /** Tree drawings; a `── ` anywhere in the line is looked for with includes (a regex would try every position). */
   treeStart: /^[│├└|`]/,
   findPath: /^(\.{1,2}\/|\/)[^\s:]*$/,
-  build: /\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^\s*(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}|^test .+ \.\.\. (ok|FAILED|failed|ignored)$|^running \d+ tests?$|^\s+\d+:\d+\s+(error|warning)\s/,
+  build: /::\S+ (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b|\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^\s*(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}|^test .+ \.\.\. (ok|FAILED|failed|ignored)$|^running \d+ tests?$|^\s+\d+:\d+\s+(error|warning)\s/,
   logTime: /^\s*[\[(]?(\d{4}[-/.]\d{2}[-/.]\d{2}[T ]?|\d{2}[-/]\w{3}[-/]\d{4}|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d\d:|\d{6}\s+\d{6}\b|\d{1,2}:\d{2}:\d{2}|\d{10}(\.\d+)?\b|\d{13}\b|-\s+\d+\s+\d{4}\.\d\d\.\d\d)/,
+  /** A Go crash: `panic:`, goroutine headers, `\t/path/file.go:41 +0x1d4` frames, `created by`. */
+  goCrash: /^(panic: |fatal error: |goroutine \d+ \[|created by |\t\S+\.go:\d+( \+0x[0-9a-f]+)?$)/,
   logLevel: /(^|[\s\[|(<])(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRIT|CRITICAL|SEVERE|ALERT|EMERG|notice|info|warn|error|debug)([\]|):>\s]|$)/,
   htmlStart: /^\s*(<!doctype html|<html|<head|<body|<div|<\?xml)/i,
   htmlTag: /<\/?[a-zA-Z][\w-]*(\s[^<>]*)?>/g,
@@ -132,7 +135,7 @@ function edgeParagraphs(text: string): [string[], string[]] {
  * score is at most RECORD_LOG_MAX, so it is only worked out when it could decide the kind).
  */
 function logScore(lines: string[], unbeatable: boolean): number {
-  const s = share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120)));
+  const s = share(lines, (l) => RE.logTime.test(l) || RE.logLevel.test(l.slice(0, 120)) || RE.goCrash.test(l));
   return s >= 0.5 || unbeatable ? s : Math.max(s, recordLogScore(lines));
 }
 

@@ -55,7 +55,7 @@ test('node:test spec output keeps the failure, its assertion and location, and t
   assert.ok(report.bytesOut < report.bytesIn / 5, `saved enough: ${report.bytesOut}/${report.bytesIn}`);
 });
 
-test('tsc output keeps the first error of every file and one of each code, folding the rest', () => {
+test('tsc output keeps the first error of every file and the first three of each code in it, folding the rest', () => {
   const lines: string[] = [];
   for (let f = 0; f < 6; f++) {
     for (let e = 0; e < 8; e++) lines.push(`src/module${f}.ts(${10 + e},${5 + f}): error TS7006: Parameter 'arg${e}' implicitly has an 'any' type.`);
@@ -73,8 +73,8 @@ test('tsc output keeps the first error of every file and one of each code, foldi
   assert.ok(text.includes('node_modules/some-lib/dist/part0.d.ts(1,20): error TS7016'), 'first error of the dependency');
   assert.ok(!text.includes('part5.d.ts'), 'further errors in the same dependency are folded');
   assert.ok(text.includes('Found 59 errors in 16 files.'));
-  assert.ok(!text.includes("src/module3.ts(14,8)"), 'repeats of a code in a file are folded');
-  assert.match(text, /TS7006×7/, 'the marker names the folded codes');
+  assert.ok(text.includes("src/module3.ts(12,8)") && !text.includes("src/module3.ts(13,8)"), 'past three, repeats of a code in a file are folded');
+  assert.match(text, /TS7006×5/, 'the marker names the folded codes');
 });
 
 test('cargo build and test output keeps rustc errors with snippets and the test result', () => {
@@ -189,4 +189,17 @@ test('short build output is left alone', () => {
   const input = 'src/a.ts(1,2): error TS2305: Module has no exported member x.\nFound 1 error.\n';
   const { text } = run(input);
   assert.equal(text, input);
+});
+
+test('a few distinct messages of one code in one file are each kept; many fold after the first three', () => {
+  const lines = ['> tsc --noEmit', ''];
+  const msgs = ["Property 'userId' does not exist on type 'Session'.", "Property 'tenant' does not exist on type 'Session'.", "Argument of type 'string' is not assignable to parameter of type 'number'.", "Property 'expiresAt' does not exist on type 'Token'."];
+  msgs.forEach((m, k) => lines.push(`src/auth/session.ts(${10 + k * 7},${5 + k}): error TS${k === 2 ? 2345 : 2339}: ${m}`));
+  for (let i = 0; i < 40; i++) lines.push(`src/gen/model.ts(${i + 1},1): error TS7006: Parameter 'p${i}' implicitly has an 'any' type.`);
+  lines.push('', 'Found 44 errors in 2 files.');
+  const input = lines.join('\n') + '\n';
+  const { text } = run(input);
+  for (const l of lines.slice(2, 6)) assert.ok(text.includes(l + '\n'), `kept: ${l}`);
+  const anyKept = text.split('\n').filter((l) => l.startsWith('src/gen/model.ts(')).length;
+  assert.equal(anyKept, 3, 'the first three of 40 of one code in one file');
 });

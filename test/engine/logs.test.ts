@@ -311,3 +311,16 @@ test('a template hashed in place inside the whole text equals the hash of the li
   assert.notEqual(templateHash('E0101 a\n'), templateHash('I0101 a\n'));
   assert.notEqual(templateHash('"GET /" 503 x\n'), templateHash('"GET /" 200 x\n'));
 });
+
+test('a Go panic with goroutine dumps reads as a log: the panicking goroutine\'s frames are kept', () => {
+  const lines = ['panic: runtime error: index out of range [5] with length 3', '', 'goroutine 1 [running]:', 'main.(*Cache).Get(0xc000010018, {0x4b2f1a, 0x5})', '\t/app/cache.go:41 +0x1d4', 'main.main()', '\t/app/main.go:17 +0x6b'];
+  for (let g = 2; g < 60; g++) lines.push('', `goroutine ${g} [select, ${g % 9} minutes]:`, 'net/http.(*persistConn).writeLoop(0xc0001b2000)', '\t/usr/local/go/src/net/http/transport.go:2410 +0xf2', 'created by net/http.(*Transport).dialConn in goroutine 1', '\t/usr/local/go/src/net/http/transport.go:1777 +0x16f1');
+  lines.push('exit status 2');
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, query: 'why does the program crash' });
+  assert.equal(r.report.kind, 'logs');
+  assertInvariants(input, r.text, sink);
+  for (const l of lines.slice(0, 7)) assert.ok(r.text.includes(l + '\n'), `kept: ${l}`);
+  assert.ok(r.text.length < input.length / 5);
+});

@@ -82,3 +82,40 @@ test('a huge single line returns promptly', () => {
   assert.ok(performance.now() - t0 < 2000);
   assert.ok(r.text.length <= input.length);
 });
+
+test('grep over logs keeps the first hit of every distinct error message; a lone hit of the question\'s rare term is kept', () => {
+  const msgs = ['connection refused to 10.0.0.7:5432', 'disk full on /var/lib/postgres', 'certificate expired for api.acme.io', 'OOM killed worker pid=4411', 'deadlock detected on table orders'];
+  const errs: string[] = [];
+  for (let i = 0; i < 120; i++) errs.push(`logs/app-${i % 3}.log:${100 + i * 7}:2024-05-01T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000 ERROR ${msgs[i % 5]} req=${i}`);
+  let input = errs.join('\n') + '\n';
+  let sink = new MemorySink();
+  let r = compress(input, { store: sink, query: 'what errors happened' });
+  assert.equal(r.report.kind, 'search');
+  assertInvariants(input, r.text, sink);
+  for (let k = 0; k < 5; k++) assert.ok(r.text.includes(errs[k] + '\n'), `first "${msgs[k]}" kept`);
+  assert.ok(r.text.length < input.length / 4);
+
+  const hits: string[] = [];
+  for (let f = 0; f < 30; f++) for (let k = 0; k < 8; k++) hits.push(`src/module${f}/index.ts:${10 + k * 5}:  const result = await client.fetch(url, { retries: ${k} });`);
+  const lone = 'src/billing/invoice.ts:88:  const result = await client.fetch(url, { retries: 3, idempotencyKey });';
+  hits.splice(133, 0, lone);
+  input = hits.join('\n') + '\n';
+  sink = new MemorySink();
+  r = compress(input, { store: sink, query: 'where is idempotencyKey passed to client.fetch' });
+  assert.equal(r.report.kind, 'search');
+  assertInvariants(input, r.text, sink);
+  assert.ok(r.text.includes(lone + '\n'));
+});
+
+test('pytest -v node ids are test results, not grep hits: the failing test is kept', () => {
+  const lines: string[] = ['============================= test session starts ==============================', 'collected 500 items', ''];
+  for (let i = 0; i < 500; i++) lines.push(`tests/test_api.py::test_endpoint_${i} ${i === 313 ? 'FAILED' : 'PASSED'}${' '.repeat(20)}[${String(Math.floor(i / 5)).padStart(3)}%]`);
+  lines.push('', '======================== 1 failed, 499 passed in 12.34s ========================');
+  const input = lines.join('\n') + '\n';
+  assert.equal(detectKind(input), 'build');
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink });
+  assertInvariants(input, r.text, sink);
+  assert.ok(r.text.includes(lines[3 + 313] + '\n'), 'the FAILED line');
+  assert.ok(r.text.includes('1 failed, 499 passed'));
+});

@@ -1,7 +1,8 @@
 /**
- * Build and test output: keeps every distinct error, failure and warning with its location and
- * detail (assertion, diff, stack, snippet), every summary/count line and lines matching the
- * question; folds passing tests, progress and repeated diagnostics behind counted markers.
+ * Build and test output: keeps every failing test, every distinct error and warning with its
+ * location and detail (assertion, diff, stack, snippet) — of many diagnostics of one code in one
+ * file, the first three messages — every summary/count line and lines matching the question;
+ * folds passing tests, progress and repeated diagnostics behind counted markers.
  */
 import { renderSelection, type Ctx } from '../context';
 import { body, splitLines } from '../lines';
@@ -15,6 +16,10 @@ import type { Compressed, Compressor } from './types';
 const TEST_FAILURE = /^\s*(✖|✗|×|✘|❌|not ok \d+|--- FAIL:|●|FAIL\b|FAILED\b|\d+\) \S|_{3,} |test at \S+:\d+)|\.\.\. (FAILED|FAIL|ERROR)\s*$/;
 const ESLINT_ROW = /^\s+\d+:\d+\s+(error|warning)\s/;
 const MIN_CHARS = 800;
+/** With at most this many error and warning lines, every one is kept: folding a few saves little. */
+const FEW_DIAGNOSTICS = 25;
+/** Distinct messages of one diagnostic code kept per file. */
+const MESSAGES_PER_CODE = 3;
 
 export const compressBuild: Compressor = (text, ctx) => {
   if (text.length < MIN_CHARS) return null;
@@ -37,9 +42,13 @@ function selectLines(lines: readonly string[], roles: readonly LineRole[], ctx: 
   const keep = new Uint8Array(n);
   const seenTemplates = new Set<string>();
   const seenGroups = new Set<string>();
+  const shownPerCode = new Map<string, number>();
   const seenDetail = new Set<string>();
   let coveredUntil = 0;
   let lastHeader = ''; // nearest unindented line, the file header of ESLint-style rows
+  let diagnostics = 0;
+  for (const r of roles) if (r === 'fail' || r === 'warn') diagnostics++;
+  const keepAll = diagnostics <= FEW_DIAGNOSTICS;
 
   for (let i = 0; i < n; i++) {
     const role = roles[i];
@@ -49,7 +58,9 @@ function selectLines(lines: readonly string[], roles: readonly LineRole[], ctx: 
     if ((role !== 'fail' && role !== 'warn') || i < coveredUntil) continue;
     const end = blockEnd(lines, roles, i);
     coveredUntil = end;
-    if (shouldKeep(line, role, lines, i, end, lastHeader, seenTemplates, seenGroups)) {
+    const distinct = keepAll && !seenTemplates.has('text:' + line.replace(/\d+/g, '#'));
+    seenTemplates.add('text:' + line.replace(/\d+/g, '#'));
+    if (shouldKeep(line, role, lines, i, end, lastHeader, seenTemplates, seenGroups, shownPerCode) || distinct) {
       keepBlock(lines, keep, i, end);
       keepAncestors(lines, roles, keep, i);
       if (!TEST_FAILURE.test(line)) dropRepeatedDetail(lines, keep, i + 1, end, seenDetail);
@@ -68,7 +79,7 @@ function selectLines(lines: readonly string[], roles: readonly LineRole[], ctx: 
  */
 function shouldKeep(
   line: string, role: LineRole, lines: readonly string[], i: number, end: number, lastHeader: string,
-  seenTemplates: Set<string>, seenGroups: Set<string>,
+  seenTemplates: Set<string>, seenGroups: Set<string>, shownPerCode: Map<string, number>,
 ): boolean {
   const template = role + ':' + lineTemplate(line);
   const newTemplate = !seenTemplates.has(template);
@@ -91,7 +102,18 @@ function shouldKeep(
   const codeKey = 'code:' + (code ?? template);
   const newCode = !seenTemplates.has(codeKey);
   seenTemplates.add(codeKey);
-  return newGroup || newCode;
+  // A few distinct messages of one code in one file are each kept (each names what to fix); past
+  // that they fold (tsc's "implicitly has an 'any' type" for every parameter of a file).
+  const messageKey = 'message:' + group + '|' + line.replace(/[:(]\d+(?:[:,]\d+)*\)?/g, '');
+  const perCodeKey = group + '|' + codeKey;
+  const shown = shownPerCode.get(perCodeKey) ?? 0;
+  const newMessage = !seenTemplates.has(messageKey) && shown < MESSAGES_PER_CODE;
+  seenTemplates.add(messageKey);
+  if (newGroup || newCode || newMessage) {
+    shownPerCode.set(perCodeKey, shown + 1);
+    return true;
+  }
+  return false;
 }
 
 /**

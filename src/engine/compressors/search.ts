@@ -23,6 +23,12 @@ const CLASSIFY_CHARS = 400;
 const MUST = 3;
 /** Files shown by their first hit when the question singles out nothing. */
 const REPRESENTED_FILES = 12;
+/** A hit that is a log line at an error level (`grep -rn ERROR logs/`). */
+const SEVERE_HIT = /\b(ERROR|FATAL|CRITICAL|SEVERE|PANIC|EMERG|ALERT)\b|\bTraceback\b|^\S*(Exception|Error): /;
+/** Distinct error messages among the hits kept verbatim (the first hit of each). */
+const SEVERE_MESSAGES = 24;
+/** At most this many hits matching the question's rarer terms, not otherwise kept, are all kept. */
+const FEW_QUERY_HITS = 8;
 
 export const compressSearch: Compressor = (text, ctx) => {
   if (text.length < MIN_CHARS) return null;
@@ -38,8 +44,8 @@ export const compressSearch: Compressor = (text, ctx) => {
   if (nonBlank === 0 || hits / nonBlank < 0.6) return null;
   ctx.checkDeadline();
 
-  const priority = prioritize(parsed, ctx);
-  const keep = select(lines, parsed, priority, ctx);
+  const { priority, queryHit } = prioritize(parsed, ctx);
+  const keep = select(lines, parsed, priority, queryHit, ctx);
   const out = renderSelection(lines, keep, ctx, {
     unit: 'lines',
     describe: (start, end) => describeRun(parsed, start, end),
@@ -47,7 +53,7 @@ export const compressSearch: Compressor = (text, ctx) => {
   return { text: out, strategy: 'search-select' };
 };
 
-function prioritize(parsed: readonly SearchLine[], ctx: Ctx): Int8Array {
+function prioritize(parsed: readonly SearchLine[], ctx: Ctx): { priority: Int8Array; queryHit: Uint8Array } {
   const texts = parsed.filter((p) => p.kind === 'match' || p.kind === 'context').map((p) => p.text);
   const terms = weighTerms(ctx.query, texts, 0.4);
   const subjects = new Set(terms.common);
@@ -65,6 +71,8 @@ function prioritize(parsed: readonly SearchLine[], ctx: Ctx): Int8Array {
     return ret !== undefined && mentionsSubject(ret);
   };
   const pr = new Int8Array(parsed.length).fill(-1);
+  const queryHit = new Uint8Array(parsed.length);
+  const severeSeen = new Set<string>();
   for (let i = 0; i < parsed.length; i++) {
     const p = parsed[i];
     if (p.kind !== 'match' && p.kind !== 'context') continue;
@@ -72,6 +80,7 @@ function prioritize(parsed: readonly SearchLine[], ctx: Ctx): Int8Array {
     const t = p.text.length > CLASSIFY_CHARS ? p.text.slice(0, CLASSIFY_CHARS) : p.text;
     const kind = classifyCodeLine(t);
     const rare = terms.score(t);
+    if (rare > 0) queryHit[i] = 1;
     let score: number;
     if (kind === 'declaration') {
       const names = declaredNames(t);
@@ -88,12 +97,20 @@ function prioritize(parsed: readonly SearchLine[], ctx: Ctx): Int8Array {
     }
     // Context lines are never essential.
     if (p.kind === 'context') score = Math.min(score, 1);
+    // Errors in matched log lines: the first of each message (numbers aside) is essential.
+    else if (severeSeen.size < SEVERE_MESSAGES && SEVERE_HIT.test(t)) {
+      const message = t.replace(/\d+/g, '#');
+      if (!severeSeen.has(message)) {
+        severeSeen.add(message);
+        score = MUST;
+      }
+    }
     pr[i] = score;
   }
-  return pr;
+  return { priority: pr, queryHit };
 }
 
-function select(lines: readonly string[], parsed: readonly SearchLine[], pr: Int8Array, ctx: Ctx): Uint8Array {
+function select(lines: readonly string[], parsed: readonly SearchLine[], pr: Int8Array, queryHit: Uint8Array, ctx: Ctx): Uint8Array {
   const keep = new Uint8Array(lines.length);
   let total = 0;
   let used = 0;
@@ -111,6 +128,17 @@ function select(lines: readonly string[], parsed: readonly SearchLine[], pr: Int
       if (pr[i] !== level || keep[i]) continue;
       if (!((i > 0 && keep[i - 1]) || (i + 1 < lines.length && keep[i + 1]))) continue;
       if (used + lines[i].length > budget) continue;
+      keep[i] = 1;
+      used += lines[i].length;
+    }
+  }
+  // A handful of hits matching the question's rarer terms are what it asks about: each is kept,
+  // also on its own (many such hits are kept only where they extend a kept run, above).
+  let isolated = 0;
+  for (let i = 0; i < lines.length; i++) if (queryHit[i] && !keep[i] && pr[i] >= 1) isolated++;
+  if (isolated <= FEW_QUERY_HITS) {
+    for (let i = 0; i < lines.length; i++) {
+      if (!queryHit[i] || keep[i] || pr[i] < 1) continue;
       keep[i] = 1;
       used += lines[i].length;
     }
