@@ -324,3 +324,17 @@ test('a Go panic with goroutine dumps reads as a log: the panicking goroutine\'s
   for (const l of lines.slice(0, 7)) assert.ok(r.text.includes(l + '\n'), `kept: ${l}`);
   assert.ok(r.text.length < input.length / 5);
 });
+
+test('blank lines are no event kind: a long run of them is one stretch, neither counted nor named in the summary', () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) lines.push(`2024-05-01T10:00:${pad(i % 60)}Z INFO renderer: frame ${i} drawn`);
+  lines.push(...new Array(8000).fill(''), '2024-05-01T10:05:00Z ERROR renderer: GPU device lost');
+  const input = lines.join('\n') + '\n';
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'logs' });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes('ERROR renderer: GPU device lost'));
+  assert.doesNotMatch(text, /×\s*[;\]]/, 'no kind without a name');
+  const summary = /\[log summary: (\d+) entries/.exec(text);
+  assert.ok(summary && Number(summary[1]) <= 302, summary?.[0]);
+});

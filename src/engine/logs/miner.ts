@@ -253,6 +253,8 @@ export function mine(lines: string[], ctx: Ctx, text: string = lines.join('')): 
     i++;
     let severeCont: string | undefined;
     let notable: number[] | undefined;
+    // A run of blank lines is one entry (of no event kind, see summary.ts), however long.
+    if (headBlank) while (i < lines.length && isBlank(lines[i])) i++;
     while (i < lines.length && i - start < MAX_ENTRY_LINES) {
       if (headBlank) break;
       const b = lines[i];
