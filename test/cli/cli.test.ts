@@ -13,6 +13,7 @@ import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ccrHash } from '../../src/engine/hash';
+import { openStore } from '../../src/store/store';
 import { proxySettings } from '../../src/cli/commands/proxy';
 import { DEFAULT_EXCLUDED_TOOLS } from '../../src/proxy/config';
 import { ANTHROPIC_JSON_REPLY, startFakeUpstream } from '../proxy/helpers/fake-upstream';
@@ -147,6 +148,21 @@ test('compress passes input through byte for byte when it cannot compress it', (
   assert.equal(empty.status, 0);
   assert.equal(empty.stdout.length, 0);
   assert.equal(JSON.parse(empty.stderr).unchanged, 'empty');
+});
+
+test('a reader that closes stdout early (| head) ends the command quietly', async () => {
+  const store = tempStore();
+  const big = Array.from({ length: 60_000 }, (_, i) => `line ${i} of a long original`).join('\n');
+  const s = await openStore({ path: store });
+  s.put(ccrHash(big), big, 'logs');
+  await s.close();
+  const env = { ...process.env, HEADROOM_STORE: store, NODE: process.execPath, CLI };
+  // Far more than a pipe buffer, so the CLI is still writing when head exits.
+  for (const line of [`"$NODE" "$CLI" retrieve ${ccrHash(big)} | head -c 1`, `"$NODE" "$CLI" compress --no-tokens | head -c 10`]) {
+    const r = spawnSync('bash', ['-c', `set -o pipefail; ${line} >/dev/null`], { env, input: 'x '.repeat(500_000) });
+    assert.doesNotMatch(r.stderr.toString(), /EPIPE|Error/, line);
+    assert.equal(r.status, 0, line);
+  }
 });
 
 test('stats describes the store, in text and JSON', () => {
