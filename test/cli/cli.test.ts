@@ -143,7 +143,17 @@ test('compress passes input through byte for byte when it cannot compress it', (
   const r = cli(['compress', '--store', store, '--no-tokens'], binary);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.stdout, binary);
-  assert.equal(JSON.parse(r.stderr).unchanged, 'binary');
+  assert.equal(JSON.parse(r.stderr).unchanged, 'not-utf8');
+  // A log with a few Latin-1 bytes: decoding would turn them into U+FFFD, so it passes through as is.
+  const latin1 = Buffer.from(sampleLog().replaceAll(' — ✓', ''), 'latin1');
+  const l = cli(['compress', '--store', store], latin1);
+  assert.equal(l.status, 0, l.stderr);
+  assert.deepEqual(l.stdout, latin1);
+  const report = JSON.parse(l.stderr);
+  assert.equal(report.unchanged, 'not-utf8');
+  assert.equal(report.bytesIn, latin1.length);
+  assert.equal(report.bytesOut, latin1.length);
+  assert.deepEqual(report.hashes, []);
   const empty = cli(['compress', '--store', store, '--no-tokens'], '');
   assert.equal(empty.status, 0);
   assert.equal(empty.stdout.length, 0);

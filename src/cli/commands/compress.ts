@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { parseArgs } from 'node:util';
 import { compress } from '../../engine/compress';
 import { CONTENT_KINDS, type ContentKind } from '../../engine/types';
@@ -34,6 +35,13 @@ export async function compressCommand(args: string[], io: CliIO): Promise<number
   const budgetText = values['budget-ms'];
   if (budgetText !== undefined && !/^\d+$/.test(budgetText)) throw new UsageError(`--budget-ms must be a whole number of milliseconds`);
   const input = await io.readStdin();
+  // Decoding would replace the invalid bytes (U+FFFD), so nothing stored could give them back.
+  if (!isUtf8(input)) {
+    await io.writeStdout(input);
+    const n = input.length;
+    io.writeStderr(JSON.stringify({ kind: kind ?? 'prose', strategy: 'none', bytesIn: n, bytesOut: n, ms: 0, hashes: [], unchanged: 'not-utf8' }) + '\n');
+    return EXIT_OK;
+  }
   const store = await openCliStore(values.store, io);
   try {
     const text = input.toString('utf8');
@@ -54,7 +62,6 @@ export async function compressCommand(args: string[], io: CliIO): Promise<number
       io.writeStderr(JSON.stringify({ ...report, bytesOut: report.bytesIn, tokensOut: report.tokensIn, hashes: [], unchanged: 'error', error: `store not saved: ${(e as Error).message}` }) + '\n');
       return EXIT_FAILURE;
     }
-    // Unchanged output is the input's own bytes, even when they are not valid UTF-8.
     await io.writeStdout(out === text ? input : out);
     io.writeStderr(JSON.stringify(report) + '\n');
     return EXIT_OK;
