@@ -1,5 +1,5 @@
 /** Crash-safe file replacement and a small cross-process lock file. */
-import { promises as fsp, fsync, mkdirSync, statSync, openSync, closeSync, writeSync, unlinkSync, readFileSync } from 'node:fs';
+import { promises as fsp, fsync, mkdirSync, statSync, openSync, closeSync, writeSync, unlinkSync, readFileSync, utimesSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -74,62 +74,96 @@ export function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
-const LOCK_STALE_MS = 10_000;
-const LOCK_WAIT_MS = 3_000;
+/** A lock whose holder is alive is taken over only when it was not refreshed for this long (a recycled pid). */
+const LOCK_STALE_MS = 120_000;
+/** The holder refreshes its lock this often; a save's synchronous export may delay that by seconds, not minutes. */
+const LOCK_REFRESH_MS = 5_000;
+/** Past this, a save waiting for a live holder fails instead of writing unlocked. */
+export const LOCK_WAIT_MS = 5 * 60_000;
+/** Locks held by this process: another store here on the same file waits; a leftover with this pid is stale. */
+const heldHere = new Set<string>();
 
 /**
  * Holds `<path>.lock` while `fn` runs, so two processes saving the same store do not interleave
- * their read-merge-write. A lock older than 10 s (a crashed holder) is taken over; if the lock
- * cannot be had within 3 s, `fn` runs anyway (the rename keeps the file whole either way).
+ * their read-merge-write (the last rename would drop what the other merged). The lock holds
+ * `<pid> <token>`. It is taken over only when its holder's process is gone, or when it was not
+ * refreshed for two minutes (a crashed holder's pid now used by another process); a live holder
+ * is waited for up to `waitMs`, after which the call fails without running `fn`.
  */
-export async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(path: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   const lock = `${path}.lock`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  let held = false;
+  const token = `${process.pid} ${randomBytes(8).toString('hex')}`;
+  const deadline = Date.now() + waitMs;
   await fsp.mkdir(dirname(path), { recursive: true });
-  while (!held) {
+  for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
     try {
       const fd = openSync(lock, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      held = true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') break;
-      if (lockIsStale(lock)) {
-        try {
-          unlinkSync(lock);
-        } catch {}
-        continue;
+      try {
+        writeSync(fd, token);
+      } finally {
+        closeSync(fd);
       }
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 20));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
+    const seen = readLock(lock);
+    if (seen !== null && lockIsStale(lock, seen)) {
+      // Only the lock judged stale: a waiter that took it over a moment ago keeps its own.
+      if (readLock(lock) === seen) unlinkQuietly(lock);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${lock} is still held by process ${seen?.split(' ')[0] || '?'} after ${Math.round(waitMs / 1000)} s; not saved (remove the lock file if no Headroom process is saving)`);
+    }
+    await new Promise((r) => setTimeout(r, pause));
   }
+  heldHere.add(lock);
+  const refresh = setInterval(() => {
+    try {
+      const now = new Date();
+      utimesSync(lock, now, now);
+    } catch {}
+  }, LOCK_REFRESH_MS);
+  refresh.unref();
   try {
     return await fn();
   } finally {
-    if (held) {
-      try {
-        unlinkSync(lock);
-      } catch {}
-    }
+    clearInterval(refresh);
+    heldHere.delete(lock);
+    if (readLock(lock) === token) unlinkQuietly(lock);
   }
 }
 
-function lockIsStale(lock: string): boolean {
+function readLock(lock: string): string | null {
   try {
-    const age = Date.now() - statSync(lock).mtimeMs;
-    if (age > LOCK_STALE_MS) return true;
-    const pid = Number(readFileSync(lock, 'utf8'));
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === 'ESRCH';
-      }
-    }
-    return false;
+    return readFileSync(lock, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {}
+}
+
+function lockIsStale(lock: string, content: string): boolean {
+  let age: number;
+  try {
+    age = Date.now() - statSync(lock).mtimeMs;
   } catch {
     return false;
   }
+  const pid = Number(content.split(' ')[0]);
+  // No pid yet: its holder is between creating and writing it, or crashed there.
+  if (!Number.isInteger(pid) || pid <= 0) return age > LOCK_STALE_MS;
+  if (pid === process.pid) return !heldHere.has(lock);
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
+  }
+  return age > LOCK_STALE_MS;
 }

@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync, rmSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/store';
 import { loadSqlJs } from '../../src/store/sqljs';
-import { writeFileAtomic } from '../../src/store/atomic-file';
+import { withFileLock, writeFileAtomic } from '../../src/store/atomic-file';
 import { ccrHash } from '../../src/engine/hash';
 import { compress } from '../../src/engine/compress';
 
@@ -345,6 +347,51 @@ test('two stores on one file: neither loses what the other saved', async () => {
   assert.equal(check.getMemo('memo'), 'from proxy');
   assert.equal(check.listRequests().length, 1);
   await check.close();
+});
+
+test('a save waits for a live lock holder however long it takes, takes over a dead one, and never writes unlocked', async () => {
+  const path = join(tempDir(), 'store.sqlite');
+  const lock = `${path}.lock`;
+  // A live process other than this one holds the lock, and its lock looks old.
+  const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  try {
+    writeFileSync(lock, `${holder.pid} sometoken`);
+    const old = new Date(Date.now() - 30_000);
+    utimesSync(lock, old, old);
+    const store = await openStore({ path });
+    store.put(ccrHash('waits'), 'waits', 'logs');
+    let saved = false;
+    const saving = store.flush().then(() => (saved = true));
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.equal(saved, false, 'still waiting for the live holder');
+    assert.equal(existsSync(path), false, 'nothing written while the lock is held');
+    unlinkSync(lock);
+    await saving;
+    assert.equal(await loadable(path), 1);
+
+    // Waiting has an end: the save fails (and fn never runs) rather than write unlocked.
+    writeFileSync(lock, `${holder.pid} sometoken`);
+    let ran = false;
+    await assert.rejects(withFileLock(path, async () => (ran = true), 300), /still held by process \d+ after/);
+    assert.equal(ran, false);
+
+    // A lock whose process is gone, or left with this process's pid by an earlier one (a container
+    // restarted), is taken over at once.
+    holder.kill();
+    await once(holder, 'exit');
+    for (const pid of [holder.pid, process.pid]) {
+      writeFileSync(lock, `${pid} sometoken`);
+      store.put(ccrHash(`after ${pid}`), `after ${pid}`, 'logs');
+      const t0 = Date.now();
+      await store.flush();
+      assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms`);
+    }
+    await store.close();
+    assert.equal(await loadable(path), 3);
+    assert.equal(existsSync(lock), false);
+  } finally {
+    holder.kill();
+  }
 });
 
 test('clear empties the store, also on disk', async () => {
