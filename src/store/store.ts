@@ -3,7 +3,8 @@
  *
  * The database lives in memory; changes are saved as a whole file, batched (`saveDelayMs` after the
  * first unsaved change, longer for a store whose export is slow; last-access updates alone wait
- * 30 s, request-log rows alone 10 s; a due save waits up to 3 s for a 100 ms pause in the store's
+ * 30 s, and cause no save at all until they move an entry's saved time by over a seventh of the
+ * TTL; request-log rows alone wait 10 s; a due save waits up to 3 s for a 100 ms pause in the store's
  * use, since the export blocks the event loop) and atomically (temp file, fsync, rename), so the
  * file on disk is always a complete database.
  *
@@ -123,6 +124,8 @@ export class SqlStore implements Store {
    */
   private readonly memo = new Map<string, { value: string; size: number; lastAccess: number }>();
   private readonly touchedMemo = new Set<string>();
+  /** The saved last access of entries read since the last save (`o<hash>`, `m<key>`). */
+  private readonly savedAccess = new Map<string, number>();
   /** Originals put but not yet in the table, in put order. */
   private readonly staged = new Map<string, StagedOriginal>();
   private stagedBytes = 0;
@@ -323,9 +326,10 @@ export class SqlStore implements Store {
   }
 
   private insertOriginal(hash: string, o: StagedOriginal): void {
-    if (this.one('SELECT 1 FROM originals WHERE hash = ?', [hash])) {
+    const existing = this.one('SELECT last_access FROM originals WHERE hash = ?', [hash]);
+    if (existing) {
       this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [o.at, hash]);
-      this.markDirty(Dirty.Touches);
+      this.touched(`o${hash}`, Number(existing[0]), o.at);
       return;
     }
     this.run('INSERT INTO originals (hash, body, kind, size, created_at, last_access) VALUES (?, ?, ?, ?, ?, ?)', [
@@ -407,7 +411,7 @@ export class SqlStore implements Store {
     if (!row) return undefined;
     const now = this.now();
     this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [now, hash]);
-    this.markDirty(Dirty.Touches);
+    this.touched(`o${hash}`, Number(row[4]), now);
     return {
       hash,
       text: decode(row[0]),
@@ -441,6 +445,18 @@ export class SqlStore implements Store {
     return row;
   }
 
+  /**
+   * A new last access is saved on its own only when it moves the saved one by more than a seventh
+   * of the TTL (a day by default); a smaller move waits for the next other change. Otherwise every
+   * `headroom retrieve` would rewrite the whole file (seconds for a large store) for a time stamp.
+   * An entry read since then may expire up to that much earlier than a TTL after its last read.
+   */
+  private touched(key: string, previous: number, now: number): void {
+    const saved = this.savedAccess.get(key) ?? previous;
+    this.savedAccess.set(key, saved);
+    if (now - saved > this.ttlMs / 7) this.markDirty(Dirty.Touches);
+  }
+
   private isExpired(lastAccess: number): boolean {
     return this.now() - lastAccess > this.ttlMs;
   }
@@ -456,9 +472,10 @@ export class SqlStore implements Store {
       if (this.evictExpired() > 0) this.markDirty(Dirty.Data);
       return undefined;
     }
+    const previous = m.lastAccess;
     m.lastAccess = this.now();
     this.touchedMemo.add(key);
-    this.markDirty(Dirty.Touches);
+    this.touched(`m${key}`, previous, m.lastAccess);
     return m.value;
   }
 
@@ -766,6 +783,7 @@ export class SqlStore implements Store {
         const image = this.db.export();
         this.lastExportMs = performance.now() - exportStart;
         this.dirty = Dirty.None;
+        this.savedAccess.clear();
         try {
           await writeFileAtomic(path, image);
         } catch (e) {

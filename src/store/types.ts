@@ -8,7 +8,10 @@ import type { ContentKind, OriginalSink } from '../engine/types';
 export interface StoreOptions {
   /** Database file; null keeps the store in memory only (tests). */
   path: string | null;
-  /** Entries not read or written for this long are evicted (default 7 days). */
+  /**
+   * Entries not read or written for this long are evicted (default 7 days). A read moving an entry's
+   * last access by less than a seventh of this is saved only with the next other change.
+   */
   ttlMs?: number;
   /** Total size cap of stored originals in bytes; least recently used go first (default 256 MiB). */
   maxBytes?: number;

@@ -9,7 +9,7 @@ import * as esbuild from 'esbuild';
 import { createServer, type AddressInfo } from 'node:net';
 import { get as httpGet } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ccrHash } from '../../src/engine/hash';
@@ -109,6 +109,7 @@ test('compress shrinks stdin, reports one JSON line, and every hash retrieves it
   assert.equal(report.bytesOut, r.stdout.length);
   assert.ok(report.tokensIn > report.tokensOut, 'tokens counted');
   assert.ok(report.hashes.length > 0);
+  const written = statSync(store);
   for (const hash of report.hashes) {
     assert.ok(out.includes(`hash=${hash}`), `marker for ${hash} in output`);
     const got = cli(['retrieve', '--store', store, hash]);
@@ -121,6 +122,8 @@ test('compress shrinks stdin, reports one JSON line, and every hash retrieves it
   const viaMarker = cli(['retrieve', `hash=${report.hashes[0]}`], '', { HEADROOM_STORE: store });
   assert.equal(viaMarker.status, 0, viaMarker.stderr);
   assert.equal(ccrHash(viaMarker.stdout.toString('utf8')), report.hashes[0]);
+  // Reading does not rewrite the store file just to record the access time.
+  assert.deepEqual([statSync(store).ino, statSync(store).mtimeMs], [written.ino, written.mtimeMs]);
 });
 
 test('retrieve: unknown hash exits 1 and malformed hash exits 2, each with a clear message', () => {

@@ -104,6 +104,38 @@ test('entries not accessed within the TTL expire; get refreshes last access', as
   await again.close();
 });
 
+test('a read alone rewrites the file only once it moves the saved last access by over a seventh of the TTL', async () => {
+  const clock = manualClock();
+  const path = join(tempDir(), 'store.sqlite');
+  const ttlMs = 7000;
+  const a = await openStore({ path, ttlMs, now: clock.now });
+  a.put(ccrHash('read'), 'read', 'logs');
+  a.putMemo('m', 'memo value');
+  await a.close();
+  const stamp = () => { const s = statSync(path); return `${s.ino} ${s.mtimeMs}`; };
+  const written = stamp();
+  // One process per read, as `headroom retrieve` does: reads within a day's worth leave the file alone.
+  clock.advance(600);
+  const b = await openStore({ path, ttlMs, now: clock.now });
+  assert.equal(b.get(ccrHash('read'))?.text, 'read');
+  assert.equal(b.getMemo('m'), 'memo value');
+  await b.close();
+  assert.equal(stamp(), written, 'not rewritten for a last-access time');
+  // In a long-running process, reads that together move it further are saved.
+  const c = await openStore({ path, ttlMs, now: clock.now });
+  clock.advance(600);
+  c.get(ccrHash('read'));
+  clock.advance(600);
+  c.get(ccrHash('read'));
+  await c.close();
+  assert.notEqual(stamp(), written);
+  // Saved at 1800 ms: alive 1800 + 7000 - 1 ms after the put, when the put's time would have expired it.
+  clock.advance(7000 - 1);
+  const d = await openStore({ path, ttlMs, now: clock.now });
+  assert.equal(d.get(ccrHash('read'))?.text, 'read');
+  await d.close();
+});
+
 test('memo reads keep an entry alive, also across a reopen', async () => {
   const clock = manualClock();
   const path = join(tempDir(), 'store.sqlite');
