@@ -53,6 +53,12 @@ export function createMcpServer(openStore: () => Promise<Store>, version: string
     try {
       // Off the request path: a generous budget (a cold first call of the engine takes hundreds of ms).
       const r = compress(input, { store, query, kind, countTokens: true, budgetMs: 5000 + Math.ceil(input.length / 10_000) });
+      // Markers must name originals that are on disk.
+      try {
+        await store.flush();
+      } catch (e) {
+        return text(`Headroom could not save the originals, so nothing was compressed: ${(e as Error).message}`, true);
+      }
       const note = r.report.unchanged
         ? `[headroom: left unchanged (${r.report.unchanged})]`
         : `[headroom: ${r.report.kind}, ${r.report.tokensIn} → ${r.report.tokensOut} tokens; originals: ${r.report.hashes.join(', ')}]`;

@@ -3,7 +3,7 @@
 // folder (same settings as esbuild.mjs) so parallel builds of dist/ cannot interfere.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -83,4 +83,21 @@ test('compress stores the originals it omits; each is retrievable and matches it
   const stats = JSON.parse(textOf(await client.callTool({ name: 'headroom_stats', arguments: {} })));
   assert.ok(stats.entries >= 1 + hashes.length, `entries ${stats.entries}`);
   assert.equal(stats.path, STORE);
+});
+
+test('compress with a store that cannot be saved is a tool error, not markers for lost originals', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-mcp-unsaved-'));
+  writeFileSync(join(dir, 'not-a-dir'), 'x');
+  const c = new Client({ name: 'headroom-test', version: '1.0.0' });
+  await c.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp', '--store', join(dir, 'not-a-dir', 'store.sqlite')], stderr: 'pipe' }));
+  try {
+    const log = Array.from({ length: 600 }, (_, i) => `2025-03-04T10:00:00Z INFO api: GET /orders/${i} 200 ${i % 400}ms`).join('\n');
+    const reply = await c.callTool({ name: 'headroom_compress', arguments: { text: log } }) as Reply;
+    assert.equal(reply.isError, true, textOf(reply));
+    assert.match(textOf(reply), /could not save/);
+    assert.doesNotMatch(textOf(reply), /hash=/);
+  } finally {
+    await c.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
