@@ -44,7 +44,7 @@ export async function run(argv: string[], io: CliIO): Promise<number> {
       io.writeStderr(`headroom ${command}: ${err.message}\nRun "headroom --help" for usage.\n`);
       return EXIT_USAGE;
     }
-    io.writeStderr(`headroom ${command}: ${err.stack ?? err.message}\n`);
+    io.writeStderr(`headroom ${command}: ${err.message}\n`);
     return EXIT_FAILURE;
   }
 }

@@ -211,6 +211,13 @@ test('a corrupt store file is moved aside with a message and the command still w
   assert.equal(c.stderr.split('\n').filter(Boolean).length, 1, 'no further warning');
 });
 
+test('a failure that is not a usage error is one line naming the command, exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-cli-'));
+  const r = cli(['stats', '--store', dir]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, `headroom stats: Headroom store path ${dir} is a directory; give a file path\n`);
+});
+
 function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     let buf = '';
