@@ -1,5 +1,5 @@
 /**
- * The store's tables. `user_version` marks the schema; a newer one is left alone (treated as unreadable).
+ * The store's tables. `user_version` marks the schema; a file with a newer one is left alone (opening it fails).
  * `requests.json` holds each record as UTF-8 bytes; rows from earlier versions hold text, and both are read.
  */
 export const SCHEMA_VERSION = 1;

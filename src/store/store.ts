@@ -66,6 +66,9 @@ const enum Dirty {
   Data = 3,
 }
 
+/** The file was written by a newer Headroom: never moved aside or overwritten, only refused. */
+export class NewerStoreError extends Error {}
+
 export async function openStore(options: StoreOptions): Promise<SqlStore> {
   const SQL = await loadSqlJs();
   return new SqlStore(SQL, options);
@@ -188,6 +191,7 @@ export class SqlStore implements Store {
       this.stamp = stamp;
       return db;
     } catch (e) {
+      if (e instanceof NewerStoreError) throw e;
       this.moveAside(`is not a valid Headroom store (${(e as Error).message})`);
       return this.fresh();
     }
@@ -203,11 +207,13 @@ export class SqlStore implements Store {
   private openBytes(bytes: Uint8Array): Database {
     const db = new this.SQL.Database(bytes);
     try {
+      const version = Number(db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
+      if (version > SCHEMA_VERSION) {
+        throw new NewerStoreError(`Headroom store ${this.path} has schema version ${version}, newer than this Headroom's ${SCHEMA_VERSION}; it was left as is (update Headroom, or use another store)`);
+      }
       const check = db.exec('PRAGMA quick_check');
       const verdict = check[0]?.values[0]?.[0];
       if (verdict !== 'ok') throw new Error(`integrity check: ${String(verdict)}`);
-      const version = Number(db.exec('PRAGMA user_version')[0]?.values[0]?.[0] ?? 0);
-      if (version > SCHEMA_VERSION) throw new Error(`written by a newer version (schema ${version})`);
       this.prepareSchema(db);
       return db;
     } catch (e) {
@@ -644,7 +650,7 @@ export class SqlStore implements Store {
   // ---- merging another process's file -----------------------------------------------------------
 
   /** If the file was replaced since we last read or wrote it, merges its rows in. Returns whether it did. */
-  private refreshFromDisk(): boolean {
+  private refreshFromDisk(forSave = false): boolean {
     if (this.path === null || this.skipMerge) return false;
     const before = stampOf(this.path);
     if (before === null || sameStamp(before, this.stamp)) return false;
@@ -658,6 +664,8 @@ export class SqlStore implements Store {
       try {
         this.mergeFrom(bytes);
       } catch (e) {
+        // Saving would overwrite the newer store with this older schema.
+        if (forSave && e instanceof NewerStoreError) throw e;
         this.warn(`Headroom store ${this.path} was replaced by an unreadable file (${(e as Error).message}); keeping this process's contents.`);
       }
     }
@@ -775,7 +783,7 @@ export class SqlStore implements Store {
     const path = this.path;
     try {
       await withFileLock(path, async () => {
-        if (!this.skipMerge) this.refreshFromDisk();
+        if (!this.skipMerge) this.refreshFromDisk(true);
         this.skipMerge = false;
         this.evictExpired();
         this.flushMemoTouches();

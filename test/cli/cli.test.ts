@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ccrHash } from '../../src/engine/hash';
 import { openStore } from '../../src/store/store';
+import { loadSqlJs } from '../../src/store/sqljs';
 import { proxySettings } from '../../src/cli/commands/proxy';
 import { DEFAULT_EXCLUDED_TOOLS } from '../../src/proxy/config';
 import { ANTHROPIC_JSON_REPLY, startFakeUpstream } from '../proxy/helpers/fake-upstream';
@@ -216,6 +217,23 @@ test('a failure that is not a usage error is one line naming the command, exit 1
   const r = cli(['stats', '--store', dir]);
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `headroom stats: Headroom store path ${dir} is a directory; give a file path\n`);
+});
+
+test('a store written by a newer schema is left in place; commands fail with one line naming it', async () => {
+  const store = tempStore();
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  db.exec('CREATE TABLE future (x); PRAGMA user_version = 2;');
+  const newer = Buffer.from(db.export());
+  db.close();
+  writeFileSync(store, newer);
+  for (const args of [['stats'], ['retrieve', 'abcdefabcdefabcdefabcdef']]) {
+    const r = cli([...args, '--store', store]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `headroom ${args[0]}: Headroom store ${store} has schema version 2, newer than this Headroom's 1; it was left as is (update Headroom, or use another store)\n`);
+  }
+  assert.deepEqual(readdirSync(resolve(store, '..')), ['store.sqlite']);
+  assert.deepEqual(readFileSync(store), newer);
 });
 
 function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutMs = 10_000): Promise<string> {

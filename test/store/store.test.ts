@@ -246,6 +246,42 @@ test('an atomic write has all its bytes in the temp file before it first waits',
   assert.deepEqual(readFileSync(join(dir, 'image.bin')), data);
 });
 
+/** A store file as a newer Headroom (schema 2) would write it. */
+async function newerStoreImage(): Promise<Buffer> {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database();
+  db.exec('CREATE TABLE future (x); PRAGMA user_version = 2;');
+  const image = Buffer.from(db.export());
+  db.close();
+  return image;
+}
+
+test('a store written by a newer schema is refused with a clear message and left in place, never overwritten', async () => {
+  const dir = tempDir();
+  const path = join(dir, 'store.sqlite');
+  const newer = await newerStoreImage();
+  writeFileSync(path, newer);
+  const warnings: string[] = [];
+  await assert.rejects(openStore({ path, onWarning: (m) => warnings.push(m) }), (e: Error) => {
+    assert.equal(e.message, `Headroom store ${path} has schema version 2, newer than this Headroom's 1; it was left as is (update Headroom, or use another store)`);
+    return true;
+  });
+  assert.equal(warnings.length, 0);
+  assert.deepEqual(readdirSync(dir), ['store.sqlite']);
+  assert.deepEqual(readFileSync(path), newer);
+
+  // A newer Headroom replacing the file under a running store: that store's save fails rather than overwrite it.
+  rmSync(path);
+  const store = await openStore({ path, onWarning: (m) => warnings.push(m) });
+  store.put(ccrHash('old'), 'old', 'logs');
+  await store.flush();
+  writeFileSync(path, newer);
+  store.put(ccrHash('more'), 'more', 'logs');
+  await assert.rejects(store.flush(), /schema version 2, newer/);
+  await store.close();
+  assert.deepEqual(readFileSync(path), newer);
+});
+
 test('a corrupt file is moved aside with a clear warning and a fresh store works', async () => {
   const dir = tempDir();
   const path = join(dir, 'store.sqlite');
