@@ -803,8 +803,10 @@ export class SqlStore implements Store {
       this.lastSaveError = '';
     } catch (e) {
       const message = `Headroom could not save its store to ${path}: ${(e as Error).message}`;
-      if (message !== this.lastSaveError) this.warn(message);
-      this.lastSaveError = message;
+      // The same failure again is not news; its message may differ only by the temp file's name.
+      const failure = (e as NodeJS.ErrnoException).code ?? message;
+      if (failure !== this.lastSaveError) this.warn(message);
+      this.lastSaveError = failure;
       if (!this.closed) this.markDirty(Dirty.Data);
       throw e;
     }

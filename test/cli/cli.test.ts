@@ -179,6 +179,21 @@ test('a reader that closes stdout early (| head) ends the command quietly', asyn
   }
 });
 
+test('compress whose store cannot be saved passes the input through and warns once, before its report', () => {
+  // A name that leaves no room for the temp file's suffix: every save fails (also as root, unlike a read-only folder).
+  const store = join(mkdtempSync(join(tmpdir(), 'headroom-cli-')), `${'s'.repeat(240)}.sqlite`);
+  const input = sampleLog();
+  const r = cli(['compress', '--store', store, '--no-tokens'], input);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout.toString('utf8'), input);
+  const lines = r.stderr.split('\n').filter(Boolean);
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[0], /^headroom: warning: Headroom could not save its store to .*ENAMETOOLONG/);
+  const report = JSON.parse(lines[1]);
+  assert.equal(report.unchanged, 'error');
+  assert.match(report.error, /^store not saved: ENAMETOOLONG/);
+});
+
 test('stats describes the store, in text and JSON', () => {
   const store = tempStore();
   const c = cli(['compress', '--store', store, '--no-tokens'], sampleLog());
