@@ -251,6 +251,16 @@ test('a store written by a newer schema is left in place; commands fail with one
   assert.deepEqual(readFileSync(store), newer);
 });
 
+test('an empty --store is a usage error, not the default store', () => {
+  const home = mkdtempSync(join(tmpdir(), 'headroom-cli-home-'));
+  for (const args of [['stats'], ['retrieve', 'abcdefabcdefabcdefabcdef'], ['compress'], ['mcp'], ['proxy', '--port', '0']]) {
+    const r = cli([...args, '--store', ''], 'some input', { HOME: home, HEADROOM_STORE: join(home, 'env.sqlite') });
+    assert.equal(r.status, 2, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`^headroom ${args[0]}: --store needs a file path`));
+  }
+  assert.deepEqual(readdirSync(home), []);
+});
+
 function waitForLine(child: ReturnType<typeof spawn>, re: RegExp, timeoutMs = 10_000): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     let buf = '';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { version } from '../../../package.json';
 import { runMcpServer } from '../../mcp/server';
-import { openCliStore } from '../open';
+import { cliStorePath, openCliStore } from '../open';
 import { EXIT_OK, type CliIO } from '../io';
 
 /**
@@ -10,6 +10,7 @@ import { EXIT_OK, type CliIO } from '../io';
  */
 export async function mcpCommand(args: string[], io: CliIO): Promise<number> {
   const { values } = parseArgs({ args, options: { store: { type: 'string' } }, allowPositionals: false });
+  cliStorePath(values.store, io.env); // a bad --store is a usage error now, not at the first tool call
   await runMcpServer(() => openCliStore(values.store, io), version);
   return EXIT_OK;
 }
