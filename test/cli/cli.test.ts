@@ -403,6 +403,11 @@ test('proxy settings: compression flags win over the environment; bad values are
   assert.throws(() => proxySettings(['--min-bytes', '1.5k'], {}), /--min-bytes must be a whole number of bytes/);
   assert.throws(() => proxySettings([], { HEADROOM_ERROR_MIN_BYTES: '-1' }), /--error-min-bytes must be a whole number/);
   assert.throws(() => proxySettings([], { HEADROOM_BYPASS: 'maybe' }), /HEADROOM_BYPASS must be 1 or 0/);
+  // An empty HEADROOM_PORT is unset; a bad one is named as such; an empty --port is still wrong.
+  assert.equal(proxySettings([], { HEADROOM_PORT: '' }).port, 8787);
+  assert.equal(proxySettings([], { HEADROOM_PORT: '9000' }).port, 9000);
+  assert.throws(() => proxySettings([], { HEADROOM_PORT: 'x' }), /^Error: HEADROOM_PORT must be a number from 0 to 65535, not "x"/);
+  assert.throws(() => proxySettings(['--port', ''], { HEADROOM_PORT: '9000' }), /--port must be a number/);
 });
 
 test('proxy flags reach the running proxy: excluded tools, no retrieval, thresholds, bypass; one log line per request unless quiet; savings of the run and of the request log', async () => {

@@ -120,9 +120,12 @@ export function proxySettings(args: string[], env: NodeJS.ProcessEnv): ProxySett
   if (errorMinBytes !== undefined) config.errorMinBytes = errorMinBytes;
   if (values['no-retrieval'] || envSwitch('HEADROOM_RETRIEVAL', env.HEADROOM_RETRIEVAL) === false) config.retrieval = false;
   const bypass = values.bypass ?? envSwitch('HEADROOM_BYPASS', env.HEADROOM_BYPASS) ?? false;
-  const portText = values.port ?? env.HEADROOM_PORT ?? '8787';
+  // An empty variable means unset, as for the other HEADROOM_* variables.
+  const portText = values.port ?? (env.HEADROOM_PORT || '8787');
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not ${JSON.stringify(portText)}`);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new UsageError(`${values.port === undefined ? 'HEADROOM_PORT' : '--port'} must be a number from 0 to 65535, not ${JSON.stringify(portText)}`);
+  }
   const host = values.host ?? '127.0.0.1';
   if (!LOOPBACK.test(host)) throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1, localhost): the proxy never listens on the network, got ${JSON.stringify(host)}`);
   return {
