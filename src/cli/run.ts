@@ -18,9 +18,13 @@ const COMMANDS: Record<string, (args: string[], io: CliIO) => Promise<number>> =
 /** Runs one command line and returns the exit code. */
 export async function run(argv: string[], io: CliIO): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'help' || command === '-h' || command === '--help') {
+  if (command === undefined) {
+    io.writeStderr(USAGE);
+    return EXIT_USAGE;
+  }
+  if (command === 'help' || command === '-h' || command === '--help') {
     await io.writeStdout(USAGE);
-    return command === undefined ? EXIT_USAGE : EXIT_OK;
+    return EXIT_OK;
   }
   if (command === '-v' || command === '--version' || command === 'version') {
     await io.writeStdout(`headroom ${version}\n`);

@@ -82,6 +82,8 @@ test('--version, --help, and usage errors', () => {
   for (const cmd of ['compress', 'retrieve', 'stats', 'proxy']) assert.match(h.stdout.toString(), new RegExp(`\\n  ${cmd} `));
   const none = cli([]);
   assert.equal(none.status, 2);
+  assert.equal(none.stdout.length, 0, 'a usage error says so on stderr only');
+  assert.match(none.stderr, /^Usage: headroom <command>/);
   const unknown = cli(['frobnicate']);
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
