@@ -29,11 +29,11 @@ export function continueConfigFile(dir: string): string | undefined {
  * The file's models, split into those Connect can route (see routesThroughProxy) and those of a
  * provider the proxy serves that send elsewhere (their own apiBase), which Connect must not take.
  */
-export async function continueModels(file: string, upstreams: ProxyUpstreams, ours?: string): Promise<{ all: ContinueModel[]; routable: ContinueModel[]; elsewhere: ContinueModel[] }> {
+export async function continueModels(file: string, upstreams: ProxyUpstreams, ours?: string): Promise<{ routable: ContinueModel[]; elsewhere: ContinueModel[] }> {
   const all = listModels(await readTextOrEmpty(file), formatOf(file), file);
   const routable = all.filter((m) => routesThroughProxy(m, upstreams, ours));
   const elsewhere = proxiableModels(all).filter((m) => !routable.includes(m));
-  return { all, routable, elsewhere };
+  return { routable, elsewhere };
 }
 
 /** Merges undo records: a model already recorded keeps its first previous value (a re-point must not record our own URL). */
