@@ -3,8 +3,10 @@
  * an agent can quote and open them; what goes is whole hit lines, behind markers that say how many
  * matches of which files they hold. Kept: declarations of the searched identifier (class, struct,
  * interface, impl ... for it), declarations and signatures that match the question's rarer terms,
- * signatures returning the identifier; then, within a budget, other declarations and code lines
- * that match the question. Comments and plain usages go first.
+ * signatures returning the identifier, the first hit of each error message when the hits are log
+ * lines (`grep -rn ERROR logs/`), and a handful of hits carrying the question's rarer terms; then,
+ * within a budget, other declarations and code lines that match the question. Comments and plain
+ * usages go first.
  */
 import { renderSelection, type Ctx } from '../context';
 import { splitLines } from '../lines';
