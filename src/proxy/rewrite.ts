@@ -20,6 +20,7 @@ import type { Turn } from './cache-watch';
 import { ScanCache } from './scan-cache';
 import { conversationKey } from './conversation-key';
 import { retrieveToolSplice } from './retrieve-tool';
+import { headerLength, reportsFailure, wrappedOutput } from './output-frame';
 import { answerCalls } from './retrieval/answer';
 import { OwedAnswers } from './retrieval/owed';
 import type { RetrieveAnswer } from './retrieval/types';
@@ -100,12 +101,16 @@ function rawLiteralKey(buf: Buffer, out: ToolOutput): string {
   return out.source === 'user_text' ? `${h}|${out.keepHead ?? 0}|${out.keepTail ?? 0}` : h;
 }
 
-/** The compressible part of an output, and the verbatim head and tail around it (Cline XML). */
+/**
+ * The compressible part of an output, and the verbatim head and tail around it: Cline's result
+ * header and environment details, an agent's metadata header (exit code, wall time; see output-frame.ts).
+ */
 function sliceOutput(full: string, out: ToolOutput): { head: string; tail: string; text: string } {
-  const head = out.keepHead ? full.slice(0, out.keepHead) : '';
+  const outer = out.keepHead ? full.slice(0, out.keepHead) : '';
   const tail = out.keepTail ? full.slice(full.length - out.keepTail) : '';
-  const text = head || tail ? full.slice(head.length, full.length - tail.length) : full;
-  return { head, tail, text };
+  const body = outer || tail ? full.slice(outer.length, full.length - tail.length) : full;
+  const frame = headerLength(body);
+  return { head: outer + body.slice(0, frame), tail, text: frame ? body.slice(frame) : body };
 }
 
 interface MemoEntry {
@@ -207,7 +212,7 @@ export class Rewriter {
     const leave = (reason: LeftAlone, hash?: string, marked = false) =>
       ({ record: { ...base, bytesIn, bytesOut: bytesIn, reason, hash }, marked });
     if (bytesIn < this.config.minBytes) return leave('too-small');
-    if (out.isError && bytesIn < this.config.errorMinBytes) return leave('error-output');
+    if ((out.isError || reportsFailure(head + text)) && bytesIn < this.config.errorMinBytes) return leave('error-output');
     if (hasMarker(text)) return leave('already-compressed', undefined, this.namesStoredOriginal(text));
 
     const hash = ccrHash(text);
@@ -270,10 +275,12 @@ export class Rewriter {
  */
 function decide(store: Store, text: string, query: string | undefined, model: string | undefined, budgetMs: number): MemoEntry {
   if (budgetMs <= 0) return { reason: 'budget' };
-  const result = compress(text, { store, query, countTokens: false, budgetMs, model });
-  return result.report.unchanged
-    ? { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind }
-    : { text: result.text, kind: result.report.kind };
+  // A JSON wrapper around the tool's text: the text is compressed for what it is (a log, a
+  // test run), not the wrapper as one JSON string; the wrapper's other bytes stay.
+  const wrapped = wrappedOutput(text);
+  const result = compress(wrapped ? wrapped.inner : text, { store, query, countTokens: false, budgetMs, model });
+  if (result.report.unchanged) return { reason: mapUnchanged(result.report.unchanged), kind: result.report.kind };
+  return { text: wrapped ? wrapped.before + JSON.stringify(result.text) + wrapped.after : result.text, kind: result.report.kind };
 }
 
 /**
