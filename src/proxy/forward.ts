@@ -68,7 +68,8 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
     let upReq: ClientRequest;
     let upstreamDone = false;
     res.on('close', () => {
-      if (!upstreamDone) {
+      // After a complete response the client's side closes first (the pipe ended it): no disconnect.
+      if (!upstreamDone && !res.writableFinished) {
         outcome.truncated = true;
         outcome.error ??= 'client disconnected';
         upReq.destroy();

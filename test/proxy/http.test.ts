@@ -346,3 +346,29 @@ test('POST /v1/compress returns the compressed body without forwarding; GET /v1/
     await h.close();
   }
 });
+
+test('a completed request is recorded as such (not a client disconnect) and its upstream connection is reused', async () => {
+  const ports: number[] = [];
+  const h = await startHarness({
+    respond: (_got, res, req) => {
+      ports.push(req.socket.remotePort ?? 0);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(ANTHROPIC_JSON_REPLY);
+    },
+  });
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await post(`${h.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog(200, i) })))).status, 200);
+    const plain = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    for (let i = 0; i < 2; i++) assert.equal((await post(`${h.proxy.url}/v1/messages`, plain)).status, 200);
+    await h.proxy.settled();
+    const records = h.store.listRequests({ limit: 10 }) as Array<{ error?: string; truncated?: boolean }>;
+    assert.equal(records.length, 5);
+    for (const r of records) {
+      assert.equal(r.error, undefined);
+      assert.equal(r.truncated, undefined);
+    }
+    assert.equal(h.proxy.stats().errors, 0);
+    assert.equal(new Set(ports).size, 1, `one pooled connection, not one per request: ${ports}`);
+  } finally {
+    await h.close();
+  }
+});
