@@ -60,7 +60,9 @@ export interface RequestRecord {
 export function agentFromUserAgent(ua: string | undefined, headers?: Record<string, unknown>): string {
   const s = (ua ?? '').toLowerCase();
   if (s.includes('claude-cli') || s.includes('claude-code') || s.includes('claude-vscode')) return 'claude-code';
-  if (s.includes('roo')) return 'roo-code';
+  // Headroom's own Copilot Chat models (their user agent contains "roo" inside "headroom").
+  if (s.includes('headroom') && s.includes('copilot')) return 'copilot';
+  if (/\broo[-\s]?(code|cline)|\broocode/.test(s)) return 'roo-code';
   if (s.includes('cline')) return 'cline';
   if (s.includes('codex')) return 'codex';
   if (s.includes('copilot')) return 'copilot';

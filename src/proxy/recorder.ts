@@ -37,16 +37,20 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
   const rw = input.rewritten
     ? {
       model: input.rewritten.shape.model, stream: input.rewritten.shape.stream, outputs: input.rewritten.outputs,
-      retrieveToolInjected: input.rewritten.retrieveToolInjected,
+      retrieveToolInjected: input.rewritten.retrieveToolInjected, retrieveToolNew: input.rewritten.retrieveToolNew,
     }
     : undefined;
   input.rewritten = undefined;
   setImmediate(() => {
     void (async () => {
       const model = rw?.model;
-      const { records, tokens } = rw ? await countOutputs(state.tokens, rw.outputs, model) : { records: [], tokens: { saved: 0, savedReplayed: 0, savedFirstSight: 0 } };
+      const counted = rw ? await countOutputs(state.tokens, rw.outputs, model) : undefined;
+      const records = counted?.records ?? [];
+      // A request the provider refused (4xx, 5xx, no answer) was not billed: it saved nothing.
+      const billed = input.outcome.status >= 200 && input.outcome.status < 400;
+      const tokens = counted && billed ? counted.tokens : { saved: 0, savedReplayed: 0, savedFirstSight: 0 };
       const usage = input.outcome.usage;
-      const tokensAdded = rw?.retrieveToolInjected ? Math.ceil(RETRIEVE_TOOL_JSON[r.api ?? 'anthropic'].length / 4) : 0;
+      const tokensAdded = rw?.retrieveToolInjected && billed ? Math.ceil(RETRIEVE_TOOL_JSON[r.api ?? 'anthropic'].length / 4) : 0;
       const tokensAfter = usage ? totalInput(usage) : Math.round((input.bodyBytes ?? 0) / 4);
       const rec: RequestRecord = {
         id: randomUUID(),
@@ -73,7 +77,7 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
         retrievalUsage: input.retrieval?.usage,
         dollarsSaved: dollarsSaved({
           model, usage, tokens, tokensAdded,
-          firstInjection: !!rw?.retrieveToolInjected && !rw.outputs.some((o) => o.replayed),
+          firstInjection: !!rw?.retrieveToolNew,
           retrievalUsage: input.retrieval?.usage,
         }),
       };

@@ -55,6 +55,8 @@ export interface RewriteResult {
   /** The forwarded body names stored originals with markers. */
   hasMarkers: boolean;
   retrieveToolInjected: boolean;
+  /** The tool was given to this conversation for the first time (its cache write is the proxy's doing). */
+  retrieveToolNew: boolean;
   ms: number;
   /** This body's turn, and the one it continues (for watching the provider's prompt cache). */
   turn: Turn;
@@ -153,22 +155,25 @@ export class Rewriter {
     }
     const owedAnswers = api === 'responses' ? this.payOwed(buf, shape.root, splices) : [];
     let retrieveToolInjected = false;
+    let retrieveToolNew = false;
     if (options.injectRetrieveTool && this.config.retrieval && !shape.clientHasRetrieveTool && !shape.multipleChoices) {
       // Once given the tool, a conversation keeps it (also on turns without a marker, e.g. after
       // the agent cleared old tool results): a tool list that flips invalidates the cached prefix.
       const key = STICKY_PREFIX + conversationKey(api, buf, shape.root);
-      if (hasMarkers || this.store.getMemo(key) !== undefined) {
+      const given = this.store.getMemo(key) !== undefined;
+      if (hasMarkers || given) {
         const s = retrieveToolSplice(api, buf, shape);
         if (s) {
           splices.push(s);
           retrieveToolInjected = true;
-          if (this.store.getMemo(key) === undefined) this.store.putMemo(key, '1');
+          retrieveToolNew = !given;
+          if (!given) this.store.putMemo(key, '1');
         }
       }
     }
     const body = applySplices(buf, splices);
     return {
-      body, changed: splices.length > 0, shape, outputs, hasMarkers, retrieveToolInjected,
+      body, changed: splices.length > 0, shape, outputs, hasMarkers, retrieveToolInjected, retrieveToolNew,
       ms: performance.now() - start, turn, previous, owedAnswers,
     };
   }

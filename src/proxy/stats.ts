@@ -87,7 +87,9 @@ export class StatsAggregator {
     add(bucket(this.byDay, new Date(r.ts).toISOString().slice(0, 10)), r);
     add(bucket(this.byModel, r.model ?? 'unknown'), r);
     add(bucket(this.byAgent, r.agent), r);
-    for (const o of r.outputs) {
+    // Outputs of a request the provider refused saved nothing (see the recorder).
+    const billed = r.status >= 200 && r.status < 400;
+    for (const o of billed ? r.outputs : []) {
       if (o.reason) this.leftAlone.set(o.reason, (this.leftAlone.get(o.reason) ?? 0) + 1);
       const k = o.kind ?? 'unknown';
       let kb = this.byKind.get(k);

@@ -75,3 +75,64 @@ test('closing the proxy right after a response still records that request in the
     await h.close();
   }
 });
+
+test('a request the provider refused saved nothing; agents are told apart, Headroom\'s own Copilot models included', async () => {
+  let status = 529;
+  const h = await startHarness({
+    respond: (_got, res) => {
+      if (status !== 200) res.writeHead(status, { 'content-type': 'application/json' }).end('{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}');
+      else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'm', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage: { input_tokens: 100, output_tokens: 2, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } }));
+    },
+  });
+  const seen: RequestRecord[] = [];
+  const off = h.proxy.onRequest((r) => seen.push(r));
+  try {
+    const body = JSON.stringify(anthropicBody({ toolOutput: bigLog() }));
+    assert.equal((await post(`${h.proxy.url}/v1/messages`, body, { 'user-agent': 'claude-cli/2.0.1 (external, cli)' })).status, 529);
+    status = 200;
+    assert.equal((await post(`${h.proxy.url}/v1/messages`, body, { 'user-agent': 'headroom-vscode-copilot-provider/0.1' })).status, 200);
+    assert.equal((await post(`${h.proxy.url}/v1/messages`, body, { 'user-agent': 'RooCode/3.52.0' })).status, 200);
+    await h.proxy.settled();
+    // Records arrive as their counting ends, in no fixed order.
+    assert.deepEqual(seen.map((r) => r.agent).sort(), ['claude-code', 'copilot', 'roo-code']);
+    const refused = seen.find((r) => r.status === 529)!;
+    assert.equal(refused.agent, 'claude-code');
+    assert.equal(refused.tokensSaved, 0, 'refused: nothing saved');
+    assert.equal(refused.dollarsSaved, 0);
+    const served = seen.filter((r) => r.status === 200);
+    for (const r of served) assert.ok(r.tokensSaved > 1000 && r.dollarsSaved > 0);
+    const stats = h.proxy.stats();
+    assert.equal(stats.totals.compressedRequests, 2);
+    assert.equal(stats.totals.tokensSaved, served[0].tokensSaved + served[1].tokensSaved);
+  } finally {
+    off();
+    await h.close();
+  }
+});
+
+test('the cache write of adding the retrieve tool is charged on the turn that adds it, not on later turns that keep it', async () => {
+  const h = await startHarness({
+    respond: (_got, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'm', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage: { input_tokens: 100, output_tokens: 2, cache_read_input_tokens: 1500, cache_creation_input_tokens: 800 } })),
+  });
+  const seen: RequestRecord[] = [];
+  const off = h.proxy.onRequest((r) => seen.push(r));
+  try {
+    const first = anthropicBody({ toolOutput: bigLog() });
+    // The next turn: the old result cleared by the agent, a small new one; the tool stays.
+    const next = anthropicBody({ toolOutput: '[Old tool result content cleared]' });
+    (next.messages as unknown[]).push(
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_09', name: 'Bash', input: { command: 'ls' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_09', content: 'a\nb\n' }] },
+    );
+    for (const b of [first, next]) assert.equal((await post(`${h.proxy.url}/v1/messages`, JSON.stringify(b))).status, 200);
+    await h.proxy.settled();
+    assert.deepEqual(seen.map((r) => r.retrieveToolInjected), [true, true]);
+    // Records arrive as their counting ends: the later turn is the one without a compressed output.
+    const later = seen.find((r) => r.outputs.every((o) => o.reason))!;
+    // Only the tool's own tokens, at the cache-read rate: far less than the 800-token write.
+    assert.ok(later.dollarsSaved < 0 && later.dollarsSaved > -0.0005, JSON.stringify(later));
+  } finally {
+    off();
+    await h.close();
+  }
+});
