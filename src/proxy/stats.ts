@@ -57,11 +57,13 @@ function add(b: Bucket, r: RequestRecord): void {
   b.tokensAdded += r.tokensAdded;
   b.dollarsSaved += r.dollarsSaved;
   b.msAddedTotal += r.msAdded;
-  if (r.usage) {
-    b.inputTokens += r.usage.input;
-    b.outputTokens += r.usage.output;
-    b.cacheReadTokens += r.usage.cacheRead;
-    b.cacheWriteTokens += r.usage.cacheWrite;
+  // What the provider billed: the client's request and the proxy's retrieval continuations.
+  for (const u of [r.usage, r.retrievalUsage]) {
+    if (!u) continue;
+    b.inputTokens += u.input;
+    b.outputTokens += u.output;
+    b.cacheReadTokens += u.cacheRead;
+    b.cacheWriteTokens += u.cacheWrite;
   }
   if (r.cacheBust) {
     b.cacheBusts++;

@@ -112,7 +112,9 @@ test('a request the provider refused saved nothing; agents are told apart, Headr
 
 test('the cache write of adding the retrieve tool is charged on the turn that adds it, not on later turns that keep it', async () => {
   const h = await startHarness({
-    respond: (_got, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'm', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage: { input_tokens: 100, output_tokens: 2, cache_read_input_tokens: 1500, cache_creation_input_tokens: 800 } })),
+    respond: (_got, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'm', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', usage: { input_tokens: 100, output_tokens: 2, cache_read_input_tokens: 1500, cache_creation_input_tokens: 800 } }));
+    },
   });
   const seen: RequestRecord[] = [];
   const off = h.proxy.onRequest((r) => seen.push(r));

@@ -76,6 +76,8 @@ for (const api of ['anthropic', 'chat', 'responses'] as const) {
         const s = h.proxy.stats();
         assert.equal(s.retrievals.count, 1);
         assert.equal(s.retrievals.misses, 0);
+        // Provider usage totals include the continuation the proxy sent (the fake's second round).
+        assert.equal(s.totals.outputTokens, api === 'responses' ? 20 + 21 : 10 + 11);
       } finally {
         await h.close();
       }
