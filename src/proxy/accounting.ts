@@ -3,6 +3,7 @@
  * path, see token-counter.ts) and an estimate of dollars saved, priced per bucket and net of
  * costs the proxy caused.
  */
+import type { PriceOverrides } from './config';
 import { priceFor } from './prices';
 import type { TokenCounter } from './token-counter';
 import type { Usage } from './usage';
@@ -74,9 +75,9 @@ export function totalInput(u: Usage): number {
  */
 export function dollarsSaved(args: {
   model?: string; usage?: Usage; tokens: OutputTokens; tokensAdded: number;
-  firstInjection: boolean; retrievalUsage?: Usage;
+  firstInjection: boolean; retrievalUsage?: Usage; prices?: PriceOverrides;
 }): number {
-  const { price } = priceFor(args.model);
+  const { price } = priceFor(args.model, args.prices);
   const perTok = (rate: number) => rate / 1_000_000;
   const replayRate = args.usage && args.usage.cacheRead > 0 ? price.cacheRead : price.input;
   let saved = args.tokens.savedFirstSight * perTok(price.input) + args.tokens.savedReplayed * perTok(replayRate);

@@ -20,7 +20,11 @@ export interface ProxyConfig {
   maxRetrievalRounds: number;
   /** Largest accepted request body (decoded), in bytes. */
   maxBodyBytes: number;
+  /** Prices by model name (dollars per million tokens) over the bundled table's, for dollars saved. */
+  prices: PriceOverrides;
 }
+
+export type PriceOverrides = Record<string, { input: number; output?: number; cacheRead?: number; cacheWrite?: number }>;
 
 export const DEFAULT_EXCLUDED_TOOLS = [
   // Claude Code
@@ -49,6 +53,7 @@ export const DEFAULT_CONFIG: ProxyConfig = {
   retrieval: true,
   maxRetrievalRounds: 3,
   maxBodyBytes: 64 * 1024 * 1024,
+  prices: {},
 };
 
 export function resolveConfig(partial?: Partial<ProxyConfig>): ProxyConfig {

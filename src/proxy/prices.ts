@@ -1,8 +1,11 @@
 /**
  * A bundled price table (US dollars per million tokens) for estimating what compression saved.
- * Rates are list prices; cache writes use the 5-minute rate. Unknown models fall back by family
- * and the estimate is labelled as such.
+ * Rates are list prices; cache writes use the 5-minute rate. Models not in the table are priced
+ * as their family's default (Claude Sonnet's, or GPT-5's for anything else, local models included),
+ * which `known: false` tells callers; settings can add prices (`headroom.prices`).
  */
+import type { PriceOverrides } from './config';
+
 export interface Price {
   input: number;
   output: number;
@@ -27,14 +30,19 @@ const TABLE: Array<[RegExp, Price]> = [
   [/gpt-4o-mini/, { input: 0.15, output: 0.6, cacheRead: 0.075, cacheWrite: 0 }],
   [/gpt-4o/, { input: 2.5, output: 10, cacheRead: 1.25, cacheWrite: 0 }],
   [/o4-mini/, { input: 1.1, output: 4.4, cacheRead: 0.275, cacheWrite: 0 }],
+  [/o3-mini/, { input: 1.1, output: 4.4, cacheRead: 0.55, cacheWrite: 0 }],
   [/o3/, { input: 2, output: 8, cacheRead: 0.5, cacheWrite: 0 }],
 ];
 
 const CLAUDE_DEFAULT: Price = { input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
 const OPENAI_DEFAULT: Price = { input: 1.25, output: 10, cacheRead: 0.125, cacheWrite: 0 };
 
-export function priceFor(model: string | undefined): { price: Price; known: boolean } {
+/** The price of a model: the table's (or its family's default), with the user's own rates for it over it. */
+export function priceFor(model: string | undefined, overrides: PriceOverrides = {}): { price: Price; known: boolean } {
   const m = (model ?? '').toLowerCase();
-  for (const [re, price] of TABLE) if (re.test(m)) return { price, known: true };
-  return { price: m.includes('claude') ? CLAUDE_DEFAULT : OPENAI_DEFAULT, known: false };
+  const own = Object.entries(overrides).find(([name]) => name.toLowerCase() === m)?.[1];
+  let found: { price: Price; known: boolean } | undefined;
+  for (const [re, price] of TABLE) if (re.test(m)) found ??= { price, known: true };
+  found ??= { price: m.includes('claude') ? CLAUDE_DEFAULT : OPENAI_DEFAULT, known: false };
+  return own ? { price: { ...found.price, ...own }, known: true } : found;
 }

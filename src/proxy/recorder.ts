@@ -78,7 +78,7 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
         dollarsSaved: dollarsSaved({
           model, usage, tokens, tokensAdded,
           firstInjection: !!rw?.retrieveToolNew,
-          retrievalUsage: input.retrieval?.usage,
+          retrievalUsage: input.retrieval?.usage, prices: state.config.prices,
         }),
       };
       if (cacheBust) rec.cacheBust = cacheBust;

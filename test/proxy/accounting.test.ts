@@ -138,3 +138,25 @@ test('the cache write of adding the retrieve tool is charged on the turn that ad
     await h.close();
   }
 });
+
+test('prices from the settings override the bundled table for dollars saved', async () => {
+  const { priceFor } = await import('../../src/proxy/prices');
+  assert.equal(priceFor('o3-mini').price.input, 1.1, 'o3-mini is not priced as o3');
+  assert.equal(priceFor('qwen2.5-coder:7b').known, false);
+  assert.deepEqual(priceFor('my-local-model', { 'My-Local-Model': { input: 0 } }), { price: { input: 0, output: 10, cacheRead: 0.125, cacheWrite: 0 }, known: true });
+  const saved: number[] = [];
+  for (const prices of [{}, { 'claude-sonnet-4-5': { input: 30, cacheRead: 3 } }]) {
+    const h = await startHarness({ config: { prices } });
+    const seen: RequestRecord[] = [];
+    const off = h.proxy.onRequest((r) => seen.push(r));
+    try {
+      await post(`${h.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+      await h.proxy.settled();
+      saved.push(seen[0].dollarsSaved);
+    } finally {
+      off();
+      await h.close();
+    }
+  }
+  assert.ok(Math.abs(saved[1] / saved[0] - 10) < 0.5, `${saved}`);
+});
