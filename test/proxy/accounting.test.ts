@@ -5,6 +5,7 @@ import { startHarness, post } from './helpers/harness';
 import { anthropicBody, bigLog } from './helpers/fixtures';
 import type { RequestRecord } from '../../src/proxy/server';
 import { memoizedCompression } from '../../src/proxy/rewrite';
+import type { PriceOverrides } from '../../src/proxy/config';
 
 test('a compressed request is recorded with agent, model, usage, savings and reasons; keys stay out of the store', async () => {
   const h = await startHarness();
@@ -145,7 +146,8 @@ test('prices from the settings override the bundled table for dollars saved', as
   assert.equal(priceFor('qwen2.5-coder:7b').known, false);
   assert.deepEqual(priceFor('my-local-model', { 'My-Local-Model': { input: 0 } }), { price: { input: 0, output: 10, cacheRead: 0.125, cacheWrite: 0 }, known: true });
   const saved: number[] = [];
-  for (const prices of [{}, { 'claude-sonnet-4-5': { input: 30, cacheRead: 3 } }]) {
+  const tables: PriceOverrides[] = [{}, { 'claude-sonnet-4-5': { input: 30, cacheRead: 3 } }];
+  for (const prices of tables) {
     const h = await startHarness({ config: { prices } });
     const seen: RequestRecord[] = [];
     const off = h.proxy.onRequest((r) => seen.push(r));
