@@ -57,6 +57,11 @@ export interface RequestRecord {
   error?: string;
 }
 
+/** The provider took the request (and billed it): a 2xx or 3xx answer, or a WebSocket turn (101). */
+export function served(status: number): boolean {
+  return (status >= 200 && status < 400) || status === 101;
+}
+
 export function agentFromUserAgent(ua: string | undefined, headers?: Record<string, unknown>): string {
   const s = (ua ?? '').toLowerCase();
   if (s.includes('claude-cli') || s.includes('claude-code') || s.includes('claude-vscode')) return 'claude-code';

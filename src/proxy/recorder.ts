@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { countOutputs, dollarsSaved, totalInput } from './accounting';
 import { watchCache } from './cache-watch';
 import type { ForwardOutcome } from './forward';
-import { agentFromUserAgent } from './record';
+import { agentFromUserAgent, served } from './record';
 import type { RequestRecord } from './record';
 import type { InterceptContext } from './retrieval/intercept';
 import { RETRIEVE_TOOL_JSON } from './retrieve-tool';
@@ -47,7 +47,7 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
       const counted = rw ? await countOutputs(state.tokens, rw.outputs, model) : undefined;
       const records = counted?.records ?? [];
       // A request the provider refused (4xx, 5xx, no answer) was not billed: it saved nothing.
-      const billed = input.outcome.status >= 200 && input.outcome.status < 400;
+      const billed = served(input.outcome.status);
       const tokens = counted && billed ? counted.tokens : { saved: 0, savedReplayed: 0, savedFirstSight: 0 };
       const usage = input.outcome.usage;
       const tokensAdded = rw?.retrieveToolInjected && billed ? Math.ceil(RETRIEVE_TOOL_JSON[r.api ?? 'anthropic'].length / 4) : 0;

@@ -1,5 +1,5 @@
 /** Aggregates of request records for /stats: totals and breakdowns by day, model, agent and kind. */
-import type { RequestRecord } from './record';
+import { served, type RequestRecord } from './record';
 
 export interface Bucket {
   requests: number;
@@ -90,7 +90,7 @@ export class StatsAggregator {
     add(bucket(this.byModel, r.model ?? 'unknown'), r);
     add(bucket(this.byAgent, r.agent), r);
     // Outputs of a request the provider refused saved nothing (see the recorder).
-    const billed = r.status >= 200 && r.status < 400;
+    const billed = served(r.status);
     for (const o of billed ? r.outputs : []) {
       if (o.reason) this.leftAlone.set(o.reason, (this.leftAlone.get(o.reason) ?? 0) + 1);
       const k = o.kind ?? 'unknown';

@@ -84,8 +84,8 @@ test('WebSocket: frames relayed, response.create compressed, retrieval answered 
   const store = await openStore({ path: join(dir, 's.db') });
   const fake = await startFakeWs();
   const proxy = await startProxy({ port: 0, store, openaiUpstream: fake.url, anthropicUpstream: fake.url });
+  const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, ['realtime'], { headers: { authorization: 'Bearer sk-codex', 'x-headroom-bypass': '0', originator: 'codex_cli_rs' } });
   try {
-    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, ['realtime'], { headers: { authorization: 'Bearer sk-codex', 'x-headroom-bypass': '0', originator: 'codex_cli_rs' } });
     await new Promise((r, j) => {
       ws.once('open', r);
       ws.once('error', j);
@@ -137,6 +137,7 @@ test('WebSocket: frames relayed, response.create compressed, retrieval answered 
     ws.send('{"type":"close-me"}');
     assert.deepEqual(await closed, [4001, 'bye']);
   } finally {
+    ws.terminate();
     await proxy.close();
     await fake.close();
     await store.close();
