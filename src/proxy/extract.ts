@@ -4,6 +4,7 @@
  */
 import { decodeString, member, scalarMember, stringMember } from './json-scan';
 import type { JsonArray, JsonNode, JsonObject, JsonString } from './json-scan';
+import { commandOf, FILE_READ_TOOL, printsSourceFile } from './file-read';
 
 export type Api = 'anthropic' | 'chat' | 'responses';
 
@@ -84,7 +85,8 @@ function extractAnthropic(buf: Buffer, root: JsonObject, shape: RequestShape, co
         if (stringMember(buf, block, 'type') === 'tool_use') {
           const id = stringMember(buf, block, 'id');
           const name = stringMember(buf, block, 'name');
-          if (id && name) toolNames.set(id, name);
+          const command = stringMember(buf, member(block, 'input'), 'command');
+          if (id && name) toolNames.set(id, printsSourceFile(command) ? FILE_READ_TOOL : name);
         }
       }
       continue;
@@ -172,7 +174,8 @@ function extractChat(buf: Buffer, root: JsonObject, shape: RequestShape): void {
       for (const call of arrayItems(member(msg, 'tool_calls'))) {
         const id = stringMember(buf, call, 'id');
         const name = stringMember(buf, member(call, 'function'), 'name');
-        if (id && name) toolNames.set(id, name);
+        const command = commandOf(stringMember(buf, member(call, 'function'), 'arguments'));
+        if (id && name) toolNames.set(id, printsSourceFile(command) ? FILE_READ_TOOL : name);
       }
     } else if (role === 'tool') {
       const tool = toolNames.get(stringMember(buf, msg, 'tool_call_id') ?? '');
@@ -215,7 +218,9 @@ export function collectResponsesItems(buf: Buffer, items: JsonNode[], shape: Req
     if (type === 'function_call' || type === 'custom_tool_call' || type === 'local_shell_call') {
       const id = stringMember(buf, item, 'call_id');
       const name = stringMember(buf, item, 'name') ?? (type === 'local_shell_call' ? 'local_shell' : undefined);
-      if (id && name) toolNames.set(id, name);
+      const args = member(item, 'arguments');
+      const command = type === 'local_shell_call' ? undefined : commandOf(args?.type === 'string' ? decodeString(buf, args) : undefined);
+      if (id && name) toolNames.set(id, printsSourceFile(command) ? FILE_READ_TOOL : name);
     } else if (type && RESPONSES_OUTPUT_TYPES.has(type)) {
       const tool = toolNames.get(stringMember(buf, item, 'call_id') ?? '');
       const output = member(item, 'output');

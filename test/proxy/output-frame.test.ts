@@ -54,3 +54,26 @@ test('a failed command under the error threshold is left alone; a JSON-wrapped l
   assert.match(parsed.output, /hash=[0-9a-f]{24}/, 'the log inside was compressed as a log, with markers');
   assert.ok(out.endsWith(',"metadata":{"exit_code":0,"duration_seconds":41.2}}'), 'the wrapper bytes after the text are the client\'s');
 });
+
+test('a shell command that prints a source file is a file read, left alone; printing a log is not', async () => {
+  const { printsSourceFile } = await import('../../src/proxy/file-read');
+  for (const c of ["sed -n '1,260p' src/api/client.ts", 'cat src/main.py', 'nl -ba pkg/server.go', ['bash', '-lc', "sed -n '40,120p' lib/a.rs"]]) assert.ok(printsSourceFile(c), String(c));
+  for (const c of ['cat app.log', 'tail -n 500 logs/app.log', 'cat src/a.ts | grep foo', 'npm test', "rg -n 'x' src"]) assert.ok(!printsSourceFile(c), String(c));
+
+  const body12 = (i: number) => Array.from({ length: 12 }, (_, k) => `  const v${k} = compute(req, ${i}, ${k}); if (v${k} > limit) log.warn('handler ${i} step ${k} over limit', v${k});`).join('\n');
+  const source = Array.from({ length: 60 }, (_, i) => `export function handler${i}(req: Request, limit: number): Response {\n${body12(i)}\n  return respond(req);\n}\n`).join('\n');
+  const body = (command: string, output: string) => JSON.stringify({ model: 'gpt-5-codex', store: false, input: [
+    { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Fix handler17.' }] },
+    { type: 'function_call', call_id: 'call_1', name: 'shell_command', arguments: JSON.stringify({ command }) },
+    { type: 'function_call_output', call_id: 'call_1', output },
+  ] });
+  const h = await startHarness();
+  try {
+    const read = await post(`${h.proxy.url}/v1/compress?api=responses`, body("sed -n '1,2000p' src/handlers.ts", source), { authorization: 'Bearer sk-test' });
+    assert.equal(JSON.parse(read.body.toString('utf8')).input[2].output, source, 'the file read is left alone');
+    const log = await post(`${h.proxy.url}/v1/compress?api=responses`, body('cat app.log', bigLog()), { authorization: 'Bearer sk-test' });
+    assert.ok(JSON.parse(log.body.toString('utf8')).input[2].output.length < bigLog().length / 3, 'a log printed with cat is compressed');
+  } finally {
+    await h.close();
+  }
+});
