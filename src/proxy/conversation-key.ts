@@ -7,19 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Api } from './extract';
 import { member } from './json-scan';
-import type { JsonNode, JsonObject } from './json-scan';
-
-/** Digests by node: a node shared with an earlier scan (see ScanCache) stands for the same bytes. */
-const digests = new WeakMap<JsonNode, string>();
-
-function digest(buf: Buffer, node: JsonNode): string {
-  let d = digests.get(node);
-  if (d === undefined) {
-    d = createHash('sha256').update(buf.subarray(node.start, node.end)).digest('base64');
-    digests.set(node, d);
-  }
-  return d;
-}
+import type { JsonObject } from './json-scan';
+import { nodeDigest } from './scan-cache';
 
 export function conversationKey(api: Api, buf: Buffer, root: JsonObject): string {
   const list = member(root, api === 'responses' ? 'input' : 'messages');
@@ -27,6 +16,6 @@ export function conversationKey(api: Api, buf: Buffer, root: JsonObject): string
   const first = list?.type === 'array' && !chained ? list.items.slice(0, 2) : [];
   const parts = [member(root, 'system'), member(root, 'instructions'), member(root, 'tools'), ...first];
   const h = createHash('sha256').update(api);
-  for (const p of parts) h.update(p ? digest(buf, p) : '-');
+  for (const p of parts) h.update(p ? nodeDigest(buf, p) : '-');
   return h.digest('base64url');
 }

@@ -4,7 +4,7 @@
  */
 import { decodeString, member, scalarMember, stringMember } from './json-scan';
 import type { JsonArray, JsonNode, JsonObject, JsonString } from './json-scan';
-import { commandOf, FILE_READ_TOOL, printsSourceFile } from './file-read';
+import { commandOf, toolNameFor } from './file-read';
 
 export type Api = 'anthropic' | 'chat' | 'responses';
 
@@ -86,7 +86,7 @@ function extractAnthropic(buf: Buffer, root: JsonObject, shape: RequestShape, co
           const id = stringMember(buf, block, 'id');
           const name = stringMember(buf, block, 'name');
           const command = stringMember(buf, member(block, 'input'), 'command');
-          if (id && name) toolNames.set(id, printsSourceFile(command) ? FILE_READ_TOOL : name);
+          if (id && name) toolNames.set(id, toolNameFor(name, command));
         }
       }
       continue;
@@ -175,7 +175,7 @@ function extractChat(buf: Buffer, root: JsonObject, shape: RequestShape): void {
         const id = stringMember(buf, call, 'id');
         const name = stringMember(buf, member(call, 'function'), 'name');
         const command = commandOf(stringMember(buf, member(call, 'function'), 'arguments'));
-        if (id && name) toolNames.set(id, printsSourceFile(command) ? FILE_READ_TOOL : name);
+        if (id && name) toolNames.set(id, toolNameFor(name, command));
       }
     } else if (role === 'tool') {
       const tool = toolNames.get(stringMember(buf, msg, 'tool_call_id') ?? '');
@@ -220,7 +220,7 @@ export function collectResponsesItems(buf: Buffer, items: JsonNode[], shape: Req
       const name = stringMember(buf, item, 'name') ?? (type === 'local_shell_call' ? 'local_shell' : undefined);
       const args = member(item, 'arguments');
       const command = type === 'local_shell_call' ? undefined : commandOf(args?.type === 'string' ? decodeString(buf, args) : undefined);
-      if (id && name) toolNames.set(id, printsSourceFile(command) ? FILE_READ_TOOL : name);
+      if (id && name) toolNames.set(id, toolNameFor(name, command));
     } else if (type && RESPONSES_OUTPUT_TYPES.has(type)) {
       const tool = toolNames.get(stringMember(buf, item, 'call_id') ?? '');
       const output = member(item, 'output');

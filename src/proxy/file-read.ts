@@ -16,6 +16,11 @@ export function printsSourceFile(command: unknown): boolean {
   return typeof c === 'string' && c.length < 500 && PRINTS_FILE.test(c) && SOURCE_FILE.test(c);
 }
 
+/** The name a tool call's output is filed under: FILE_READ_TOOL when its command prints a source file. */
+export function toolNameFor(name: string, command: unknown): string {
+  return printsSourceFile(command) ? FILE_READ_TOOL : name;
+}
+
 /** The command in a tool call's JSON arguments (`{"command": …}` or `{"cmd": …}`), if any. */
 export function commandOf(argumentsJson: string | undefined): unknown {
   if (!argumentsJson || argumentsJson.length > 4000) return undefined;

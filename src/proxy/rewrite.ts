@@ -5,7 +5,6 @@
  * restart: the provider's cached prefix never changes under the client.
  */
 import { compress, ENGINE_VERSION } from '../engine/compress';
-import { createHash } from 'node:crypto';
 import { ccrHash } from '../engine/hash';
 import { hasMarker, markerHashes } from '../engine/marker';
 import type { Store } from '../store/types';
@@ -15,9 +14,9 @@ import { extractShape } from './extract';
 import type { Api, RequestShape, ToolOutput } from './extract';
 import { applySplices, decodeString, encodeString, looksAsciiEscaped } from './json-scan';
 import { member, stringMember } from './json-scan';
-import type { JsonObject, JsonString, Splice } from './json-scan';
+import type { JsonObject, Splice } from './json-scan';
 import type { Turn } from './cache-watch';
-import { ScanCache } from './scan-cache';
+import { nodeDigest, ScanCache } from './scan-cache';
 import { conversationKey } from './conversation-key';
 import { retrieveToolSplice } from './retrieve-tool';
 import { headerLength, reportsFailure, wrappedOutput } from './output-frame';
@@ -88,18 +87,8 @@ interface RawSeen {
   marked: boolean;
 }
 
-/**
- * Digests of string literals by node. A node shared with an earlier scan (see ScanCache) stands
- * for the same bytes, so its digest is not computed again.
- */
-const literalDigests = new WeakMap<JsonString, string>();
-
 function rawLiteralKey(buf: Buffer, out: ToolOutput): string {
-  let h = literalDigests.get(out.node);
-  if (h === undefined) {
-    h = createHash('sha256').update(buf.subarray(out.node.start, out.node.end)).digest('base64');
-    literalDigests.set(out.node, h);
-  }
+  const h = nodeDigest(buf, out.node);
   return out.source === 'user_text' ? `${h}|${out.keepHead ?? 0}|${out.keepTail ?? 0}` : h;
 }
 
@@ -217,7 +206,7 @@ export class Rewriter {
     const leave = (reason: LeftAlone, hash?: string, marked = false) =>
       ({ record: { ...base, bytesIn, bytesOut: bytesIn, reason, hash }, marked });
     if (bytesIn < this.config.minBytes) return leave('too-small');
-    if ((out.isError || reportsFailure(head + text)) && bytesIn < this.config.errorMinBytes) return leave('error-output');
+    if ((out.isError || reportsFailure(head) || reportsFailure(text)) && bytesIn < this.config.errorMinBytes) return leave('error-output');
     if (hasMarker(text)) return leave('already-compressed', undefined, this.namesStoredOriginal(text));
 
     const hash = ccrHash(text);

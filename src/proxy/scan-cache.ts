@@ -5,6 +5,7 @@
  * bytes, not the whole conversation again.
  */
 import type { Turn } from './cache-watch';
+import { createHash } from 'node:crypto';
 import { scanJsonFrom } from './json-scan';
 import type { JsonNode, Scan } from './json-scan';
 
@@ -16,6 +17,18 @@ const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 const BLOCK = 16 * 1024;
 
 /** Length of the common prefix of two buffers. */
+/** Digests of nodes' bytes. A node shared with an earlier scan stands for the same bytes, so its digest is not computed again. */
+const digests = new WeakMap<JsonNode, string>();
+
+export function nodeDigest(buf: Buffer, node: JsonNode): string {
+  let d = digests.get(node);
+  if (d === undefined) {
+    d = createHash('sha256').update(buf.subarray(node.start, node.end)).digest('base64');
+    digests.set(node, d);
+  }
+  return d;
+}
+
 export function commonPrefix(a: Buffer, b: Buffer): number {
   const n = Math.min(a.length, b.length);
   let i = 0;

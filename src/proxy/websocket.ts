@@ -171,7 +171,7 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
     const end = t.stitcher.endRound(toClient, t.answered <= max);
     if (end.kind !== 'continue') {
       turn = null;
-      if (t.stitcher.unanswered) state.rewriter.owed.record(t.stitcher.unanswered.responseId, t.stitcher.unanswered.calls);
+      state.rewriter.owed.record(t.stitcher.unanswered);
       if (pending) {
         pending.stats.firstUsage = t.stitcher.firstUsage;
         pending.stats.usage = addUsage(pending.stats.usage, t.stitcher.laterUsage);

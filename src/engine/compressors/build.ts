@@ -58,8 +58,12 @@ function selectLines(lines: readonly string[], roles: readonly LineRole[], ctx: 
     if ((role !== 'fail' && role !== 'warn') || i < coveredUntil) continue;
     const end = blockEnd(lines, roles, i);
     coveredUntil = end;
-    const distinct = keepAll && !seenTemplates.has('text:' + line.replace(/\d+/g, '#'));
-    seenTemplates.add('text:' + line.replace(/\d+/g, '#'));
+    let distinct = false;
+    if (keepAll) {
+      const textKey = 'text:' + line.replace(/\d+/g, '#');
+      distinct = !seenTemplates.has(textKey);
+      seenTemplates.add(textKey);
+    }
     if (shouldKeep(line, role, lines, i, end, lastHeader, seenTemplates, seenGroups, shownPerCode) || distinct) {
       keepBlock(lines, keep, i, end);
       keepAncestors(lines, roles, keep, i);

@@ -131,7 +131,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
       const end = stitcher.endRound(write, answered <= max);
       if (end.kind !== 'continue') {
         if (end.kind === 'truncated') ctx.stats.truncated = true;
-        if (stitcher.unanswered) state.rewriter.owed.record(stitcher.unanswered.responseId, stitcher.unanswered.calls);
+        state.rewriter.owed.record(stitcher.unanswered);
         res.end();
         return;
       }
@@ -201,7 +201,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     rounds.push(msg);
     ({ calls, clientTools } = adapter.jsonCalls(msg));
   }
-  if (ctx.api === 'responses') state.rewriter.owed.record(msg.id, calls);
+  if (ctx.api === 'responses') state.rewriter.owed.record({ responseId: msg.id, calls });
   const merged = Buffer.from(JSON.stringify(adapter.jsonMerge(rounds, calls.length > 0)), 'utf8');
   const headers = downstreamHeaders(first.rawHeaders, true);
   headers.push('content-length', String(merged.length));

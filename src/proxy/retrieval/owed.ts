@@ -12,8 +12,9 @@ const MAX_RESPONSES = 1000;
 export class OwedAnswers {
   private readonly byResponse = new Map<string, RetrieveCall[]>();
 
-  record(responseId: unknown, calls: RetrieveCall[]): void {
-    if (typeof responseId !== 'string' || calls.length === 0) return;
+  record(unanswered: { responseId?: unknown; calls: RetrieveCall[] } | undefined): void {
+    const { responseId, calls } = unanswered ?? {};
+    if (typeof responseId !== 'string' || !calls?.length) return;
     if (this.byResponse.size >= MAX_RESPONSES) this.byResponse.delete(this.byResponse.keys().next().value as string);
     this.byResponse.set(responseId, calls);
   }
