@@ -1,4 +1,5 @@
 /** Request bodies for the proxy benchmarks: Anthropic conversations whose tool results are logs, JSON and grep output. */
+import { countTokens } from '../src/engine/tokens';
 
 export function logLines(n: number, seed: number): string {
   const out: string[] = [];
@@ -21,26 +22,64 @@ export function grepOutput(n: number, seed: number): string {
   return out.join('\n') + '\n';
 }
 
-/** An Anthropic request of roughly `tokens` tokens: a conversation whose tool results are logs, JSON and grep output. */
+const QUESTION = 'Why does the nightly job fail? Look at the logs and the item registry.';
+const SYSTEM = [{ type: 'text', text: 'You are a coding agent.', cache_control: { type: 'ephemeral' } }];
+const TOOLS = [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }, { name: 'Grep', description: 'Search', input_schema: { type: 'object' } }];
+/** Each kind of output at its full size: 300 log lines, 120 JSON rows, 200 grep hits. */
+const OUTPUTS: ReadonlyArray<{ full: number; make: (n: number, seed: number) => string }> = [
+  { full: 300, make: logLines },
+  { full: 120, make: jsonRows },
+  { full: 200, make: grepOutput },
+];
+
+/**
+ * Tokens of a request as the provider reads it: the texts the model sees (system prompt, tool
+ * definitions, messages' text, tool inputs and tool results), not the JSON that carries them.
+ * Counted with js-tiktoken's cl100k_base, without the proxy's ×1.15 estimate for Claude models,
+ * so a body of N tokens is the larger of the two readings.
+ */
+const tokensOf = (text: string) => countTokens(text, 'gpt-4');
+
+/**
+ * An Anthropic request of `tokens` tokens (at least that many, at most a few more): a conversation
+ * whose tool results are logs, JSON and grep output, the last one cut to the size that reaches
+ * the count. These outputs hold ~2.5 characters per token (numbers, paths, timestamps).
+ */
 export function makeBody(tokens: number, seed: number, stream = false): Buffer {
-  const messages: unknown[] = [{ role: 'user', content: 'Why does the nightly job fail? Look at the logs and the item registry.' }];
-  const targetBytes = tokens * 3.6;
-  let bytes = 0;
-  let i = 0;
-  while (bytes < targetBytes) {
+  const messages: unknown[] = [{ role: 'user', content: QUESTION }];
+  let total = tokensOf(SYSTEM[0].text) + tokensOf(JSON.stringify(TOOLS)) + tokensOf(QUESTION);
+  for (let i = 0; total < tokens; i++) {
     const kind = i % 3;
-    const out = kind === 0 ? logLines(300, seed * 100 + i) : kind === 1 ? jsonRows(120, seed * 100 + i) : grepOutput(200, seed * 100 + i);
-    bytes += out.length + 200;
-    messages.push({ role: 'assistant', content: [{ type: 'text', text: `Step ${i}: looking further.` }, { type: 'tool_use', id: `toolu_${seed}_${i}`, name: kind === 2 ? 'Grep' : 'Bash', input: { command: `step ${i}` } }] });
+    const text = `Step ${i}: looking further.`;
+    const input = { command: `step ${i}` };
+    total += tokensOf(text) + tokensOf(JSON.stringify(input));
+    const { full, make } = OUTPUTS[kind];
+    const outSeed = seed * 100 + i;
+    let out = make(full, outSeed);
+    let n = tokensOf(out);
+    if (total + n > tokens) {
+      // The fewest lines (or rows) that reach the count; the count grows with them.
+      let lines = Math.max(1, Math.ceil((full * (tokens - total)) / n));
+      for (;;) {
+        out = make(lines, outSeed);
+        n = tokensOf(out);
+        if (total + n >= tokens || lines >= full) break;
+        lines++;
+      }
+      while (lines > 1) {
+        const shorter = make(lines - 1, outSeed);
+        const m = tokensOf(shorter);
+        if (total + m < tokens) break;
+        out = shorter;
+        n = m;
+        lines--;
+      }
+    }
+    total += n;
+    messages.push({ role: 'assistant', content: [{ type: 'text', text }, { type: 'tool_use', id: `toolu_${seed}_${i}`, name: kind === 2 ? 'Grep' : 'Bash', input }] });
     messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${seed}_${i}`, content: out }] });
-    i++;
   }
-  return Buffer.from(JSON.stringify({
-    model: 'claude-sonnet-4-5', max_tokens: 4096, ...(stream ? { stream: true } : {}),
-    system: [{ type: 'text', text: 'You are a coding agent.', cache_control: { type: 'ephemeral' } }],
-    tools: [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }, { name: 'Grep', description: 'Search', input_schema: { type: 'object' } }],
-    messages,
-  }));
+  return Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 4096, ...(stream ? { stream: true } : {}), system: SYSTEM, tools: TOOLS, messages }));
 }
 
 /** The next turn of a conversation: its earlier outputs were seen before, the last one is new. */

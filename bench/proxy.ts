@@ -103,6 +103,8 @@ async function runProxy(): Promise<void> {
       });
     }
   });
+  // A profiled child writes its profile on a normal exit only.
+  if (process.env.BENCH_PROF) process.on('SIGTERM', () => process.exit(0));
   process.send!({ port: proxy.port });
 }
 
@@ -130,7 +132,9 @@ async function bundleChildren(): Promise<void> {
 
 function startChild(args: string[], extraEnv: Readonly<Record<string, string>> = {}): Promise<{ child: ChildProcess; port: number }> {
   const env = { ...process.env, ...extraEnv };
-  const child = fork(childScript, args, { execArgv: childExecArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_PROF=DIR: the proxy child writes a CPU profile there when it ends.
+  const profile = process.env.BENCH_PROF && args.includes('proxy') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+  const child = fork(childScript, args, { execArgv: [...childExecArgv, ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve({ child, port: m.port }));
     child.once('exit', (code) => reject(new Error(`child ${args.join(' ')} exited with ${code}`)));
@@ -207,15 +211,18 @@ interface Added {
   p99: number;
 }
 
-async function pairs(label: string, upPort: number, proxyPort: number, bodies: () => Buffer, count: number, pick: (t: Timing) => number): Promise<Added | undefined> {
+/** `bodies` makes the phase's request bodies up front (fresh ones take a moment to size), one per pair. */
+async function pairs(label: string, upPort: number, proxyPort: number, bodies: () => Buffer[], pick: (t: Timing) => number): Promise<Added | undefined> {
   if (only !== undefined && !label.includes(only)) return undefined;
+  const list = bodies();
+  const count = list.length;
   await settled();
   await loopDelay();
   const direct: number[] = [];
   const proxied: number[] = [];
   const deltas: number[] = [];
   for (let i = 0; i < count; i++) {
-    const body = bodies();
+    const body = list[i];
     // Alternate the order so neither side always runs on a warmer connection.
     const d = i % 2 ? await send(upPort, body) : undefined;
     const p = await send(proxyPort, body);
@@ -294,6 +301,9 @@ async function reportMemory(child: ChildProcess, label: string): Promise<MemoryI
   return info;
 }
 
+const repeat = (body: Buffer, count: number) => Array<Buffer>(count).fill(body);
+const fresh = (count: number, make: () => Buffer) => Array.from({ length: count }, make);
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-bench-proxy-'));
   await bundleChildren();
@@ -303,7 +313,7 @@ async function main(): Promise<void> {
   try {
     const b10 = makeBody(10_000, 1);
     const b100 = makeBody(100_000, 2);
-    console.log(`bodies: 10k-token request ${(b10.length / 1024).toFixed(0)} KiB, 100k-token request ${(b100.length / 1024).toFixed(0)} KiB`);
+    console.log(`bodies, sized by the tokens the model reads (js-tiktoken cl100k_base): 10k-token request ${(b10.length / 1024).toFixed(0)} KiB, 100k-token request ${(b100.length / 1024).toFixed(0)} KiB`);
     for (let i = 0; i < 20; i++) {
       await send(px.port, b10);
       await send(up.port, b10);
@@ -313,19 +323,19 @@ async function main(): Promise<void> {
     proxyChild = px.child;
     const total = (t: Timing) => t.total;
     const ttfb = (t: Timing) => t.ttfb;
-    await pairs('10k tokens, seen before (total)', up.port, px.port, () => b10, 200, total);
-    const seen100 = await pairs('100k tokens, seen before (total)', up.port, px.port, () => b100, 100, total);
+    await pairs('10k tokens, seen before (total)', up.port, px.port, () => repeat(b10, 200), total);
+    const seen100 = await pairs('100k tokens, seen before (total)', up.port, px.port, () => repeat(b100, 100), total);
     let seed = 1000;
-    await pairs('10k tokens, first sight (total)', up.port, px.port, () => makeBody(10_000, seed++), 60, total);
-    const first100 = await pairs('100k tokens, first sight (total)', up.port, px.port, () => makeBody(100_000, seed++), 30, total);
-    let fresh = 0;
-    await pairs('100k tokens, only last output new (total)', up.port, px.port, () => nextTurn(b100, fresh++), 60, total);
+    await pairs('10k tokens, first sight (total)', up.port, px.port, () => fresh(60, () => makeBody(10_000, seed++)), total);
+    const first100 = await pairs('100k tokens, first sight (total)', up.port, px.port, () => fresh(30, () => makeBody(100_000, seed++)), total);
+    let next = 0;
+    await pairs('100k tokens, only last output new (total)', up.port, px.port, () => fresh(60, () => nextTurn(b100, next++)), total);
     const s10 = makeBody(10_000, 3, true);
     const s100 = makeBody(100_000, 4, true);
     await send(px.port, s10);
     await send(px.port, s100);
-    const ttfb10 = await pairs('10k tokens streaming, seen before (TTFB)', up.port, px.port, () => s10, 150, ttfb);
-    const ttfb100 = await pairs('100k tokens streaming, seen before (TTFB)', up.port, px.port, () => s100, 80, ttfb);
+    const ttfb10 = await pairs('10k tokens streaming, seen before (TTFB)', up.port, px.port, () => repeat(s10, 150), ttfb);
+    const ttfb100 = await pairs('100k tokens streaming, seen before (TTFB)', up.port, px.port, () => repeat(s100, 80), ttfb);
     await reportMemory(px.child, 'before load');
     const loaded = only === undefined ? await load(px.port, 100, 10_000, 120_000) : undefined;
     await new Promise((r) => setTimeout(r, 500));
