@@ -11,7 +11,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBody, nextTurn } from './proxy-bodies';
@@ -180,8 +180,28 @@ const f = (n: number) => n.toFixed(2);
 
 let proxyChild: ChildProcess | undefined;
 
+/** The machine's CPU time counters (Linux /proc/stat, in ticks): all of it, and what the hypervisor took. */
+function cpuTicks(): { total: number; steal: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'latin1').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.slice(0, 8).reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of CPU time the hypervisor gave to other machines since `from` ("steal"): on a shared
+ * virtual machine every figure here slows down with it.
+ */
+function stealSince(from: ReturnType<typeof cpuTicks>): string {
+  const now = cpuTicks();
+  if (!from || !now || now.total <= from.total) return '';
+  return `, cpu steal ${((100 * (now.steal - from.steal)) / (now.total - from.total)).toFixed(0)}%`;
+}
+
 /** The proxy's event-loop delay since the last call (p99 and max, ms). */
-async function loopDelay(): Promise<string> {
+async function loopDelay(steal = ''): Promise<string> {
   if (!proxyChild) return '';
   const child = proxyChild;
   type LoopInfo = { loopP99: number; loopMax: number; msAddedP50: number; phaseRssMb: number };
@@ -189,7 +209,7 @@ async function loopDelay(): Promise<string> {
     child.once('message', (x) => resolve(x as LoopInfo));
     child.send({ cmd: 'loop' });
   });
-  return ` [proxy: own msAdded p50 ${f(m.msAddedP50)}, event-loop delay p99 ${f(m.loopP99)} max ${f(m.loopMax)} ms, max rss ${m.phaseRssMb.toFixed(0)} MB]`;
+  return ` [proxy: own msAdded p50 ${f(m.msAddedP50)}, event-loop delay p99 ${f(m.loopP99)} max ${f(m.loopMax)} ms, max rss ${m.phaseRssMb.toFixed(0)} MB${steal}]`;
 }
 
 /** Waits until the proxy has recorded (token-counted) everything so far, so phases do not overlap. */
@@ -218,6 +238,7 @@ async function pairs(label: string, upPort: number, proxyPort: number, bodies: (
   const count = list.length;
   await settled();
   await loopDelay();
+  const ticks = cpuTicks();
   const direct: number[] = [];
   const proxied: number[] = [];
   const deltas: number[] = [];
@@ -234,7 +255,7 @@ async function pairs(label: string, upPort: number, proxyPort: number, bodies: (
   }
   const added = { p50: pct(deltas, 50), p99: pct(deltas, 99) };
   console.log(
-    `${label.padEnd(38)} direct p50 ${f(pct(direct, 50)).padStart(7)} p99 ${f(pct(direct, 99)).padStart(7)} | proxy p50 ${f(pct(proxied, 50)).padStart(7)} p99 ${f(pct(proxied, 99)).padStart(7)} | added (paired) p50 ${f(added.p50).padStart(6)} p99 ${f(added.p99).padStart(6)} ms  (n=${count})${await loopDelay()}`,
+    `${label.padEnd(38)} direct p50 ${f(pct(direct, 50)).padStart(7)} p99 ${f(pct(direct, 99)).padStart(7)} | proxy p50 ${f(pct(proxied, 50)).padStart(7)} p99 ${f(pct(proxied, 99)).padStart(7)} | added (paired) p50 ${f(added.p50).padStart(6)} p99 ${f(added.p99).padStart(6)} ms  (n=${count})${await loopDelay(stealSince(ticks))}`,
   );
   return added;
 }
@@ -245,6 +266,7 @@ async function load(proxyPort: number, clients: number, total: number, deadlineM
   let errors = 0;
   let corrupted = 0;
   let done = 0;
+  const ticks = cpuTicks();
   const t0 = performance.now();
   const ttfbs: number[] = [];
   const worker = async () => {
@@ -263,7 +285,7 @@ async function load(proxyPort: number, clients: number, total: number, deadlineM
   };
   await Promise.all(Array.from({ length: clients }, worker));
   const s = (performance.now() - t0) / 1000;
-  console.log(`load: ${clients} concurrent streaming clients, ${done} requests in ${s.toFixed(1)} s (${(done / s).toFixed(0)} req/s): errors ${errors}, corrupted streams ${corrupted}, TTFB p50 ${f(pct(ttfbs, 50))} p99 ${f(pct(ttfbs, 99))} ms`);
+  console.log(`load: ${clients} concurrent streaming clients, ${done} requests in ${s.toFixed(1)} s (${(done / s).toFixed(0)} req/s): errors ${errors}, corrupted streams ${corrupted}, TTFB p50 ${f(pct(ttfbs, 50))} p99 ${f(pct(ttfbs, 99))} ms${stealSince(ticks)}`);
   return { errors, corrupted };
 }
 
