@@ -1,4 +1,4 @@
-import { ccrHash } from './hash';
+import { ccrHashOfBytes } from './hash';
 import { omissionMarker } from './marker';
 import { body, eol, indentOf } from './lines';
 import type { Query } from './query';
@@ -24,8 +24,10 @@ export class Ctx {
 
   /** Writes an original to the store and returns its hash; call before emitting the marker. */
   store(text: string, kind: ContentKind = this.kind): string {
-    const hash = ccrHash(text);
-    this.sink.put(hash, text, kind);
+    // One UTF-8 encoding serves the hash and the store.
+    const utf8 = Buffer.from(text, 'utf8');
+    const hash = ccrHashOfBytes(utf8);
+    this.sink.put(hash, text, kind, utf8);
     if (!this.hashes.includes(hash)) this.hashes.push(hash);
     return hash;
   }

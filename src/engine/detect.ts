@@ -91,11 +91,13 @@ function looksLikeCsv(lines: string[]): boolean {
 
 /** Ripgrep --heading output: a path line, then numbered lines, then a blank line. */
 function looksLikeRgHeading(lines: string[]): boolean {
-  let headings = 0;
   let numbered = 0;
+  for (const l of lines) if (RE.rgNumbered.test(l)) numbered++;
+  // Without numbered lines there are no headings to look for (the usual case: not ripgrep --heading).
+  if (numbered === 0) return false;
+  let headings = 0;
   for (const l of lines) {
-    if (RE.rgNumbered.test(l)) numbered++;
-    else if (/^[\w@.+~\-/\\]+\.\w+$/.test(l) || /^[\w@.+~\-/\\]+\/[\w.-]+$/.test(l)) headings++;
+    if (!RE.rgNumbered.test(l) && (/^[\w@.+~\-/\\]+\.\w+$/.test(l) || /^[\w@.+~\-/\\]+\/[\w.-]+$/.test(l))) headings++;
   }
   return headings > 0 && numbered >= headings && (numbered + headings) / lines.length > 0.8;
 }

@@ -7,4 +7,9 @@ export function ccrHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex').slice(0, HASH_HEX_LENGTH);
 }
 
+/** ccrHash of a text given as its UTF-8 bytes. */
+export function ccrHashOfBytes(utf8: Uint8Array): string {
+  return createHash('sha256').update(utf8).digest('hex').slice(0, HASH_HEX_LENGTH);
+}
+
 export const HASH_PATTERN = /^[0-9a-f]{24}$/;

@@ -6,7 +6,8 @@ export type ContentKind = (typeof CONTENT_KINDS)[number];
 
 /** Where the engine writes originals before it emits a marker naming them. */
 export interface OriginalSink {
-  put(hash: string, text: string, kind: ContentKind): void;
+  /** `utf8`: the text's UTF-8 bytes, when the caller has them (hashing needed them). */
+  put(hash: string, text: string, kind: ContentKind, utf8?: Buffer): void;
 }
 
 export interface CompressOptions {

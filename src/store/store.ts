@@ -311,7 +311,7 @@ export class SqlStore implements Store {
   // ---- originals --------------------------------------------------------------------------------
 
   /** Stages the original; it reaches the table shortly, and before anything reads the table. */
-  put(hash: string, text: string, kind: ContentKind): void {
+  put(hash: string, text: string, kind: ContentKind, utf8?: Buffer): void {
     this.assertOpen();
     if (!HASH_PATTERN.test(hash)) throw new Error(`not a CCR hash: ${JSON.stringify(hash)}`);
     const now = this.now();
@@ -324,9 +324,9 @@ export class SqlStore implements Store {
       this.staged.set(hash, old);
       return;
     }
-    const utf8 = Buffer.from(text, 'utf8');
-    this.staged.set(hash, { utf8, kind, at: now });
-    this.stagedBytes += utf8.length;
+    const bytes = utf8 ?? Buffer.from(text, 'utf8');
+    this.staged.set(hash, { utf8: bytes, kind, at: now });
+    this.stagedBytes += bytes.length;
     if (this.stagedBytes > STAGED_MAX_BYTES) this.applyStaged();
     else this.scheduleApply();
   }
