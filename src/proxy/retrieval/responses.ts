@@ -7,7 +7,7 @@
  * holds the answer, the one a client chains from with previous_response_id. A JSON answer does too.
  */
 import { RETRIEVE_TOOL_NAME } from '../extract';
-import { member, scanJson } from '../json-scan';
+import { member, scalarMember, scanJson } from '../json-scan';
 import { formatEvent } from '../sse';
 import type { SseEvent } from '../sse';
 import { openaiUsage, type Usage } from '../usage';
@@ -120,9 +120,7 @@ export class ResponsesStitcher implements StreamStitcher {
   }
 
   continuation(body: Buffer, answers: RetrieveAnswer[]): Buffer {
-    const items = this.roundItems().map((i) => JSON.stringify(i));
-    for (const a of answers) items.push(JSON.stringify({ type: 'function_call_output', call_id: a.id, output: a.text }));
-    return appendResponsesInput(body, items);
+    return appendResponsesInput(body, continuationItems(body, this.roundItems(), answers));
   }
 
   nextRound(): void {
@@ -135,6 +133,21 @@ export class ResponsesStitcher implements StreamStitcher {
     this.pendingTerminal = undefined;
     this.usages = [];
   }
+}
+
+/**
+ * The items a continuation adds: the round's output items, then an output for each retrieve call.
+ * With `store: false` the provider keeps nothing, so it looks a reasoning item without
+ * encrypted_content up by id and refuses the request (404 "Item with id 'rs_…' not found. Items
+ * are not persisted when `store` is set to false"); such items (the client did not ask for
+ * `reasoning.encrypted_content`, so it cannot send them back either) are left out.
+ */
+function continuationItems(body: Buffer, output: Json[], answers: RetrieveAnswer[]): string[] {
+  const unstored = scalarMember(body, scanJson(body), 'store') === 'false';
+  const kept = unstored ? output.filter((i) => !(i?.type === 'reasoning' && !i.encrypted_content)) : output;
+  const items = kept.map((i) => JSON.stringify(i));
+  for (const a of answers) items.push(JSON.stringify({ type: 'function_call_output', call_id: a.id, output: a.text }));
+  return items;
 }
 
 /** Appends items to the request's input (a string input becomes a user message item first). */
@@ -165,9 +178,7 @@ export function responsesJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTo
 }
 
 export function responsesJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {
-  const items = (msg.output ?? []).map((i: Json) => JSON.stringify(i));
-  for (const a of answers) items.push(JSON.stringify({ type: 'function_call_output', call_id: a.id, output: a.text }));
-  return appendResponsesInput(body, items);
+  return appendResponsesInput(body, continuationItems(body, msg.output ?? [], answers));
 }
 
 export function responsesJsonMerge(rounds: Json[], exhaustedCalls: boolean): Json {

@@ -1,0 +1,121 @@
+/**
+ * Retrieval continuations checked against provider rules that the scripted fake models do not
+ * hold requests to: each fake here refuses a continuation the way the provider would (status and
+ * error shape), so a continuation the provider would refuse fails the test.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { startHarness, post } from './helpers/harness';
+import type { Received } from './helpers/fake-upstream';
+import { bigLog } from './helpers/fixtures';
+import { SseSplitter } from '../../src/proxy/sse';
+
+const HASH_RE = /hash=([0-9a-f]{24})/;
+
+function events(buf: Buffer): Array<{ event?: string; data: any }> {
+  return new SseSplitter().push(buf).map((e) => ({ event: e.event, data: e.data === '[DONE]' ? '[DONE]' : JSON.parse(e.data) }));
+}
+
+function sse(res: ServerResponse, evs: Array<[string | undefined, unknown]>): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const bytes = Buffer.from(evs.map(([e, d]) => `${e ? `event: ${e}\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join(''));
+  for (let i = 0; i < bytes.length; i += 53) res.write(bytes.subarray(i, i + 53));
+  res.end();
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI Responses: with store:false nothing is kept server-side, so a reasoning item can only be
+// sent back with its encrypted_content; one without it is looked up by id and refused (404
+// "Item with id 'rs_…' not found. Items are not persisted when `store` is set to false.").
+
+function responsesBody(stream: boolean, include: boolean): string {
+  return JSON.stringify({
+    model: 'gpt-5', ...(stream ? { stream: true } : {}), store: false,
+    ...(include ? { include: ['reasoning.encrypted_content'] } : {}),
+    tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }],
+    input: [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What failed?' }] },
+      { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: bigLog(500, 11) },
+    ],
+  });
+}
+
+function responsesProvider() {
+  let round = 0;
+  return (got: Received, res: ServerResponse) => {
+    const text = got.body.toString('utf8');
+    const body = JSON.parse(text);
+    const input: any[] = Array.isArray(body.input) ? body.input : [];
+    if (body.store === false) {
+      const bad = input.find((i) => i.type === 'reasoning' && !i.encrypted_content);
+      if (bad) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Item with id '${bad.id}' not found. Items are not persisted when \`store\` is set to false. Try again with \`store\` set to true, or remove this item from your input.`, type: 'invalid_request_error', param: 'input', code: null } }));
+        return;
+      }
+    }
+    const outputs = new Set(input.filter((i) => i.type === 'function_call_output').map((i) => i.call_id));
+    const unanswered = input.find((i) => i.type === 'function_call' && !outputs.has(i.call_id));
+    if (unanswered) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No tool output found for function call ${unanswered.call_id}.`, type: 'invalid_request_error', param: 'input', code: null } }));
+      return;
+    }
+    const r = round++;
+    const answered = input.some((i) => i.type === 'function_call_output' && i.call_id === 'call_r0');
+    const encrypted = (body.include ?? []).includes('reasoning.encrypted_content');
+    const reasoning = { type: 'reasoning', id: `rs_${r}`, summary: [], ...(encrypted ? { encrypted_content: `gAAAAB${r}` } : {}) };
+    const output: any[] = answered
+      ? [{ type: 'message', id: `msg_${r}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Found it.', annotations: [] }] }]
+      : [reasoning, { type: 'function_call', id: `fc_r${r}`, call_id: `call_r${r}`, name: 'headroom_retrieve', arguments: JSON.stringify({ hash: HASH_RE.exec(text)?.[1] }), status: 'completed' }];
+    const usage = { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, total_tokens: 105 };
+    const response = { id: `resp_${r}`, object: 'response', status: 'completed', store: body.store, output, usage };
+    if (!body.stream) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response));
+      return;
+    }
+    let seq = 0;
+    const e = (type: string, d: object): [string, unknown] => [type, { type, sequence_number: seq++, ...d }];
+    const evs: Array<[string, unknown]> = [e('response.created', { response: { ...response, status: 'in_progress', output: [], usage: null } })];
+    output.forEach((item, i) => {
+      evs.push(e('response.output_item.added', { output_index: i, item: item.type === 'message' ? { ...item, content: [] } : item }));
+      evs.push(e('response.output_item.done', { output_index: i, item }));
+    });
+    evs.push(e('response.completed', { response }));
+    sse(res, evs);
+  };
+}
+
+for (const stream of [true, false]) {
+  test(`responses ${stream ? 'stream' : 'JSON'}, store:false without encrypted reasoning: the continuation is one the provider accepts`, async () => {
+    const h = await startHarness({ respond: responsesProvider() });
+    try {
+      const r = await post(`${h.proxy.url}/v1/responses`, responsesBody(stream, false), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      assert.equal(h.upstream.received.length, 2);
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.ok(!text.includes('not persisted'), text);
+      assert.ok(text.includes('Found it.'), text);
+      assert.ok(!text.includes('headroom_retrieve'));
+      if (stream) assert.equal(events(r.body).at(-1)!.event, 'response.completed');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test(`responses ${stream ? 'stream' : 'JSON'}, store:false with encrypted reasoning: the reasoning item goes back with the call`, async () => {
+    const h = await startHarness({ respond: responsesProvider() });
+    try {
+      const r = await post(`${h.proxy.url}/v1/responses`, responsesBody(stream, true), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      assert.equal(r.status, 200, r.body.toString('utf8'));
+      const input = JSON.parse(h.upstream.received[1].body.toString('utf8')).input;
+      assert.deepEqual(input.slice(3).map((i: any) => i.type), ['reasoning', 'function_call', 'function_call_output']);
+      assert.equal(input[3].encrypted_content, 'gAAAAB0');
+      assert.ok(r.body.toString('utf8').includes('Found it.'));
+    } finally {
+      await h.close();
+    }
+  });
+}
