@@ -119,3 +119,27 @@ for (const stream of [true, false]) {
     }
   });
 }
+
+test('responses stream: a continuation the provider refuses ends the stream with a Responses error event (type "error", next sequence number)', async () => {
+  const model = responsesProvider();
+  let n = 0;
+  const h = await startHarness({
+    respond: (got, res) => {
+      if (n++ === 0) return model(got, res);
+      res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Rate limit reached for gpt-5.', type: 'requests', param: null, code: 'rate_limit_exceeded' } }));
+    },
+  });
+  try {
+    const r = await post(`${h.proxy.url}/v1/responses`, responsesBody(true, true), { authorization: 'Bearer sk-test' });
+    await h.proxy.settled();
+    const evs = events(r.body);
+    const last = evs.at(-1)!;
+    assert.equal(last.event, 'error');
+    assert.equal(last.data.type, 'error', 'the event names its own type');
+    assert.equal(last.data.code, 'rate_limit_exceeded');
+    assert.equal(last.data.message, 'Rate limit reached for gpt-5.');
+    assert.equal(last.data.sequence_number, evs.at(-2)!.data.sequence_number + 1);
+  } finally {
+    await h.close();
+  }
+});

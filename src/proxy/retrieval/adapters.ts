@@ -14,8 +14,8 @@ export interface ApiAdapter {
   jsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer;
   jsonMerge(rounds: Json[], exhaustedCalls: boolean): Json;
   jsonUsage(msg: Json): Usage | undefined;
-  /** An in-stream error event, for a continuation the upstream refused. */
-  errorEvent(status: number, body: string): Buffer;
+  /** An in-stream error event, for a continuation the upstream refused (`stitcher`: the stream's). */
+  errorEvent(status: number, body: string, stitcher: StreamStitcher): Buffer;
 }
 
 function errorObject(status: number, body: string): Json {
@@ -56,6 +56,13 @@ export function apiAdapter(api: Api): ApiAdapter {
     jsonContinuation: responsesJsonContinuation,
     jsonMerge: responsesJsonMerge,
     jsonUsage: (m) => (m.usage ? openaiUsage(m.usage) : undefined),
-    errorEvent: (status, body) => formatEvent('error', JSON.stringify({ type: 'error', ...errorObject(status, body) })),
+    // The Responses stream's error event: {type:"error", code, message, param, sequence_number}; the
+    // error object's own `type` (e.g. invalid_request_error) must not replace the event's type.
+    errorEvent: (status, body, stitcher) => {
+      const err = errorObject(status, body);
+      const seq = stitcher instanceof ResponsesStitcher ? stitcher.nextSequence() : undefined;
+      const ev = { type: 'error', code: err.code ?? err.type ?? null, message: err.message ?? '', param: err.param ?? null, ...(seq !== undefined ? { sequence_number: seq } : {}) };
+      return formatEvent('error', JSON.stringify(ev));
+    },
   };
 }

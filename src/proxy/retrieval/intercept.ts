@@ -144,7 +144,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
       const type = headerValue(current.rawHeaders, 'content-type') ?? '';
       if (current.statusCode !== 200 || !type.includes('text/event-stream')) {
         const errBody = (await readAll(current)).toString('utf8');
-        write(adapter.errorEvent(current.statusCode ?? 502, errBody));
+        write(adapter.errorEvent(current.statusCode ?? 502, errBody, stitcher));
         ctx.stats.truncated = true;
         res.end();
         return;

@@ -123,6 +123,11 @@ export class ResponsesStitcher implements StreamStitcher {
     return appendResponsesInput(body, continuationItems(body, this.roundItems(), answers));
   }
 
+  /** The next sequence number, for an event the proxy writes itself (a refused continuation's error). */
+  nextSequence(): number {
+    return ++this.lastSeq;
+  }
+
   nextRound(): void {
     if (this.usages.length) this.usageHistory.push(this.usages[this.usages.length - 1]);
     this.round++;
