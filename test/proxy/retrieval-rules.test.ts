@@ -143,3 +143,80 @@ test('responses stream: a continuation the provider refuses ends the stream with
     await h.close();
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI-compatible Chat upstreams with thinking: Moonshot (Kimi) refuses an assistant tool-call
+// message sent back without its reasoning_content (400 "thinking is enabled but reasoning_content
+// is missing in assistant tool call message at index N"); Gemini refuses a tool call sent back
+// without the thought signature it came with (tool_calls[].extra_content.google.thought_signature).
+
+function chatBody(stream: boolean): string {
+  return JSON.stringify({
+    model: 'kimi-k2-thinking', ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    tools: [{ type: 'function', function: { name: 'run_in_terminal', parameters: { type: 'object' } } }],
+    messages: [
+      { role: 'user', content: 'What failed?' },
+      { role: 'assistant', content: null, reasoning_content: 'Read the log.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'run_in_terminal', arguments: '{}' }, extra_content: { google: { thought_signature: 'sig_1' } } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: bigLog(500, 11) },
+    ],
+  });
+}
+
+function chatThinkingProvider() {
+  let round = 0;
+  return (got: Received, res: ServerResponse) => {
+    const text = got.body.toString('utf8');
+    const body = JSON.parse(text);
+    const refuse = (message: string): void => {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message, type: 'invalid_request_error' } }));
+    };
+    for (const [i, m] of (body.messages as any[]).entries()) {
+      if (m.role !== 'assistant' || !m.tool_calls?.length) continue;
+      if (typeof m.reasoning_content !== 'string' || !m.reasoning_content) return refuse(`thinking is enabled but reasoning_content is missing in assistant tool call message at index ${i}`);
+      for (const tc of m.tool_calls) if (!tc.extra_content?.google?.thought_signature) return refuse(`Function call is missing a thought_signature in functionCall parts. (message ${i}, call ${tc.id})`);
+      const ids = new Set(body.messages.slice(i + 1).filter((x: any) => x.role === 'tool').map((x: any) => x.tool_call_id));
+      for (const tc of m.tool_calls) if (!ids.has(tc.id)) return refuse(`An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${tc.id}`);
+    }
+    const r = round++;
+    const answered = body.messages.at(-1)?.tool_call_id === 'call_r0';
+    const hash = HASH_RE.exec(text)?.[1];
+    const usage = { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 };
+    const id = `chatcmpl-${r}`;
+    const reasoning = answered ? 'Now I can answer.' : 'I need the full log.';
+    const call = { id: 'call_r0', type: 'function', function: { name: 'headroom_retrieve', arguments: JSON.stringify({ hash }) }, extra_content: { google: { thought_signature: 'sig_r0' } } };
+    if (!body.stream) {
+      const message = answered ? { role: 'assistant', content: 'Found it.', reasoning_content: reasoning } : { role: 'assistant', content: null, reasoning_content: reasoning, tool_calls: [call] };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: answered ? 'stop' : 'tool_calls' }], usage }));
+      return;
+    }
+    const chunk = (delta: unknown, finish_reason: string | null = null): [undefined, unknown] => [undefined, { id, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason }] }];
+    const evs: Array<[undefined, unknown]> = [chunk({ role: 'assistant', content: null, reasoning_content: reasoning.slice(0, 6) }), chunk({ reasoning_content: reasoning.slice(6) })];
+    if (answered) evs.push(chunk({ content: 'Found it.' }), chunk({}, 'stop'));
+    else {
+      evs.push(chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' }, extra_content: call.extra_content }] }));
+      evs.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.function.arguments } }] }), chunk({}, 'tool_calls'));
+    }
+    evs.push([undefined, { id, object: 'chat.completion.chunk', choices: [], usage }], [undefined, '[DONE]']);
+    sse(res, evs);
+  };
+}
+
+for (const stream of [true, false]) {
+  test(`chat ${stream ? 'stream' : 'JSON'} with a thinking upstream: the continuation carries reasoning_content and the calls' thought signatures`, async () => {
+    const h = await startHarness({ respond: chatThinkingProvider() });
+    try {
+      const r = await post(`${h.proxy.url}/v1/chat/completions`, chatBody(stream), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.equal(h.upstream.received.length, 2);
+      assert.ok(!text.includes('missing'), text);
+      assert.ok(text.includes('Found it.'), text);
+      assert.ok(!text.includes('headroom_retrieve'));
+      const sent = JSON.parse(h.upstream.received[1].body.toString('utf8')).messages.at(-2);
+      assert.equal(sent.reasoning_content, 'I need the full log.');
+    } finally {
+      await h.close();
+    }
+  });
+}

@@ -19,7 +19,22 @@ interface CallState {
   id: string;
   name: string;
   args: string;
+  /** Other fields the call's fragments carried (Gemini's extra_content with its thought signature). */
+  extra: Json;
 }
+
+/**
+ * The assistant message a continuation sends back. Thinking OpenAI-compatible upstreams need their
+ * own fields back with the calls: Moonshot refuses a tool-call message without its
+ * reasoning_content ("thinking is enabled but reasoning_content is missing in assistant tool call
+ * message"), Gemini a call without the thought signature it came with (extra_content).
+ */
+function assistantMessage(content: string | null, toolCalls: Json[], reasoning: Json): string {
+  return JSON.stringify({ role: 'assistant', content, ...reasoning, tool_calls: toolCalls });
+}
+
+/** Reasoning fields of a Chat assistant message that go back with its tool calls. */
+const REASONING_FIELDS = ['reasoning_content', 'reasoning', 'reasoning_details'];
 
 function sumChatUsage(list: Json[]): Json {
   const out: Json = { ...list[list.length - 1] };
@@ -37,6 +52,8 @@ export class ChatStitcher implements StreamStitcher {
   private nextClientIndex = 0;
   private calls = new Map<number, CallState>();
   private text = '';
+  /** reasoning_content / reasoning text deltas of this round, concatenated. */
+  private reasoning: Record<string, string> = {};
   private clientTools = false;
   private pendingFinish?: { ev: SseEvent; data: Json };
   private pendingUsage?: { ev: SseEvent; data: Json };
@@ -67,6 +84,7 @@ export class ChatStitcher implements StreamStitcher {
     const choice = choices[0];
     let delta: Json = choice.delta ?? {};
     if (typeof delta.content === 'string') this.text += delta.content;
+    for (const k of ['reasoning_content', 'reasoning']) if (typeof delta[k] === 'string') this.reasoning[k] = (this.reasoning[k] ?? '') + delta[k];
     let changed = false;
     if (this.round > 0 && delta.role !== undefined) {
       // The client's message began in the first round; a continuation does not begin it again.
@@ -81,11 +99,13 @@ export class ChatStitcher implements StreamStitcher {
         let st = this.calls.get(tc.index);
         if (!st) {
           const held = tc.function?.name === RETRIEVE_TOOL_NAME;
-          st = { clientIndex: held ? -1 : this.nextClientIndex++, id: tc.id ?? '', name: tc.function?.name ?? '', args: '' };
+          st = { clientIndex: held ? -1 : this.nextClientIndex++, id: tc.id ?? '', name: tc.function?.name ?? '', args: '', extra: {} };
           this.calls.set(tc.index, st);
           if (!held) this.clientTools = true;
         }
         st.args += tc.function?.arguments ?? '';
+        const { index: _i, id: _id, type: _t, function: _f, ...extra } = tc;
+        Object.assign(st.extra, extra);
         if (st.clientIndex < 0) {
           changed = true;
           continue;
@@ -142,8 +162,8 @@ export class ChatStitcher implements StreamStitcher {
   private allUsages: Json[] = [];
 
   continuation(body: Buffer, answers: RetrieveAnswer[]): Buffer {
-    const toolCalls = [...this.calls.values()].map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } }));
-    const items = [JSON.stringify({ role: 'assistant', content: this.text || null, tool_calls: toolCalls })];
+    const toolCalls = [...this.calls.values()].map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args }, ...c.extra }));
+    const items = [assistantMessage(this.text || null, toolCalls, this.reasoning)];
     for (const a of answers) items.push(JSON.stringify({ role: 'tool', tool_call_id: a.id, content: a.text }));
     const messages = member(scanJson(body), 'messages');
     if (!messages || messages.type !== 'array') throw new Error('no messages array');
@@ -155,6 +175,7 @@ export class ChatStitcher implements StreamStitcher {
     this.round++;
     this.calls = new Map();
     this.text = '';
+    this.reasoning = {};
     this.clientTools = false;
     this.pendingFinish = undefined;
     this.pendingUsage = undefined;
@@ -182,7 +203,9 @@ export function chatJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: 
 
 export function chatJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {
   const m = msg.choices?.[0]?.message ?? {};
-  const items = [JSON.stringify({ role: 'assistant', content: m.content ?? null, tool_calls: m.tool_calls ?? [] })];
+  const reasoning: Json = {};
+  for (const k of REASONING_FIELDS) if (m[k] !== undefined && m[k] !== null) reasoning[k] = m[k];
+  const items = [assistantMessage(m.content ?? null, m.tool_calls ?? [], reasoning)];
   for (const a of answers) items.push(JSON.stringify({ role: 'tool', tool_call_id: a.id, content: a.text }));
   const messages = member(scanJson(body), 'messages');
   if (!messages || messages.type !== 'array') throw new Error('no messages array');
