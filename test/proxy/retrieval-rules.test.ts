@@ -220,3 +220,130 @@ for (const stream of [true, false]) {
     }
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Anthropic with extended thinking: the continuation must send the assistant turn back with its
+// thinking and redacted_thinking blocks unchanged (signatures) and before the tool_use blocks, and
+// the next user message must begin with one tool_result per tool_use; the beta header and query
+// are the client's.
+
+const THINKING = { type: 'thinking', thinking: 'The log was shortened; fetch both parts.', signature: 'EqkCCkYIBhgCKkD/sig0+==' };
+const REDACTED = { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP==' };
+
+function anthropicThinkingProvider(lead = 'Let me look.') {
+  let round = 0;
+  return (got: Received, res: ServerResponse) => {
+    const text = got.body.toString('utf8');
+    const body = JSON.parse(text);
+    const refuse = (message: string): void => {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message }, request_id: 'req_x' }));
+    };
+    if (got.headers['anthropic-beta'] !== 'interleaved-thinking-2025-05-14' || !got.url.endsWith('?beta=true')) return refuse('beta header or query lost');
+    const msgs: any[] = body.messages;
+    for (const [i, m] of msgs.entries()) {
+      const blocks = Array.isArray(m.content) ? m.content : [];
+      if (blocks.some((b: any) => b.type === 'text' && !String(b.text).trim())) return refuse(`messages.${i}: text content blocks must contain non-whitespace text`);
+      if (m.role !== 'assistant') continue;
+      const uses = blocks.filter((b: any) => b.type === 'tool_use');
+      const next = msgs[i + 1];
+      const results = Array.isArray(next?.content) ? next.content : [];
+      if (uses.some((u: any, k: number) => results[k]?.type !== 'tool_result' || !uses.some((x: any) => x.id === results[k].tool_use_id)) || results.filter((b: any) => b.type === 'tool_result').length !== uses.length) {
+        return refuse(`messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after`);
+      }
+      if (i >= 3) {
+        // The turn this provider made: its thinking blocks, unchanged and first.
+        if (JSON.stringify(blocks[0]) !== JSON.stringify(THINKING) || JSON.stringify(blocks[1]) !== JSON.stringify(REDACTED)) return refuse(`messages.${i}.content.0: Invalid \`signature\` in \`thinking\` block`);
+      }
+    }
+    const r = round++;
+    const answered = msgs.length > 3;
+    const hash = HASH_RE.exec(text)?.[1];
+    const content: any[] = answered
+      ? [{ type: 'thinking', thinking: 'Both parts are here.', signature: 'EqkSIG1==' }, { type: 'text', text: 'Found it.' }]
+      : [THINKING, REDACTED, { type: 'text', text: lead }, { type: 'tool_use', id: 'toolu_ra', name: 'headroom_retrieve', input: { hash } }, { type: 'tool_use', id: 'toolu_rb', name: 'headroom_retrieve', input: { hash } }];
+    const stop = answered ? 'end_turn' : 'tool_use';
+    const usage = { input_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 10 };
+    if (!body.stream) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `msg_${r}`, type: 'message', role: 'assistant', model: body.model, content, stop_reason: stop, stop_sequence: null, usage }));
+      return;
+    }
+    const evs: Array<[string, unknown]> = [['message_start', { type: 'message_start', message: { id: `msg_${r}`, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }]];
+    content.forEach((b, index) => {
+      const start = b.type === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : b.type === 'text' ? { type: 'text', text: '' } : b.type === 'tool_use' ? { ...b, input: {} } : b;
+      evs.push(['content_block_start', { type: 'content_block_start', index, content_block: start }]);
+      if (b.type === 'thinking') {
+        evs.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: b.thinking.slice(0, 9) } }]);
+        evs.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: b.thinking.slice(9) } }]);
+        evs.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: b.signature } }]);
+      } else if (b.type === 'text') evs.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: b.text } }]);
+      else if (b.type === 'tool_use') evs.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(b.input) } }]);
+      evs.push(['content_block_stop', { type: 'content_block_stop', index }]);
+    });
+    evs.push(['message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 10 } }], ['message_stop', { type: 'message_stop' }]);
+    sse(res, evs);
+  };
+}
+
+for (const stream of [true, false]) {
+  test(`anthropic ${stream ? 'stream' : 'JSON'} with thinking and two parallel retrieve calls: the continuation keeps the signed blocks and pairs every call`, async () => {
+    const h = await startHarness({ respond: anthropicThinkingProvider() });
+    try {
+      const body = JSON.stringify({
+        model: 'claude-sonnet-4-5', max_tokens: 8000, ...(stream ? { stream: true } : {}), thinking: { type: 'enabled', budget_tokens: 4000 },
+        tools: [{ name: 'Bash', description: 'Run', input_schema: { type: 'object' } }],
+        messages: [
+          { role: 'user', content: 'What failed?' },
+          { role: 'assistant', content: [{ type: 'thinking', thinking: 'Check the log.', signature: 'EqPREV==' }, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'cat log' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: bigLog(500, 11) }] },
+        ],
+      });
+      const r = await post(`${h.proxy.url}/v1/messages?beta=true`, body, { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.equal(h.upstream.received.length, 2, text);
+      assert.ok(text.includes('Found it.'), text);
+      assert.ok(!text.includes('headroom_retrieve'));
+      assert.equal(h.proxy.stats().retrievals.count, 2);
+      if (stream) {
+        const evs = events(r.body);
+        const starts = evs.filter((e) => e.event === 'content_block_start').map((e) => [e.data.index, e.data.content_block.type]);
+        assert.deepEqual(starts, [[0, 'thinking'], [1, 'redacted_thinking'], [2, 'text'], [3, 'thinking'], [4, 'text']]);
+        assert.equal(evs.find((e) => e.event === 'message_delta')!.data.delta.stop_reason, 'end_turn');
+      } else {
+        const msg = JSON.parse(text);
+        assert.deepEqual(msg.content.map((b: any) => b.type), ['thinking', 'redacted_thinking', 'text', 'thinking', 'text']);
+        assert.equal(msg.stop_reason, 'end_turn');
+      }
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+for (const stream of [true, false]) {
+  test(`anthropic ${stream ? 'stream' : 'JSON'}: a whitespace-only text block before the retrieve call is not sent back (the API refuses blank text blocks)`, async () => {
+    const h = await startHarness({ respond: anthropicThinkingProvider('\n\n') });
+    try {
+      const body = JSON.stringify({
+        model: 'claude-sonnet-4-5', max_tokens: 8000, ...(stream ? { stream: true } : {}), thinking: { type: 'enabled', budget_tokens: 4000 },
+        tools: [{ name: 'Bash', description: 'Run', input_schema: { type: 'object' } }],
+        messages: [
+          { role: 'user', content: 'What failed?' },
+          { role: 'assistant', content: [{ type: 'thinking', thinking: 'Check the log.', signature: 'EqPREV==' }, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'cat log' } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: bigLog(500, 11) }] },
+        ],
+      });
+      const r = await post(`${h.proxy.url}/v1/messages?beta=true`, body, { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.ok(!text.includes('non-whitespace'), text);
+      assert.ok(text.includes('Found it.'), text);
+      const sent = JSON.parse(h.upstream.received[1].body.toString('utf8')).messages.at(-2);
+      assert.deepEqual(sent.content.map((b: any) => b.type), ['thinking', 'redacted_thinking', 'tool_use', 'tool_use']);
+    } finally {
+      await h.close();
+    }
+  });
+}

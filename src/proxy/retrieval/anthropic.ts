@@ -22,6 +22,16 @@ interface BlockState {
   json: string;
 }
 
+/**
+ * The assistant turn as a continuation sends it back. The API refuses a text block that is empty or
+ * whitespace only ("text content blocks must contain non-whitespace text"), and the model often
+ * emits one ("\n\n") before its tool calls; such blocks carry nothing and are left out. Every
+ * other block (thinking with its signature, redacted_thinking, server tool blocks) goes back as is.
+ */
+function sentBack(blocks: Json[]): Json[] {
+  return blocks.filter((b) => !(b?.type === 'text' && typeof b.text === 'string' && !b.text.trim()));
+}
+
 const usageOf = (raw: Json | undefined): Usage | undefined => (raw ? anthropicUsageOf(raw) : undefined);
 
 export class AnthropicStitcher implements StreamStitcher {
@@ -146,7 +156,7 @@ export class AnthropicStitcher implements StreamStitcher {
         content.push({ ...b, input });
       } else content.push(b);
     }
-    const assistant = JSON.stringify({ role: 'assistant', content });
+    const assistant = JSON.stringify({ role: 'assistant', content: sentBack(content) });
     const user = JSON.stringify({
       role: 'user',
       content: answers.map((a) => ({ type: 'tool_result', tool_use_id: a.id, content: a.text, ...(a.miss ? { is_error: true } : {}) })),
@@ -181,7 +191,7 @@ export function anthropicJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTo
 }
 
 export function anthropicJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {
-  const assistant = JSON.stringify({ role: 'assistant', content: msg.content ?? [] });
+  const assistant = JSON.stringify({ role: 'assistant', content: sentBack(msg.content ?? []) });
   const user = JSON.stringify({
     role: 'user',
     content: answers.map((a) => ({ type: 'tool_result', tool_use_id: a.id, content: a.text, ...(a.miss ? { is_error: true } : {}) })),
