@@ -42,7 +42,7 @@ function responsesBody(stream: boolean, include: boolean): string {
   });
 }
 
-function responsesProvider() {
+function responsesProvider(clientCall?: Record<string, unknown>) {
   let round = 0;
   return (got: Received, res: ServerResponse) => {
     const text = got.body.toString('utf8');
@@ -55,8 +55,8 @@ function responsesProvider() {
         return;
       }
     }
-    const outputs = new Set(input.filter((i) => i.type === 'function_call_output').map((i) => i.call_id));
-    const unanswered = input.find((i) => i.type === 'function_call' && !outputs.has(i.call_id));
+    const outputs: Set<string> = new Set(input.filter((i) => /_call_output$/.test(i.type)).map((i) => i.call_id));
+    const unanswered = input.find((i) => /_call$/.test(i.type) && i.call_id && !outputs.has(i.call_id));
     if (unanswered) {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No tool output found for function call ${unanswered.call_id}.`, type: 'invalid_request_error', param: 'input', code: null } }));
       return;
@@ -67,7 +67,7 @@ function responsesProvider() {
     const reasoning = { type: 'reasoning', id: `rs_${r}`, summary: [], ...(encrypted ? { encrypted_content: `gAAAAB${r}` } : {}) };
     const output: any[] = answered
       ? [{ type: 'message', id: `msg_${r}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Found it.', annotations: [] }] }]
-      : [reasoning, { type: 'function_call', id: `fc_r${r}`, call_id: `call_r${r}`, name: 'headroom_retrieve', arguments: JSON.stringify({ hash: HASH_RE.exec(text)?.[1] }), status: 'completed' }];
+      : [reasoning, { type: 'function_call', id: `fc_r${r}`, call_id: `call_r${r}`, name: 'headroom_retrieve', arguments: JSON.stringify({ hash: HASH_RE.exec(text)?.[1] }), status: 'completed' }, ...(clientCall ? [clientCall] : [])];
     const usage = { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, total_tokens: 105 };
     const response = { id: `resp_${r}`, object: 'response', status: 'completed', store: body.store, output, usage };
     if (!body.stream) {
@@ -342,6 +342,28 @@ for (const stream of [true, false]) {
       assert.ok(text.includes('Found it.'), text);
       const sent = JSON.parse(h.upstream.received[1].body.toString('utf8')).messages.at(-2);
       assert.deepEqual(sent.content.map((b: any) => b.type), ['thinking', 'redacted_thinking', 'tool_use', 'tool_use']);
+    } finally {
+      await h.close();
+    }
+  });
+}
+
+// Output items the client executes are not only function_call and custom_tool_call: the built-in
+// local_shell, shell, apply_patch and computer tools run on the client too, and the provider wants
+// their outputs (local_shell_call_output, …) before it continues.
+for (const stream of [true, false]) {
+  test(`responses ${stream ? 'stream' : 'JSON'}: retrieve called together with a client-run built-in tool (local_shell_call) is a mixed turn`, async () => {
+    const shellCall = { type: 'local_shell_call', id: 'lsh_1', call_id: 'call_sh1', action: { type: 'exec', command: ['ls'], env: {} }, status: 'completed' };
+    const h = await startHarness({ respond: responsesProvider(shellCall) });
+    try {
+      const r = await post(`${h.proxy.url}/v1/responses`, responsesBody(stream, true), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.equal(h.upstream.received.length, 1, 'no continuation before the client ran its call');
+      assert.ok(!text.includes('headroom_retrieve'));
+      const output = stream ? events(r.body).find((e) => e.event === 'response.completed')!.data.response.output : JSON.parse(text).output;
+      assert.deepEqual(output.map((i: any) => i.type), ['reasoning', 'local_shell_call']);
     } finally {
       await h.close();
     }

@@ -24,6 +24,15 @@ function sumUsage(list: Json[]): Json {
 }
 
 const isRetrieveItem = (item: Json | undefined) => item?.type === 'function_call' && item.name === RETRIEVE_TOOL_NAME;
+/** Output items the provider produced and ran itself (or that need nothing from the client). */
+const PROVIDER_ITEMS = new Set(['message', 'reasoning', 'web_search_call', 'file_search_call', 'code_interpreter_call', 'image_generation_call', 'mcp_call', 'mcp_list_tools', 'compaction']);
+/**
+ * An item the client must act on before the provider continues: function and custom tool calls,
+ * and the built-in tools that run on the client (local_shell_call, shell_call, apply_patch_call,
+ * computer_call, mcp_approval_request, …): the provider refuses a continuation without their
+ * outputs. Unknown item types count as such, so the proxy never continues past them.
+ */
+const isClientItem = (item: Json | undefined) => !!item && !isRetrieveItem(item) && !PROVIDER_ITEMS.has(item.type);
 /** Events that end a Responses API response. */
 export const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
@@ -63,7 +72,7 @@ export class ResponsesStitcher implements StreamStitcher {
       const held = isRetrieveItem(data.item);
       this.indexMap.set(data.output_index, held ? -1 : this.nextClientIndex++);
       if (held && data.item?.id) this.heldItemIds.add(data.item.id);
-      if (!held && (data.item?.type === 'function_call' || data.item?.type === 'custom_tool_call')) this.clientTools = true;
+      if (isClientItem(data.item)) this.clientTools = true;
     }
     if (type === 'response.output_item.done') this.items.set(data.output_index, data.item);
     const mapped = typeof data.output_index === 'number' ? this.indexMap.get(data.output_index) : undefined;
@@ -177,7 +186,7 @@ export function responsesJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTo
   let clientTools = false;
   for (const item of msg.output ?? []) {
     if (isRetrieveItem(item)) calls.push({ id: item.call_id, hash: parseRetrieveInput(item.arguments) });
-    else if (item?.type === 'function_call' || item?.type === 'custom_tool_call') clientTools = true;
+    else if (isClientItem(item)) clientTools = true;
   }
   return { calls, clientTools };
 }
