@@ -33,10 +33,12 @@ export interface RequestShape {
   /** The client already defines a tool named headroom_retrieve (e.g. through MCP). */
   clientHasRetrieveTool: boolean;
   /**
-   * Chat with `n` > 1: several answers, each of which could call the retrieve tool, cannot be
-   * continued as one; such requests are not given the tool.
+   * Requests whose answer the proxy cannot continue as one, so they are not given the retrieve
+   * tool: Chat with `n` > 1 (several answers, each could call it); Responses in background mode
+   * (the answer is fetched later, not through this request) or in a stored `conversation` (the
+   * provider adds the turn's items, a retrieve call among them, to what the client reads later).
    */
-  multipleChoices: boolean;
+  unstitchable: boolean;
 }
 
 export const RETRIEVE_TOOL_NAME = 'headroom_retrieve';
@@ -44,6 +46,11 @@ export const RETRIEVE_TOOL_NAME = 'headroom_retrieve';
 /** Cline / Roo XML tool results start with a header such as `[execute_command for 'npm test'] Result:`. */
 const CLINE_HEADER = /^\[([A-Za-z0-9_-]+)(?: for '[^\n]*')?\] Result:/;
 const ENV_DETAILS = '\n\n<environment_details>';
+
+/** The object has the member, with a value other than null. */
+function hasMember(buf: Buffer, root: JsonNode, key: string): boolean {
+  return member(root, key) !== undefined && scalarMember(buf, root, key) !== 'null';
+}
 
 export function extractShape(api: Api, buf: Buffer, root: JsonNode, compressUserText: boolean): RequestShape | null {
   if (root.type !== 'object') return null;
@@ -55,7 +62,9 @@ export function extractShape(api: Api, buf: Buffer, root: JsonNode, compressUser
     outputs: [],
     protectedOutputs: 0,
     clientHasRetrieveTool: false,
-    multipleChoices: api === 'chat' && Number(scalarMember(buf, root, 'n') ?? 1) > 1,
+    unstitchable: api === 'chat'
+      ? Number(scalarMember(buf, root, 'n') ?? 1) > 1
+      : api === 'responses' && (scalarMember(buf, root, 'background') === 'true' || hasMember(buf, root, 'conversation')),
   };
   const tools = member(root, 'tools');
   if (tools && tools.type === 'array') {

@@ -145,7 +145,7 @@ export class Rewriter {
     const owedAnswers = api === 'responses' ? this.payOwed(buf, shape.root, splices) : [];
     let retrieveToolInjected = false;
     let retrieveToolNew = false;
-    if (options.injectRetrieveTool && this.config.retrieval && !shape.clientHasRetrieveTool && !shape.multipleChoices) {
+    if (options.injectRetrieveTool && this.config.retrieval && !shape.clientHasRetrieveTool && !shape.unstitchable) {
       // Once given the tool, a conversation keeps it (also on turns without a marker, e.g. after
       // the agent cleared old tool results): a tool list that flips invalidates the cached prefix.
       const key = STICKY_PREFIX + conversationKey(api, buf, shape.root);

@@ -256,6 +256,26 @@ test('chat with n > 1 is not given the retrieve tool (several answers cannot be 
   }
 });
 
+test('Responses in background mode or in a stored conversation are not given the retrieve tool; their outputs are still compressed', async () => {
+  const h = await startHarness({ respond: modelResponder('responses', { never: true }) });
+  try {
+    const body = JSON.parse(clientBody('responses', false));
+    for (const extra of [{ background: true }, { conversation: 'conv_123' }, { conversation: { id: 'conv_456' } }]) {
+      const r = await post(`${h.proxy.url}/v1/responses`, JSON.stringify({ ...body, ...extra }), { authorization: 'Bearer sk-test' });
+      assert.equal(r.status, 200);
+      const sent = h.upstream.received.at(-1)!.body.toString('utf8');
+      assert.ok(!sent.includes('headroom_retrieve'), JSON.stringify(extra));
+      assert.ok(markerHashes(sent).length > 0, 'compressed, with markers');
+    }
+    // Without them (conversation null counts as none) the tool is given.
+    const r = await post(`${h.proxy.url}/v1/responses`, JSON.stringify({ ...body, background: false, conversation: null }), { authorization: 'Bearer sk-test' });
+    assert.equal(r.status, 200);
+    assert.ok(h.upstream.received.at(-1)!.body.toString('utf8').includes('headroom_retrieve'));
+  } finally {
+    await h.close();
+  }
+});
+
 test('a conversation given the retrieve tool keeps it, byte for byte, on later turns without a marker', async () => {
   const h = await startHarness({ respond: modelResponder('anthropic', { never: true }) });
   try {
