@@ -58,23 +58,56 @@ export function upstreamUrl(base: string, path: string, query: string): URL {
   let p = path;
   if (prefix.endsWith('/v1') && (p.startsWith('/v1/') || p === '/v1')) p = p.slice(3);
   if (prefix === '/') prefix = '';
-  return new URL(u.origin + prefix + p + query);
+  const out = new URL(u.origin + prefix + p + query);
+  // The request path is the client's: whatever it holds, the request goes to the configured
+  // provider and nowhere else (a path like `*@other.host/` would otherwise turn the base into
+  // userinfo and name another host).
+  if (out.origin !== u.origin) throw new TargetError(`Request target names another host than the upstream ${u.origin}.`);
+  return out;
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** A request target the proxy does not serve. */
+export class TargetError extends Error {}
 
-/** DNS-rebinding guard: the Host header must name a loopback address. */
+/**
+ * How a request target is addressed: `origin` for a path ("/v1/messages"), `loopback` for the
+ * absolute form naming a loopback host ("http://127.0.0.1:8787/v1/messages", what clients that
+ * treat us as an HTTP proxy send), `foreign` for the absolute form naming any other host (which
+ * then is the request's real host, whatever the Host header says), `invalid` for anything else
+ * (the asterisk form, `*@host/…`, other schemes).
+ */
+export function targetForm(rawUrl: string): 'origin' | 'loopback' | 'foreign' | 'invalid' {
+  if (rawUrl.startsWith('/')) return 'origin';
+  const m = /^https?:\/\/([^/?#]*)(?:[/?#]|$)/i.exec(rawUrl);
+  if (!m) return 'invalid';
+  return isLoopbackHost(m[1]) ? 'loopback' : 'foreign';
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** host[:port], where host is a DNS name, a dotted IPv4 address or a bracketed IPv6 literal. */
+const HOST_PORT = /^(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::\d{0,5})?$/;
+const LOOPBACK_V4 = /^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+
+/**
+ * DNS-rebinding guard: the Host header (or a URL's host) must name a loopback address. The whole
+ * value is parsed: a port must be digits, and nothing may follow a bracketed address or precede
+ * the name (no userinfo).
+ */
 export function isLoopbackHost(host: string | undefined): boolean {
   if (!host) return false;
-  let name = host.trim().toLowerCase();
-  if (name.startsWith('[')) {
-    const end = name.indexOf(']');
-    if (end === -1) return false;
-    name = name.slice(0, end + 1);
-  } else {
-    const colon = name.lastIndexOf(':');
-    if (colon !== -1) name = name.slice(0, colon);
+  const m = HOST_PORT.exec(host.trim().toLowerCase());
+  if (!m) return false;
+  let name = m[1];
+  if (!name.startsWith('[') && name.endsWith('.')) name = name.slice(0, -1);
+  return LOOPBACK_HOSTS.has(name) || (name.endsWith('.localhost') && !name.startsWith('.')) || LOOPBACK_V4.test(name);
+}
+
+/** An Origin header passes when absent or naming a loopback host ("null" and other schemes do not). */
+export function allowedOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    return isLoopbackHost(new URL(origin).host);
+  } catch {
+    return false;
   }
-  if (name.endsWith('.')) name = name.slice(0, -1);
-  return LOOPBACK_HOSTS.has(name) || name.endsWith('.localhost') || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }

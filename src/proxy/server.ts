@@ -18,7 +18,7 @@ import type { RequestRecord } from './record';
 import { Rewriter } from './rewrite';
 import type { RewriteResult } from './rewrite';
 import type { Api } from './extract';
-import { DEFAULT_ANTHROPIC_UPSTREAM, DEFAULT_OPENAI_UPSTREAM, isLoopbackHost, route, upstreamUrl } from './routes';
+import { DEFAULT_ANTHROPIC_UPSTREAM, DEFAULT_OPENAI_UPSTREAM, allowedOrigin, isLoopbackHost, route, targetForm, TargetError, upstreamUrl } from './routes';
 import { StatsAggregator } from './stats';
 import type { StatsSnapshot } from './stats';
 import { makeRetrievalInterceptor } from './retrieval/intercept';
@@ -218,20 +218,17 @@ function sendError(res: http.ServerResponse, format: Parameters<typeof providerE
   res.writeHead(e.status, { 'content-type': 'application/json' }).end(e.body);
 }
 
-function allowedOrigin(origin: string | undefined): boolean {
-  if (origin === undefined) return true;
-  try {
-    return isLoopbackHost(new URL(origin).host);
-  } catch {
-    return false;
-  }
-}
-
 async function handle(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const rawUrl = req.url ?? '/';
-  if (!isLoopbackHost(req.headers.host) || !allowedOrigin(req.headers.origin)) {
+  const form = targetForm(rawUrl);
+  if (!isLoopbackHost(req.headers.host) || form === 'foreign' || !allowedOrigin(req.headers.origin)) {
     req.resume();
     sendError(res, errorFormatFor(rawUrl), 403, 'The Headroom proxy only accepts requests addressed to a loopback host.');
+    return;
+  }
+  if (form === 'invalid') {
+    req.resume();
+    sendError(res, errorFormatFor(rawUrl), 400, 'The request target must be a path.');
     return;
   }
   if (await handleInternal(state, req, res)) return;
@@ -240,7 +237,15 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
   const r = route(rawUrl, method, req.headers);
   const bypass = state.bypass || req.headers['x-headroom-bypass'] === '1';
   const base = r.provider === 'anthropic' ? state.anthropicUpstream : state.openaiUpstream;
-  const target = upstreamUrl(base, r.path, r.query);
+  let target: URL;
+  try {
+    target = upstreamUrl(base, r.path, r.query);
+  } catch (e) {
+    if (!(e instanceof TargetError || e instanceof TypeError)) throw e;
+    req.resume();
+    sendError(res, errorFormatFor(rawUrl), 400, 'The request target is not a valid path.');
+    return;
+  }
   const format = r.api ?? (r.provider === 'anthropic' ? 'anthropic-like' : 'openai-like');
 
   if (!r.api) {

@@ -1,0 +1,90 @@
+/** Hardening of the proxy's socket side: request targets, Host and Origin checks, stalled clients. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { startHarness } from './helpers/harness';
+import { startFakeUpstream } from './helpers/fake-upstream';
+import { isLoopbackHost } from '../../src/proxy/routes';
+
+/** Sends raw bytes to a loopback port and returns what came back before the socket closed (or `waitMs` passed). */
+export function rawExchange(port: number, text: string | Buffer, waitMs = 5_000): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => (out += d.toString('latin1')));
+    s.on('error', () => {});
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve(out);
+    }, waitMs);
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(out);
+    });
+    s.write(text);
+  });
+}
+
+function statusOf(response: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0);
+}
+
+test('a request target that is not a path cannot send the request (and its API key) to another host', async () => {
+  const h = await startHarness();
+  const evil = await startFakeUpstream();
+  try {
+    const evilHost = new URL(evil.url).host;
+    // `*@host/…` passes Node's parser; joined to the upstream base it made the base userinfo.
+    for (const target of [`*@${evilHost}/v1/models`, `*@${evilHost}/v1/messages`]) {
+      const r = await rawExchange(h.proxy.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: sk-ant-secret\r\nconnection: close\r\n\r\n`);
+      assert.equal(statusOf(r), 400, r);
+    }
+    const star = await rawExchange(h.proxy.port, 'OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\nconnection: close\r\n\r\n');
+    assert.equal(statusOf(star), 400, star);
+    assert.equal(evil.received.length, 0, 'nothing reached the other host');
+    assert.equal(h.upstream.received.length, 0);
+  } finally {
+    await evil.close();
+    await h.close();
+  }
+});
+
+test('an absolute-form target naming a foreign host is refused even with a loopback Host header; a loopback one is served', async () => {
+  const h = await startHarness();
+  try {
+    const body = '{"model":"m","messages":[]}';
+    const req = (target: string) => `POST ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\nx-api-key: k\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
+    for (const target of ['http://evil.example/v1/messages', 'http://localhost.evil.example/v1/messages', 'http://user@localhost/v1/messages', 'HTTP://EVIL.EXAMPLE:8787/v1/messages']) {
+      const r = await rawExchange(h.proxy.port, req(target));
+      assert.equal(statusOf(r), 403, `${target}: ${r}`);
+      assert.ok(!/access-control-/i.test(r));
+    }
+    assert.equal(h.upstream.received.length, 0);
+    const ok = await rawExchange(h.proxy.port, req(`http://127.0.0.1:${h.proxy.port}/v1/messages?beta=true`));
+    assert.equal(statusOf(ok), 200, ok);
+    assert.equal(h.upstream.received[0].url, '/v1/messages?beta=true');
+  } finally {
+    await h.close();
+  }
+});
+
+test('Host check: every loopback spelling passes, every other host (also with junk around a loopback name) is refused', async () => {
+  const pass = ['localhost', 'LOCALHOST', 'localhost:8787', 'localhost.', 'localhost.:8787', '127.0.0.1', '127.0.0.1.', '127.0.0.1:80',
+    '127.1.2.3', '[::1]', '[::1]:8787', 'Localhost:', 'claude.localhost'];
+  const refuse = ['localhost.evil.com', '127.0.0.1.nip.io', '0.0.0.0', 'user@localhost', 'localhost:80@evil.com', 'localhost:abc',
+    '[::1]evil.com', '[::1].evil.com', 'localhost,evil.com', 'localhost:8787:1', '127.0.0.256', '127.1', '2130706433', '::1',
+    '[::ffff:7f00:1]x', '', ' ', 'evil.com', '.localhost', 'localhost/x', 'localhost#x', undefined];
+  for (const host of pass) assert.ok(isLoopbackHost(host), `should pass: ${JSON.stringify(host)}`);
+  for (const host of refuse) assert.ok(!isLoopbackHost(host), `should be refused: ${JSON.stringify(host)}`);
+
+  const h = await startHarness();
+  try {
+    for (const host of ['localhost:80@evil.com', '[::1]evil.com', 'localhost:abc']) {
+      const r = await rawExchange(h.proxy.port, `GET /v1/models HTTP/1.1\r\nHost: ${host}\r\nconnection: close\r\n\r\n`);
+      assert.equal(statusOf(r), 403, `${host}: ${r}`);
+    }
+    assert.equal(h.upstream.received.length, 0);
+  } finally {
+    await h.close();
+  }
+});
