@@ -15,7 +15,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { RawData } from 'ws';
 import { providerError } from './errors';
-import { isLoopbackHost, route, upstreamUrl } from './routes';
+import { allowedOrigin, isLoopbackHost, route, targetForm, upstreamUrl } from './routes';
 import type { ProxyState } from './server';
 import { SseSplitter } from './sse';
 import type { SseEvent } from './sse';
@@ -42,12 +42,15 @@ export function attachWebSocket(server: Server, state: ProxyState): void {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: state.config.maxBodyBytes });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    if (!isLoopbackHost(req.headers.host)) {
+    // As for HTTP requests (see server.ts): a loopback Host, no foreign absolute target, and no
+    // Origin but a loopback one. Browsers let any web page open a WebSocket to 127.0.0.1, so
+    // without the Origin check a page could drive the upstream socket and the retrieval store.
+    if (!isLoopbackHost(req.headers.host) || targetForm(req.url ?? '/') === 'foreign' || !allowedOrigin(req.headers.origin)) {
       refuse(socket, 403, 'Forbidden', providerError('openai-like', 403, 'The Headroom proxy only accepts requests addressed to a loopback host.').body);
       return;
     }
     const r = route(req.url ?? '/', 'POST', req.headers);
-    if (r.kind !== 'responses') {
+    if (r.kind !== 'responses' || targetForm(req.url ?? '/') === 'invalid') {
       refuse(socket, 404, 'Not Found', providerError('openai-like', 404, 'WebSocket is only served on the Responses API path.').body);
       return;
     }

@@ -200,3 +200,31 @@ test('WebSocket upgrades with a foreign Host are refused', async () => {
     await store.close();
   }
 });
+
+test('WebSocket upgrades from a web page (foreign Origin) are refused before any upstream socket is opened', async () => {
+  const store = await openStore({ path: null });
+  const fake = await startFakeWs();
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: fake.url });
+  const upgrade = (headers: Record<string, string>) => new Promise<number>((resolve) => {
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.on('error', () => resolve(-1));
+  });
+  try {
+    // Browsers let any page open ws://127.0.0.1:PORT; the Host is then loopback, only Origin tells.
+    for (const origin of ['https://evil.example', 'null', 'http://localhost.evil.example']) {
+      assert.equal(await upgrade({ origin }), 403, origin);
+    }
+    assert.equal(fake.headers.length, 0, 'no upstream socket was opened');
+    assert.equal(await upgrade({ origin: `http://localhost:${proxy.port}` }), 101);
+    assert.equal(fake.headers.length, 1);
+  } finally {
+    await proxy.close();
+    await fake.close();
+    await store.close();
+  }
+});
