@@ -49,6 +49,12 @@ export interface ProxyOptions {
    */
   upstreamProxy?: ProxyFor;
   log?: (line: string) => void;
+  /**
+   * How long a client may take to send a whole request (headers and body) before the connection
+   * is closed with 408; default REQUEST_TIMEOUT_MS. Responses are not limited (a model may stream
+   * for many minutes).
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface ProxyHandle {
@@ -70,6 +76,13 @@ export interface ProxyHandle {
 }
 
 export const PROXY_VERSION = '0.1.0';
+/**
+ * A client that sent its headers but stalls in its body (or never sends it) holds a connection,
+ * the body read so far (up to maxBodyBytes) and the token counter's hold (which slows counting for
+ * every other request) until this passes. Uploads on loopback take a fraction of it.
+ */
+const REQUEST_TIMEOUT_MS = 300_000;
+const HEADERS_TIMEOUT_MS = 60_000;
 /** On close, how long counting may take before the requests still being counted are estimated. */
 const CLOSE_COUNT_MS = 1_000;
 
@@ -129,8 +142,13 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
   // first request on instead of taking the line-based fallback while it loads.
   void initCodeRuntime();
 
+  const requestTimeout = Math.max(1, options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS);
   const newServer = () => {
-    const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+    const server = http.createServer({
+      keepAliveTimeout: 65_000, requestTimeout, headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+      // Node looks for expired requests this often (30 s by default).
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(requestTimeout / 4))),
+    }, (req, res) => {
       handle(state, req, res).catch((e) => {
         state.log(`request failed: ${(e as Error).message}`);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(providerError('openai-like', 500, 'Internal proxy error').body);

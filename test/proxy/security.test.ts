@@ -88,3 +88,30 @@ test('Host check: every loopback spelling passes, every other host (also with ju
     await h.close();
   }
 });
+
+test('a client that sends headers and then stalls in its body is cut off; a slow response is not', async () => {
+  const { openStore } = await import('../../src/store/store');
+  const { startProxy } = await import('../../src/proxy/server');
+  const store = await openStore({ path: null });
+  const up = await startFakeUpstream((_got, res) => {
+    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 2_500);
+  });
+  const proxy = await startProxy({ port: 0, store, anthropicUpstream: up.url, openaiUpstream: up.url, requestTimeoutMs: 1_000 });
+  try {
+    for (const path of ['/v1/messages', '/v1/models']) {
+      const started = Date.now();
+      const r = await rawExchange(proxy.port, `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: k\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`, 8_000);
+      assert.ok(Date.now() - started < 6_000, `${path}: the stalled connection was held open`);
+      assert.ok(r === '' || statusOf(r) === 408, r);
+    }
+    assert.equal(up.received.length, 0);
+    // The limit is on receiving the request, not on the answer.
+    const body = '{"model":"m","messages":[]}';
+    const ok = await rawExchange(proxy.port, `POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: k\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`, 8_000);
+    assert.equal(statusOf(ok), 200, ok);
+  } finally {
+    await proxy.close();
+    await up.close();
+    await store.close();
+  }
+});
