@@ -67,14 +67,15 @@ async function compressEndpoint(state: ProxyState, req: IncomingMessage, res: Se
     const api = detectApi(query, body);
     const result = state.rewriter.rewrite(api, body, { injectRetrieveTool: false });
     if (!result) {
-      json(res, 400, providerError('openai-like', 400, 'Body must be a JSON object').body);
+      res.writeHead(400, { 'content-type': 'application/json' }).end(providerError('openai-like', 400, 'Body must be a JSON object').body);
       return;
     }
     const summary = result.outputs.map((o) => ({ tool: o.tool, kind: o.kind, bytesIn: o.bytesIn, bytesOut: o.bytesOut, reason: o.reason }));
     res.writeHead(200, {
       'content-type': 'application/json',
       'x-headroom-api': api,
-      'x-headroom-outputs': JSON.stringify(summary).slice(0, 8000),
+      // Tool names come from the request: header values must stay ASCII (Node refuses other characters).
+      'x-headroom-outputs': asciiJson(summary).slice(0, 8000),
     }).end(result.body);
   } catch (e) {
     const status = e instanceof HttpError ? e.status : e instanceof JsonSyntaxError ? 400 : 500;
@@ -83,4 +84,9 @@ async function compressEndpoint(state: ProxyState, req: IncomingMessage, res: Se
   } finally {
     release();
   }
+}
+
+/** JSON with every non-ASCII or control character escaped, fit for a header value. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u0000-\u001f\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
 }

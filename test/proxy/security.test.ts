@@ -5,6 +5,7 @@ import * as net from 'node:net';
 import { startHarness } from './helpers/harness';
 import { startFakeUpstream } from './helpers/fake-upstream';
 import { isLoopbackHost } from '../../src/proxy/routes';
+import { anthropicBody, bigLog } from './helpers/fixtures';
 
 /** Sends raw bytes to a loopback port and returns what came back before the socket closed (or `waitMs` passed). */
 export function rawExchange(port: number, text: string | Buffer, waitMs = 5_000): Promise<string> {
@@ -113,5 +114,25 @@ test('a client that sends headers and then stalls in its body is cut off; a slow
     await proxy.close();
     await up.close();
     await store.close();
+  }
+});
+
+test('POST /v1/compress: tool names outside Latin-1 do not break the summary header; errors are JSON objects', async () => {
+  const h = await startHarness();
+  try {
+    for (const tool of ['ツール', 'run\u2028it', 'Bäsh']) {
+      const r = await fetch(`${h.proxy.url}/v1/compress`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: bigLog(), tool })) });
+      assert.equal(r.status, 200, `${tool}: ${await r.clone().text()}`);
+      const summary = JSON.parse(r.headers.get('x-headroom-outputs') ?? 'null') as Array<{ tool: string }>;
+      assert.equal(summary[0].tool, tool);
+      assert.ok((await r.text()).length < 10_000);
+    }
+    const bad = await fetch(`${h.proxy.url}/v1/compress`, { method: 'POST', body: '[1]' });
+    assert.equal(bad.status, 400);
+    const err = await bad.json() as { error?: { message?: string } };
+    assert.equal(typeof err, 'object', 'the error body is an object, not a JSON string');
+    assert.ok(err.error?.message);
+  } finally {
+    await h.close();
   }
 });
