@@ -34,6 +34,9 @@ const SKIP_HEADERS = new Set([
   'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'content-length',
 ]);
 
+/** Bytes a client may send before its upgrade is answered (it should send none). */
+const EARLY_BYTES_MAX = 1024 * 1024;
+
 function refuse(socket: Duplex, status: number, reason: string, body: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
@@ -65,6 +68,22 @@ export function attachWebSocket(server: Server, state: ProxyState): void {
     const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const upstream = new WebSocket(target, protocols, { headers, perMessageDeflate: false, maxPayload: 0, agent: state.upstream.tunnelFor(target) });
     let accepted = false;
+    // Until the upstream answers, the client's socket is read here: Node hands it over paused, and
+    // a paused socket never learns that its client left, which would leave the upstream socket
+    // open for good. Bytes that arrive meanwhile are kept for the WebSocket server.
+    const early: Buffer[] = head.length ? [head] : [];
+    let earlyBytes = head.length;
+    const onEarlyData = (c: Buffer) => {
+      earlyBytes += c.length;
+      if (earlyBytes > EARLY_BYTES_MAX) socket.destroy();
+      else early.push(c);
+    };
+    const onEarlyEnd = () => socket.destroy();
+    socket.on('data', onEarlyData);
+    socket.on('end', onEarlyEnd);
+    socket.on('close', () => {
+      if (!accepted) upstream.terminate();
+    });
     upstream.on('unexpected-response', (_rq, res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -77,10 +96,13 @@ export function attachWebSocket(server: Server, state: ProxyState): void {
       if (!accepted) refuse(socket, 502, 'Bad Gateway', providerError('openai-like', 502, `Upstream WebSocket failed: ${e.message}`).body);
     });
     upstream.on('open', () => {
+      if (socket.destroyed) return upstream.terminate();
       accepted = true;
+      socket.off('data', onEarlyData);
+      socket.off('end', onEarlyEnd);
       // Agree to the sub-protocol the upstream chose (handleUpgrade reads this synchronously).
       wss.options.handleProtocols = () => upstream.protocol || false;
-      wss.handleUpgrade(req, socket, head, (client) => relay(state, client, upstream, req, r));
+      wss.handleUpgrade(req, socket, Buffer.concat(early), (client) => relay(state, client, upstream, req, r));
     });
   });
 }

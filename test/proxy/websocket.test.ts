@@ -228,3 +228,27 @@ test('WebSocket upgrades from a web page (foreign Origin) are refused before any
     await store.close();
   }
 });
+
+test('WebSocket: a client that leaves during the upstream handshake does not leave an upstream socket open', async () => {
+  const server = http.createServer();
+  // The upstream takes a while to accept; the client gives up before it does.
+  const wss = new WebSocketServer({ server, verifyClient: (_info, done) => setTimeout(() => done(true), 600) });
+  let opened = 0;
+  wss.on('connection', () => opened++);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const store = await openStore({ path: null });
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+  try {
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`);
+    ws.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 150));
+    ws.terminate();
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(wss.clients.size, 0, `upstream sockets still open (${opened} were accepted)`);
+  } finally {
+    await proxy.close();
+    for (const c of wss.clients) c.terminate();
+    await new Promise<void>((r) => server.close(() => r()));
+    await store.close();
+  }
+});
