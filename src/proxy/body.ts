@@ -49,7 +49,9 @@ export function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: 
     if (enc === 'deflate') {
       try {
         return zlib.inflateSync(raw, opts);
-      } catch {
+      } catch (e) {
+        // Some clients send raw deflate without the zlib wrapper; a body too large stays that.
+        if (tooLarge(e)) throw e;
         return zlib.inflateRawSync(raw, opts);
       }
     }
@@ -61,8 +63,7 @@ export function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: 
     }
   } catch (e) {
     if (e instanceof HttpError) throw e;
-    const code = (e as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|larger than/i.test(String((e as Error).message))) {
+    if (tooLarge(e)) {
       throw new HttpError(413, `Decoded request body exceeds the proxy limit of ${maxBytes} bytes.`);
     }
     throw new HttpError(400, `Request body could not be decoded as ${enc}.`);
@@ -70,12 +71,23 @@ export function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: 
   throw new HttpError(415, `Unsupported content-encoding "${enc}".`);
 }
 
-/** Decodes a provider's response body by its content-encoding; undefined for an encoding the proxy does not read. */
-export function decodeResponseBody(raw: Buffer, encoding: string | undefined): Buffer | undefined {
+function tooLarge(e: unknown): boolean {
+  return (e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|larger than/i.test(String((e as Error).message));
+}
+
+/** Largest decoded provider response the proxy reads (for usage and the retrieval loop). */
+export const MAX_DECODED_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Decodes a provider's response body by its content-encoding; undefined for an encoding the proxy
+ * does not read. Throws past `maxBytes` decoded: a few MiB of gzip can stand for gigabytes.
+ */
+export function decodeResponseBody(raw: Buffer, encoding: string | undefined, maxBytes = MAX_DECODED_RESPONSE_BYTES): Buffer | undefined {
   const enc = (encoding ?? '').trim().toLowerCase();
+  const opts = { maxOutputLength: maxBytes };
   if (enc === '' || enc === 'identity') return raw;
-  if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(raw);
-  if (enc === 'br') return zlib.brotliDecompressSync(raw);
-  if (enc === 'deflate') return zlib.inflateSync(raw);
+  if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(raw, opts);
+  if (enc === 'br') return zlib.brotliDecompressSync(raw, opts);
+  if (enc === 'deflate') return zlib.inflateSync(raw, opts);
   return undefined;
 }

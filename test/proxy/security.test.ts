@@ -2,9 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
+import * as zlib from 'node:zlib';
 import { startHarness } from './helpers/harness';
 import { startFakeUpstream } from './helpers/fake-upstream';
 import { isLoopbackHost } from '../../src/proxy/routes';
+import { decodeBody, decodeResponseBody } from '../../src/proxy/body';
+import { HttpError } from '../../src/proxy/errors';
 import { anthropicBody, bigLog } from './helpers/fixtures';
 
 /** Sends raw bytes to a loopback port and returns what came back before the socket closed (or `waitMs` passed). */
@@ -135,4 +138,18 @@ test('POST /v1/compress: tool names outside Latin-1 do not break the summary hea
   } finally {
     await h.close();
   }
+});
+
+test('compression bombs: a zlib-wrapped deflate request body past the limit is 413 (not 400); provider responses are decoded up to a limit', () => {
+  const big = Buffer.alloc(1_000_000, 0x61);
+  for (const [enc, data] of [['gzip', zlib.gzipSync(big)], ['deflate', zlib.deflateSync(big)], ['deflate', zlib.deflateRawSync(big)], ['br', zlib.brotliCompressSync(big)]] as const) {
+    assert.throws(() => decodeBody(data, enc, 10_000), (e: unknown) => e instanceof HttpError && e.status === 413, enc);
+  }
+  // Raw deflate within the limit still decodes.
+  assert.equal(decodeBody(zlib.deflateRawSync(Buffer.from('{"a":1}')), 'deflate', 10_000).toString(), '{"a":1}');
+  // A response the proxy reads for usage: 80 MiB of zeros is 80 KiB of gzip.
+  const bomb = zlib.gzipSync(Buffer.alloc(80 * 1024 * 1024));
+  assert.throws(() => decodeResponseBody(bomb, 'gzip'));
+  assert.throws(() => decodeResponseBody(zlib.gzipSync(big), 'gzip', 10_000));
+  assert.equal(decodeResponseBody(zlib.gzipSync(Buffer.from('{"usage":{}}')), 'gzip')?.toString(), '{"usage":{}}');
 });
