@@ -5,7 +5,7 @@ import { ENGINE_VERSION } from '../engine/compress';
 import { decodeBody, readBody } from './body';
 import { HttpError, providerError } from './errors';
 import type { Api } from './extract';
-import { JsonSyntaxError } from './json-scan';
+import { JsonSyntaxError, JsonTooComplexError } from './json-scan';
 import type { ProxyState } from './server';
 
 function json(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
@@ -78,7 +78,7 @@ async function compressEndpoint(state: ProxyState, req: IncomingMessage, res: Se
       'x-headroom-outputs': asciiJson(summary).slice(0, 8000),
     }).end(result.body);
   } catch (e) {
-    const status = e instanceof HttpError ? e.status : e instanceof JsonSyntaxError ? 400 : 500;
+    const status = e instanceof HttpError ? e.status : e instanceof JsonSyntaxError ? 400 : e instanceof JsonTooComplexError ? 413 : 500;
     const err = providerError('openai-like', status, (e as Error).message);
     res.writeHead(status, { 'content-type': 'application/json' }).end(err.body);
   } finally {

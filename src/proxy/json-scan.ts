@@ -42,6 +42,21 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/**
+ * Values (and keys and checkpoint frames) one scan tree may hold. A node takes a few hundred bytes
+ * while its JSON can take two (`0,` or `[`): without a bound, a 64 MiB body of tiny values or
+ * deep nesting needs gigabytes, and the scan cache keeps trees of bodies up to 8 MiB. Agents'
+ * bodies hold tens of thousands.
+ */
+export const MAX_SCAN_NODES = 500_000;
+
+/** A body with more values than MAX_SCAN_NODES: not a syntax error, the proxy forwards it untouched. */
+export class JsonTooComplexError extends Error {
+  constructor() {
+    super(`JSON body has more than ${MAX_SCAN_NODES} values; left as it is`);
+  }
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -64,6 +79,8 @@ type Frame = { node: JsonObject | JsonArray; key: string | null };
  */
 export interface ScanCheckpoint {
   pos: number;
+  /** Nodes the tree counted (MAX_SCAN_NODES) up to here. */
+  nodes: number;
   frames: Array<{ node: JsonObject | JsonArray; key: string | null; count: number }>;
 }
 
@@ -85,6 +102,11 @@ export function scanJsonFrom(buf: Buffer, resume?: { checkpoints: ScanCheckpoint
 function scanWith(buf: Buffer, resume: { checkpoints: ScanCheckpoint[]; index: number } | undefined, record: boolean): Scan {
   const n = buf.length;
   let pos = 0;
+  let nodes = 0;
+  const count = (k: number) => {
+    nodes += k;
+    if (nodes > MAX_SCAN_NODES) throw new JsonTooComplexError();
+  };
   const skipSpace = () => {
     while (pos < n && isSpace(buf[pos])) pos++;
   };
@@ -126,8 +148,10 @@ function scanWith(buf: Buffer, resume: { checkpoints: ScanCheckpoint[]; index: n
   const checkpoints: ScanCheckpoint[] = [];
   const checkpoint = () => {
     if (!record) return;
+    count(stack.length + 1);
     checkpoints.push({
       pos,
+      nodes,
       frames: stack.map(({ node, key }) => ({ node, key, count: node.type === 'array' ? node.items.length : node.entries.length })),
     });
   };
@@ -136,6 +160,7 @@ function scanWith(buf: Buffer, resume: { checkpoints: ScanCheckpoint[]; index: n
   const beginValue = (): JsonNode | null => {
     skipSpace();
     if (pos >= n) throw new JsonSyntaxError('unexpected end', pos);
+    count(1);
     const c = buf[pos];
     if (c === 0x7b) {
       const node: JsonObject = { type: 'object', start: pos, end: -1, entries: [] };
@@ -177,9 +202,10 @@ function scanWith(buf: Buffer, resume: { checkpoints: ScanCheckpoint[]; index: n
     // containers of the scans before it.
     for (let i = 0; i <= resume.index; i++) {
       const c = resume.checkpoints[i];
-      checkpoints.push({ pos: c.pos, frames: c.frames.map((f) => ({ ...f, node: copies.get(f.node) ?? f.node })) });
+      checkpoints.push({ pos: c.pos, nodes: c.nodes, frames: c.frames.map((f) => ({ ...f, node: copies.get(f.node) ?? f.node })) });
     }
     pos = cp.pos;
+    nodes = cp.nodes;
   } else {
     const value = beginValue();
     if (value) root = value;
@@ -208,6 +234,7 @@ function scanWith(buf: Buffer, resume: { checkpoints: ScanCheckpoint[]; index: n
     }
     if (container.type === 'object') {
       if (c !== QUOTE) throw new JsonSyntaxError('expected key', pos);
+      count(1);
       const k = scanString();
       top.key = decodeString(buf, k);
       skipSpace();

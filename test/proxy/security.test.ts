@@ -8,6 +8,7 @@ import { startFakeUpstream } from './helpers/fake-upstream';
 import { isLoopbackHost } from '../../src/proxy/routes';
 import { decodeBody, decodeResponseBody } from '../../src/proxy/body';
 import { HttpError } from '../../src/proxy/errors';
+import { JsonTooComplexError, MAX_SCAN_NODES, scanJson, scanJsonFrom } from '../../src/proxy/json-scan';
 import { anthropicBody, bigLog } from './helpers/fixtures';
 
 /** Sends raw bytes to a loopback port and returns what came back before the socket closed (or `waitMs` passed). */
@@ -152,4 +153,33 @@ test('compression bombs: a zlib-wrapped deflate request body past the limit is 4
   assert.throws(() => decodeResponseBody(bomb, 'gzip'));
   assert.throws(() => decodeResponseBody(zlib.gzipSync(big), 'gzip', 10_000));
   assert.equal(decodeResponseBody(zlib.gzipSync(Buffer.from('{"usage":{}}')), 'gzip')?.toString(), '{"usage":{}}');
+});
+
+test('a body of many tiny values or deep nesting is not turned into an unbounded parse tree; the proxy forwards it untouched', async () => {
+  const many = MAX_SCAN_NODES + 10;
+  const wide = Buffer.from(`{"model":"m","messages":[${'0,'.repeat(many)}0]}`);
+  const deep = Buffer.from(`{"model":"m","messages":[{"role":"user","content":${'['.repeat(many)}${']'.repeat(many)}}]}`);
+  const keys = Buffer.from(`{"model":"m","messages":[],${Array.from({ length: many }, (_, i) => `"k${i}":1`).join(',')}}`);
+  for (const [name, body] of [['wide', wide], ['deep', deep], ['keys', keys]] as const) {
+    assert.throws(() => scanJson(body), JsonTooComplexError, name);
+  }
+  // Resuming from a checkpoint of an earlier body counts the shared part too.
+  // (An element of `messages` counts with its checkpoint: about four nodes.)
+  const part = Math.floor(MAX_SCAN_NODES / 8);
+  const first = Buffer.from(`{"model":"m","messages":[${'0,'.repeat(part)}0]}`);
+  const earlier = scanJsonFrom(first);
+  const grown = Buffer.from(`{"model":"m","messages":[${'0,'.repeat(part)}${'0,'.repeat(Math.floor(1.5 * part))}0]}`);
+  const at = earlier.checkpoints.length - 2;
+  assert.throws(() => scanJsonFrom(grown, { checkpoints: earlier.checkpoints, index: at }), JsonTooComplexError);
+  // Bodies of ordinary size scan as before.
+  assert.equal(scanJson(Buffer.from('{"a":[1,2,{"b":"c"}]}')).type, 'object');
+
+  const h = await startHarness();
+  try {
+    const r = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: wide, headers: { 'content-type': 'application/json', 'x-api-key': 'k' } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(h.upstream.received[0].body, wide, 'forwarded untouched');
+  } finally {
+    await h.close();
+  }
 });
