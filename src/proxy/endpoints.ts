@@ -37,9 +37,12 @@ export async function handleInternal(state: ProxyState, req: IncomingMessage, re
     return true;
   }
   if (path.startsWith('/v1/retrieve/') && method === 'GET') {
-    const hash = path.slice('/v1/retrieve/'.length);
-    const hit = HASH_PATTERN.test(hash) ? state.store.get(hash) : undefined;
-    if (!hit) json(res, 404, { error: { type: 'not_found', message: `No stored original for hash=${hash}. Re-run the command or re-read the file.` } });
+    // Hashes are lower-case hex, as the headroom_retrieve tool reads them; anything else is not echoed.
+    const hash = path.slice('/v1/retrieve/'.length).toLowerCase();
+    const valid = HASH_PATTERN.test(hash);
+    const hit = valid ? state.store.get(hash) : undefined;
+    if (!valid) json(res, 404, { error: { type: 'not_found', message: 'Not a Headroom hash: expected 24 hexadecimal characters.' } });
+    else if (!hit) json(res, 404, { error: { type: 'not_found', message: `No stored original for hash=${hash}. Re-run the command or re-read the file.` } });
     else json(res, 200, { hash, kind: hit.kind, size: hit.size, text: hit.text });
     return true;
   }

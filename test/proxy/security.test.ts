@@ -122,7 +122,7 @@ test('a client that sends headers and then stalls in its body is cut off; a slow
 });
 
 test('POST /v1/compress: tool names outside Latin-1 do not break the summary header; errors are JSON objects', async () => {
-  const h = await startHarness();
+  const h = await startHarness({ config: { budgetMs: 20_000 } });
   try {
     for (const tool of ['ツール', 'run\u2028it', 'Bäsh']) {
       const r = await fetch(`${h.proxy.url}/v1/compress`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: bigLog(), tool })) });
@@ -179,6 +179,27 @@ test('a body of many tiny values or deep nesting is not turned into an unbounded
     const r = await fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: wide, headers: { 'content-type': 'application/json', 'x-api-key': 'k' } });
     assert.equal(r.status, 200);
     assert.deepEqual(h.upstream.received[0].body, wide, 'forwarded untouched');
+  } finally {
+    await h.close();
+  }
+});
+
+test('GET /v1/retrieve/HASH: upper-case hashes are found (as by headroom_retrieve); other input is neither looked up nor echoed', async () => {
+  // A generous budget: this test needs the output compressed even on a loaded machine.
+  const h = await startHarness({ config: { budgetMs: 20_000 } });
+  try {
+    const r = await fetch(`${h.proxy.url}/v1/compress`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: bigLog() })) });
+    const hash = /hash=([0-9a-f]{24})/.exec(await r.text())![1];
+    const upper = await fetch(`${h.proxy.url}/v1/retrieve/${hash.toUpperCase()}`);
+    assert.equal(upper.status, 200);
+    assert.equal(((await upper.json()) as { hash: string }).hash, hash);
+    for (const bad of ['..%2F..%2Fetc%2Fpasswd', `${hash}/../x`, 'x'.repeat(8_000), `${hash}0`, '%3Cscript%3E']) {
+      const miss = await fetch(`${h.proxy.url}/v1/retrieve/${bad}`);
+      assert.equal(miss.status, 404, bad.slice(0, 40));
+      const text = await miss.text();
+      assert.ok(text.length < 300 && !text.includes('xxxxxxxxxx') && !text.toLowerCase().includes('script'), text.slice(0, 200));
+    }
+    assert.equal(h.upstream.received.length, 0);
   } finally {
     await h.close();
   }
