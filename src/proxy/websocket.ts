@@ -45,65 +45,76 @@ export function attachWebSocket(server: Server, state: ProxyState): void {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: state.config.maxBodyBytes });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    // As for HTTP requests (see server.ts): a loopback Host, no foreign absolute target, and no
-    // Origin but a loopback one. Browsers let any web page open a WebSocket to 127.0.0.1, so
-    // without the Origin check a page could drive the upstream socket and the retrieval store.
-    if (!isLoopbackHost(req.headers.host) || targetForm(req.url ?? '/') === 'foreign' || !allowedOrigin(req.headers.origin)) {
-      refuse(socket, 403, 'Forbidden', providerError('openai-like', 403, 'The Headroom proxy only accepts requests addressed to a loopback host.').body);
-      return;
+    // An exception here would be thrown out of the server's 'upgrade' event and end the process
+    // (the ws client throws synchronously on a duplicated or malformed sub-protocol, for one).
+    try {
+      upgrade(state, wss, req, socket, head);
+    } catch (e) {
+      state.log(`WebSocket upgrade refused: ${(e as Error).message}`);
+      if (!socket.destroyed) refuse(socket, 400, 'Bad Request', providerError('openai-like', 400, `Invalid WebSocket upgrade: ${(e as Error).message}`).body);
     }
-    const r = route(req.url ?? '/', 'POST', req.headers);
-    if (r.kind !== 'responses' || targetForm(req.url ?? '/') === 'invalid') {
-      refuse(socket, 404, 'Not Found', providerError('openai-like', 404, 'WebSocket is only served on the Responses API path.').body);
-      return;
-    }
-    const target = upstreamUrl(state.openaiUpstream, r.path, r.query);
-    target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:';
-    const headers: Record<string, string> = {};
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const lower = req.rawHeaders[i].toLowerCase();
-      if (SKIP_HEADERS.has(lower) || lower.startsWith('x-headroom-')) continue;
-      headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
-    }
-    const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-    const upstream = new WebSocket(target, protocols, { headers, perMessageDeflate: false, maxPayload: 0, agent: state.upstream.tunnelFor(target) });
-    let accepted = false;
-    // Until the upstream answers, the client's socket is read here: Node hands it over paused, and
-    // a paused socket never learns that its client left, which would leave the upstream socket
-    // open for good. Bytes that arrive meanwhile are kept for the WebSocket server.
-    const early: Buffer[] = head.length ? [head] : [];
-    let earlyBytes = head.length;
-    const onEarlyData = (c: Buffer) => {
-      earlyBytes += c.length;
-      if (earlyBytes > EARLY_BYTES_MAX) socket.destroy();
-      else early.push(c);
-    };
-    const onEarlyEnd = () => socket.destroy();
-    socket.on('data', onEarlyData);
-    socket.on('end', onEarlyEnd);
-    socket.on('close', () => {
-      if (!accepted) upstream.terminate();
+  });
+}
+
+function upgrade(state: ProxyState, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  // As for HTTP requests (see server.ts): a loopback Host, no foreign absolute target, and no
+  // Origin but a loopback one. Browsers let any web page open a WebSocket to 127.0.0.1, so
+  // without the Origin check a page could drive the upstream socket and the retrieval store.
+  if (!isLoopbackHost(req.headers.host) || targetForm(req.url ?? '/') === 'foreign' || !allowedOrigin(req.headers.origin)) {
+    refuse(socket, 403, 'Forbidden', providerError('openai-like', 403, 'The Headroom proxy only accepts requests addressed to a loopback host.').body);
+    return;
+  }
+  const r = route(req.url ?? '/', 'POST', req.headers);
+  if (r.kind !== 'responses' || targetForm(req.url ?? '/') === 'invalid') {
+    refuse(socket, 404, 'Not Found', providerError('openai-like', 404, 'WebSocket is only served on the Responses API path.').body);
+    return;
+  }
+  const target = upstreamUrl(state.openaiUpstream, r.path, r.query);
+  target.protocol = target.protocol === 'https:' ? 'wss:' : 'ws:';
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const lower = req.rawHeaders[i].toLowerCase();
+    if (SKIP_HEADERS.has(lower) || lower.startsWith('x-headroom-')) continue;
+    headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
+  }
+  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const upstream = new WebSocket(target, protocols, { headers, perMessageDeflate: false, maxPayload: 0, agent: state.upstream.tunnelFor(target) });
+  let accepted = false;
+  // Until the upstream answers, the client's socket is read here: Node hands it over paused, and
+  // a paused socket never learns that its client left, which would leave the upstream socket
+  // open for good. Bytes that arrive meanwhile are kept for the WebSocket server.
+  const early: Buffer[] = head.length ? [head] : [];
+  let earlyBytes = head.length;
+  const onEarlyData = (c: Buffer) => {
+    earlyBytes += c.length;
+    if (earlyBytes > EARLY_BYTES_MAX) socket.destroy();
+    else early.push(c);
+  };
+  const onEarlyEnd = () => socket.destroy();
+  socket.on('data', onEarlyData);
+  socket.on('end', onEarlyEnd);
+  socket.on('close', () => {
+    if (!accepted) upstream.terminate();
+  });
+  upstream.on('unexpected-response', (_rq, res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      refuse(socket, res.statusCode ?? 502, res.statusMessage ?? 'Bad Gateway', body);
     });
-    upstream.on('unexpected-response', (_rq, res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        refuse(socket, res.statusCode ?? 502, res.statusMessage ?? 'Bad Gateway', body);
-      });
-    });
-    upstream.on('error', (e) => {
-      if (!accepted) refuse(socket, 502, 'Bad Gateway', providerError('openai-like', 502, `Upstream WebSocket failed: ${e.message}`).body);
-    });
-    upstream.on('open', () => {
-      if (socket.destroyed) return upstream.terminate();
-      accepted = true;
-      socket.off('data', onEarlyData);
-      socket.off('end', onEarlyEnd);
-      // Agree to the sub-protocol the upstream chose (handleUpgrade reads this synchronously).
-      wss.options.handleProtocols = () => upstream.protocol || false;
-      wss.handleUpgrade(req, socket, Buffer.concat(early), (client) => relay(state, client, upstream, req, r));
-    });
+  });
+  upstream.on('error', (e) => {
+    if (!accepted) refuse(socket, 502, 'Bad Gateway', providerError('openai-like', 502, `Upstream WebSocket failed: ${e.message}`).body);
+  });
+  upstream.on('open', () => {
+    if (socket.destroyed) return upstream.terminate();
+    accepted = true;
+    socket.off('data', onEarlyData);
+    socket.off('end', onEarlyEnd);
+    // Agree to the sub-protocol the upstream chose (handleUpgrade reads this synchronously).
+    wss.options.handleProtocols = () => upstream.protocol || false;
+    wss.handleUpgrade(req, socket, Buffer.concat(early), (client) => relay(state, client, upstream, req, r));
   });
 }
 

@@ -252,3 +252,36 @@ test('WebSocket: a client that leaves during the upstream handshake does not lea
     await store.close();
   }
 });
+
+test('WebSocket: an upgrade with a duplicated or malformed sub-protocol is refused with 400, and the proxy keeps running', async () => {
+  const store = await openStore({ path: null });
+  const fake = await startFakeWs();
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: fake.url });
+  const { connect } = await import('node:net');
+  const rawUpgrade = (protocols: string) => new Promise<string>((resolve) => {
+    const s = connect(proxy.port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => (out += d.toString()));
+    s.on('error', () => {});
+    s.on('close', () => resolve(out));
+    setTimeout(() => s.destroy(), 3_000);
+    s.write(`GET /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: ${protocols}\r\n\r\n`);
+  });
+  try {
+    for (const protocols of ['realtime, realtime', 'a/b']) {
+      const r = await rawUpgrade(protocols);
+      assert.match(r, /^HTTP\/1\.1 400 /, protocols);
+    }
+    assert.equal(fake.headers.length, 0);
+    const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`);
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => resolve());
+      ws.on('error', reject);
+    });
+    ws.close();
+  } finally {
+    await proxy.close();
+    await fake.close();
+    await store.close();
+  }
+});
