@@ -20,5 +20,13 @@ export function describeRequest(record: unknown): string {
   }
   if (raw.bypass === true) parts.push('bypass');
   if (typeof raw.error === 'string') parts.push(`error: ${raw.error}`);
-  return parts.join(' · ');
+  return visible(parts.join(' · '));
+}
+
+/**
+ * Control characters shown as escapes: the model name and the path come from the client, and a
+ * newline or a terminal escape sequence in them must not forge log lines or drive the terminal.
+ */
+function visible(line: string): string {
+  return line.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -75,3 +75,10 @@ test('each request is logged as one line with tokens, agent and reasons', async 
   ] }));
   assert.equal(line, '/v1/messages 200 · claude-code claude-sonnet-4-5 · 10k → 2k tokens (80% saved) · 2 ms added · compressed: logs · left alone: excluded tool ×2');
 });
+
+test('a request line cannot be split or carry terminal escapes: control characters from the client are shown escaped', async () => {
+  const { describeRequest } = await import('../../src/extension/request-log');
+  const line = describeRequest({ ...record({ outputs: [] }), model: 'gpt-4o\n12:00:00 /v1/messages 200 · forged\u001b[2J' });
+  assert.ok(!/[\n\u001b]/.test(line), line);
+  assert.match(line, /gpt-4o\\u000a12:00:00 .*forged\\u001b\[2J/);
+});
