@@ -549,6 +549,11 @@ test('proxy reaches the providers through HTTPS_PROXY (CONNECT, TLS end to end, 
     await run(['--upstream-proxy', 'none'], async (_url, banner) => {
       assert.match(banner, /Upstreams: https:\/\/api\.provider\.test \(direct\), https:\/\/api\.openai\.com \(direct\)\n/);
     });
+    // Credentials in an upstream URL (a gateway's user:key@ or ?key=) are not printed.
+    await run(['--upstream-proxy', 'none', '--openai-upstream', 'https://team:s3cret@gateway.test/openai?key=k3y'], async (_url, banner) => {
+      assert.match(banner, /, https:\/\/\*\*\*@gateway\.test\/openai\?… \(direct\)\n/);
+      assert.ok(!banner.includes('s3cret') && !banner.includes('k3y'), banner);
+    });
     const socks = cli(['proxy', '--port', '0', '--store', tempStore()], '', { ...env, HTTPS_PROXY: 'socks5://corp:1080' });
     assert.equal(socks.status, 2, socks.stderr);
     assert.match(socks.stderr, /The proxy for https:\/\/api\.provider\.test from the environment \(HTTPS_PROXY, HTTP_PROXY, ALL_PROXY\) must be an http:\/\/ or https:\/\/ proxy URL/);

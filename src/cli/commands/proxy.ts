@@ -73,9 +73,16 @@ export function upstreamRoutes(settings: ProxySettings): { proxyFor: ProxyFor; l
   for (const base of [settings.anthropicUpstream ?? DEFAULT_ANTHROPIC_UPSTREAM, settings.openaiUpstream ?? DEFAULT_OPENAI_UPSTREAM]) {
     const proxy = proxyFor(new URL(base));
     if (proxy && !settings.upstreamProxy) checkProxyUrl(`The proxy for ${base} from the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY)`, proxy);
-    shown.push(`${base} ${proxy ? `via ${shownProxyUrl(proxy)}` : '(direct)'}`);
+    shown.push(`${shownUpstream(base)} ${proxy ? `via ${shownProxyUrl(proxy)}` : '(direct)'}`);
   }
   return { proxyFor, line: `Upstreams: ${shown.join(', ')}` };
+}
+
+/** An upstream base URL as the banner shows it: credentials in it (user:key@, a query) hidden. */
+function shownUpstream(base: string): string {
+  const url = new URL(base);
+  const path = url.pathname === '/' && !base.endsWith('/') ? '' : url.pathname;
+  return `${url.protocol}//${url.username || url.password ? '***@' : ''}${url.host}${path}${url.search ? '?…' : ''}`;
 }
 
 function byteCount(name: string, text: string | undefined): number | undefined {
