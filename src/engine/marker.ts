@@ -5,12 +5,17 @@ export const MARKER_HASH_RE = /hash=([0-9a-f]{24})(?![0-9a-f])/g;
 /** True when the text already carries one of our markers (retrieved or already-compressed content). */
 export function hasMarker(text: string): boolean {
   MARKER_HASH_RE.lastIndex = 0;
-  return MARKER_HASH_RE.test(text);
+  const found = MARKER_HASH_RE.test(text);
+  // A match leaves lastIndex past it; matchAll copies lastIndex, so leave the shared regex at 0.
+  MARKER_HASH_RE.lastIndex = 0;
+  return found;
 }
 
 /** All hashes named by markers in the text, in order of first appearance. */
 export function markerHashes(text: string): string[] {
   const seen = new Set<string>();
+  // matchAll starts at the regex's lastIndex: from the start, whatever an earlier call left there.
+  MARKER_HASH_RE.lastIndex = 0;
   for (const m of text.matchAll(MARKER_HASH_RE)) seen.add(m[1]);
   return [...seen];
 }

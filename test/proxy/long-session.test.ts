@@ -1,0 +1,55 @@
+/**
+ * Long sessions, restarts and the store: decisions and originals a conversation still carries
+ * stay in the store, and later turns (also after a restart) repeat the bytes sent before.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/store';
+import { Rewriter } from '../../src/proxy/rewrite';
+import { resolveConfig } from '../../src/proxy/config';
+import type { ProxyConfig } from '../../src/proxy/config';
+import { ccrHash } from '../../src/engine/hash';
+import { markerHashes } from '../../src/engine/marker';
+import { bigLog } from './helpers/fixtures';
+
+/** An Anthropic body: one tool call per output, the question last. */
+function anthropic(outputs: Array<string | { text: string; isError?: boolean; tool?: string }>, question: string): Buffer {
+  const messages: unknown[] = [{ role: 'user', content: 'Fix the failing job.' }];
+  outputs.forEach((o, i) => {
+    const out = typeof o === 'string' ? { text: o } : o;
+    messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `toolu_${i}`, name: out.tool ?? 'Bash', input: { command: `step ${i}` } }] });
+    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${i}`, content: out.text, ...(out.isError ? { is_error: true } : {}) }] });
+  });
+  messages.push({ role: 'user', content: question });
+  return Buffer.from(JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages }));
+}
+
+/** Rows whose compression depends on the question (the JSON compressor keeps rows it asks about). */
+function rows(seed: number): string {
+  return JSON.stringify(Array.from({ length: 300 }, (_, k) => ({ id: k, name: `item-${k}-${seed}`, owner: `user${k % 17}`, status: k % 11 ? 'ok' : 'broken', note: `n${k * 7}` })), null, 2);
+}
+
+function tempStorePath(): { path: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-long-'));
+  return { path: join(dir, 'store.db'), done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+function rewriter(store: Awaited<ReturnType<typeof openStore>>, config: Partial<ProxyConfig> = {}): Rewriter {
+  return new Rewriter(store, resolveConfig({ budgetMs: 10_000, ...config }));
+}
+
+test('an already-compressed output naming one stored original gets the retrieve tool', async () => {
+  const store = await openStore({ path: null });
+  const original = bigLog(300, 7);
+  const hash = ccrHash(original);
+  store.put(hash, original, 'log');
+  const text = `${bigLog(40, 8)}[… 300 lines omitted: the service log; hash=${hash}]\n`;
+  const r = rewriter(store).rewrite('anthropic', anthropic([text], 'why?'), { injectRetrieveTool: true })!;
+  assert.equal(r.outputs[0].reason, 'already-compressed');
+  assert.equal(r.hasMarkers, true, 'the body names a stored original');
+  assert.equal(r.retrieveToolInjected, true);
+  await store.close();
+});
