@@ -85,6 +85,8 @@ interface RawSeen {
   bytes?: Buffer;
   compressed?: string;
   marked: boolean;
+  /** Stored originals named by the replacement's markers. */
+  hashes?: string[];
 }
 
 function rawLiteralKey(buf: Buffer, out: ToolOutput): string {
@@ -193,6 +195,8 @@ export class Rewriter {
     const rawKey = rawLiteralKey(buf, out);
     const seen = this.rawSeen.get(rawKey);
     if (seen && !(out.isError && seen.bytesIn < this.config.errorMinBytes)) {
+      // Still in use: the stored decision and originals must outlive this process (TTL, size cap).
+      this.keepAlive(seen.hash, seen.compressed !== undefined ? { text: seen.compressed, kind: seen.kind } : { reason: seen.reason, kind: seen.kind }, seen.hashes);
       const decode = () => sliceOutput(decodeString(buf, out.node), out).text;
       const record: OutputRecord = {
         ...base, replayed: true, hash: seen.hash, kind: seen.kind, bytesIn: seen.bytesIn, bytesOut: seen.bytesOut,
@@ -207,7 +211,11 @@ export class Rewriter {
       ({ record: { ...base, bytesIn, bytesOut: bytesIn, reason, hash }, marked });
     if (bytesIn < this.config.minBytes) return leave('too-small');
     if ((out.isError || reportsFailure(head) || reportsFailure(text)) && bytesIn < this.config.errorMinBytes) return leave('error-output');
-    if (hasMarker(text)) return leave('already-compressed', undefined, this.namesStoredOriginal(text));
+    if (hasMarker(text)) {
+      const named = markerHashes(text);
+      this.store.touch(named);
+      return leave('already-compressed', undefined, named.some((h) => this.store.has(h)));
+    }
 
     const hash = ccrHash(text);
     const key = MEMO_PREFIX + hash;
@@ -225,7 +233,9 @@ export class Rewriter {
     const bytes = encodeString(head + entry.text + tail, looksAsciiEscaped(buf, out.node));
     const bytesOut = Buffer.byteLength(entry.text, 'utf8');
     const marked = hasMarker(entry.text);
-    this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut, bytes, compressed: entry.text, marked });
+    const hashes = marked ? markerHashes(entry.text) : undefined;
+    if (replayed && hashes) this.store.touch(hashes);
+    this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut, bytes, compressed: entry.text, marked, hashes });
     return {
       record: { ...base, replayed, hash, kind: entry.kind, bytesIn, bytesOut, original: text, compressed: entry.text },
       splice: { start: out.node.start, end: out.node.end, bytes },
@@ -238,13 +248,23 @@ export class Rewriter {
     this.rawSeen.set(key, entry);
   }
 
-  private namesStoredOriginal(text: string): boolean {
-    return markerHashes(text).some((h) => this.store.has(h));
+  /**
+   * A decision replayed from memory: its memo entry and the originals its markers name are used
+   * again now, so the store keeps them (an evicted memo entry is written back) and a restart
+   * replays the same bytes.
+   */
+  private keepAlive(hash: string, entry: MemoEntry, hashes: string[] | undefined): void {
+    const key = MEMO_PREFIX + hash;
+    if (this.store.getMemo(key) === undefined) this.store.putMemo(key, encodeMemo(entry));
+    if (hashes?.length) this.store.touch(hashes);
   }
 
   private lookup(key: string): MemoEntry | undefined {
     const hit = this.local.get(key);
-    if (hit) return hit;
+    if (hit) {
+      if (this.store.getMemo(key) === undefined) this.store.putMemo(key, encodeMemo(hit));
+      return hit;
+    }
     const stored = this.store.getMemo(key);
     if (stored === undefined) return undefined;
     const entry = decodeMemo(stored);

@@ -132,6 +132,8 @@ export class SqlStore implements Store {
   /** Originals put but not yet in the table, in put order. */
   private readonly staged = new Map<string, StagedOriginal>();
   private stagedBytes = 0;
+  /** Originals marked as used (touch) whose new last access is not yet in the table. */
+  private readonly touchedOriginals = new Map<string, number>();
   /** Memo keys whose value in `memo` is not yet in the table. */
   private readonly stagedMemo = new Set<string>();
   private applyScheduled = false;
@@ -331,6 +333,26 @@ export class SqlStore implements Store {
     else this.scheduleApply();
   }
 
+  touch(hashes: readonly string[]): void {
+    this.assertOpen();
+    if (hashes.length === 0) return;
+    const now = this.now();
+    for (const h of hashes) if (HASH_PATTERN.test(h)) this.touchedOriginals.set(h, now);
+    if (this.touchedOriginals.size > 0) this.scheduleApply();
+  }
+
+  /** Writes touched originals' last access to the table (before anything reads or evicts by it). */
+  private applyTouches(): void {
+    if (this.touchedOriginals.size === 0) return;
+    for (const [hash, at] of this.touchedOriginals) {
+      const row = this.one('SELECT last_access FROM originals WHERE hash = ?', [hash]);
+      if (!row || Number(row[0]) >= at) continue;
+      this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [at, hash]);
+      this.touched(`o${hash}`, Number(row[0]), at);
+    }
+    this.touchedOriginals.clear();
+  }
+
   private insertOriginal(hash: string, o: StagedOriginal): void {
     const existing = this.one('SELECT last_access FROM originals WHERE hash = ?', [hash]);
     if (existing) {
@@ -391,7 +413,10 @@ export class SqlStore implements Store {
    * (then the rest waits for the next slice). Returns whether nothing is left staged.
    */
   private applyStaged(sliceMs = Infinity): boolean {
-    if (this.staged.size === 0 && this.stagedMemo.size === 0) return true;
+    if (this.staged.size === 0 && this.stagedMemo.size === 0) {
+      this.applyTouches();
+      return true;
+    }
     const until = performance.now() + sliceMs;
     for (const key of this.stagedMemo) {
       this.stagedMemo.delete(key);
@@ -404,6 +429,7 @@ export class SqlStore implements Store {
       this.insertOriginal(hash, o);
       if (performance.now() > until) return this.staged.size === 0;
     }
+    this.applyTouches();
     return true;
   }
 
@@ -565,6 +591,7 @@ export class SqlStore implements Store {
 
   /** Deletes entries not accessed within the TTL; returns how many went. */
   private evictExpired(): number {
+    this.applyTouches();
     const cutoff = this.now() - this.ttlMs;
     this.run('DELETE FROM originals WHERE last_access < ?', [cutoff]);
     let n = this.db.getRowsModified();
@@ -586,7 +613,10 @@ export class SqlStore implements Store {
    */
   private enforceCap(keepHash?: string, keepKey?: string): number {
     let n = 0;
-    if (this.totalBytes > this.maxBytes) this.flushMemoTouches();
+    if (this.totalBytes > this.maxBytes) {
+      this.flushMemoTouches();
+      this.applyTouches();
+    }
     while (this.totalBytes > this.maxBytes) {
       const o = this.one('SELECT hash, size, last_access FROM originals WHERE hash != ? ORDER BY last_access, rowid LIMIT 1', [keepHash ?? '']);
       const m = this.one('SELECT key, size, last_access FROM memo WHERE key != ? ORDER BY last_access, rowid LIMIT 1', [keepKey ?? '']);
@@ -638,6 +668,7 @@ export class SqlStore implements Store {
     this.db.exec('DELETE FROM originals; DELETE FROM memo; DELETE FROM requests;');
     this.staged.clear();
     this.stagedBytes = 0;
+    this.touchedOriginals.clear();
     this.stagedMemo.clear();
     this.memo.clear();
     this.touchedMemo.clear();

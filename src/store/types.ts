@@ -55,6 +55,11 @@ export interface StoreSummary {
 export interface Store extends OriginalSink {
   get(hash: string): StoredOriginal | undefined;
   has(hash: string): boolean;
+  /**
+   * Marks stored originals as used now (a conversation still carries their markers), without
+   * reading them: cheap enough for the request path; applied to the table shortly, like puts.
+   */
+  touch(hashes: readonly string[]): void;
   getMemo(key: string): string | undefined;
   putMemo(key: string, value: string): void;
   summary(): StoreSummary;

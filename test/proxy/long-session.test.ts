@@ -45,11 +45,43 @@ test('an already-compressed output naming one stored original gets the retrieve 
   const store = await openStore({ path: null });
   const original = bigLog(300, 7);
   const hash = ccrHash(original);
-  store.put(hash, original, 'log');
+  store.put(hash, original, 'logs');
   const text = `${bigLog(40, 8)}[… 300 lines omitted: the service log; hash=${hash}]\n`;
   const r = rewriter(store).rewrite('anthropic', anthropic([text], 'why?'), { injectRetrieveTool: true })!;
   assert.equal(r.outputs[0].reason, 'already-compressed');
   assert.equal(r.hasMarkers, true, 'the body names a stored original');
   assert.equal(r.retrieveToolInjected, true);
   await store.close();
+});
+
+test('a conversation longer than the store TTL: its decisions and originals stay, a restart replays the same bytes', async () => {
+  const { path, done } = tempStorePath();
+  let now = 1_000_000;
+  const ttlMs = 60_000;
+  let store = await openStore({ path, ttlMs, now: () => now, saveDelayMs: 10 });
+  let rw = rewriter(store);
+  // The first output's compression depends on the question asked when it arrived.
+  const outputs = [rows(1)];
+  let sent = rw.rewrite('anthropic', anthropic(outputs, 'why is user3 broken'), { injectRetrieveTool: false })!;
+  const first = sent.outputs[0];
+  assert.equal(first.reason, undefined, 'compressed');
+  const named = markerHashes(first.compressed!);
+  assert.ok(named.length > 0);
+  // Ten turns ten seconds apart: the conversation (and its first output) is in use past the TTL.
+  for (let i = 0; i < 10; i++) {
+    now += 10_000;
+    outputs.push(bigLog(150, 100 + i));
+    sent = rw.rewrite('anthropic', anthropic(outputs, `what does compute4 return for input${i}`), { injectRetrieveTool: false })!;
+    await store.flush();
+  }
+  for (const h of named) assert.ok(store.has(h), `original ${h} the conversation still names is kept`);
+  await store.close();
+
+  store = await openStore({ path, ttlMs, now: () => now, saveDelayMs: 10 });
+  rw = rewriter(store);
+  const again = rw.rewrite('anthropic', anthropic(outputs, 'what does compute4 return for input9'), { injectRetrieveTool: false })!;
+  assert.ok(again.body.equals(sent.body), 'after a restart the same turn is forwarded byte for byte');
+  assert.equal(again.outputs.at(-1)!.replayed, true);
+  await store.close();
+  done();
 });
