@@ -67,6 +67,14 @@ export interface RewriteResult {
 const MEMO_PREFIX = `proxy:${ENGINE_VERSION}:`;
 /** Memo keys of conversations given the retrieve tool (see conversationKey). */
 const STICKY_PREFIX = 'retrieve-tool:';
+/** Error outputs' own decisions (`proxy:<version>:e:<hash>`): left alone as an error, or `follow` the content's. */
+const ERROR_INFIX = 'e:';
+/**
+ * Outputs left alone by the thresholds (too small, error output) have that decision memoized like
+ * any other, so a later change of the thresholds does not change bytes a conversation already
+ * sent; below this size they are not (tiny results are many, and no sensible threshold is this low).
+ */
+const THRESHOLD_MEMO_MIN_BYTES = 256;
 const LOCAL_MEMO_MAX = 4096;
 
 /** The compressed text the proxy sends for the original with this content hash, if it compressed it. */
@@ -77,6 +85,10 @@ export function memoizedCompression(store: Pick<Store, 'getMemo'>, contentHash: 
 
 interface RawSeen {
   hash: string;
+  /** Where the decision is memoized (the content's key, or its error key). */
+  memoKey: string;
+  /** The error key that says "the content's decision" (an error output decided like any other). */
+  follow?: string;
   kind?: string;
   bytesIn: number;
   bytesOut: number;
@@ -110,6 +122,8 @@ interface MemoEntry {
   text?: string;
   reason?: LeftAlone;
   kind?: string;
+  /** Under an error key: the output is decided by its content's entry (it was not left alone as an error). */
+  follow?: boolean;
 }
 
 export class Rewriter {
@@ -189,14 +203,17 @@ export class Rewriter {
     const base = { tool: out.tool, replayed: false };
     if (this.isExcluded(out.tool)) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'excluded-tool' }, marked: false };
     // Escapes make the literal at most ~6x its text; a literal under the floor is surely too small.
-    if (rawBytes < this.config.minBytes) return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'too-small' }, marked: false };
+    // Outputs this small are never memoized (see THRESHOLD_MEMO_MIN_BYTES).
+    if (rawBytes < this.config.minBytes && rawBytes < THRESHOLD_MEMO_MIN_BYTES) {
+      return { record: { ...base, bytesIn: rawBytes, bytesOut: rawBytes, reason: 'too-small' }, marked: false };
+    }
 
     // Seen-before fast path: the same literal bytes always give the same replacement bytes.
     const rawKey = rawLiteralKey(buf, out);
     const seen = this.rawSeen.get(rawKey);
-    if (seen && !(out.isError && seen.bytesIn < this.config.errorMinBytes)) {
+    if (seen && !(out.isError && seen.bytesIn < this.config.errorMinBytes && seen.reason === undefined)) {
       // Still in use: the stored decision and originals must outlive this process (TTL, size cap).
-      this.keepAlive(seen.hash, seen.compressed !== undefined ? { text: seen.compressed, kind: seen.kind } : { reason: seen.reason, kind: seen.kind }, seen.hashes);
+      this.keepAlive(seen);
       const decode = () => sliceOutput(decodeString(buf, out.node), out).text;
       const record: OutputRecord = {
         ...base, replayed: true, hash: seen.hash, kind: seen.kind, bytesIn: seen.bytesIn, bytesOut: seen.bytesOut,
@@ -209,25 +226,46 @@ export class Rewriter {
     const bytesIn = Buffer.byteLength(text, 'utf8');
     const leave = (reason: LeftAlone, hash?: string, marked = false) =>
       ({ record: { ...base, bytesIn, bytesOut: bytesIn, reason, hash }, marked });
-    if (bytesIn < this.config.minBytes) return leave('too-small');
-    if ((out.isError || reportsFailure(head) || reportsFailure(text)) && bytesIn < this.config.errorMinBytes) return leave('error-output');
+    if (bytesIn < this.config.minBytes && bytesIn < THRESHOLD_MEMO_MIN_BYTES) return leave('too-small');
     if (hasMarker(text)) {
       const named = markerHashes(text);
       this.store.touch(named);
       return leave('already-compressed', undefined, named.some((h) => this.store.has(h)));
     }
 
+    // A decision made before (also under other thresholds, or by another process) stands: the
+    // conversation carries the bytes it produced. Error outputs have their own decision, so that
+    // text first seen elsewhere as ordinary output is not compressed where it reports an error.
     const hash = ccrHash(text);
     const key = MEMO_PREFIX + hash;
-    let entry = this.lookup(key);
+    const failed = out.isError || reportsFailure(head) || reportsFailure(text);
+    const errorKey = failed ? MEMO_PREFIX + ERROR_INFIX + hash : undefined;
+    let entry: MemoEntry | undefined;
+    let memoKey = key;
+    const errorEntry = errorKey ? this.lookup(errorKey) : undefined;
+    if (errorEntry && !errorEntry.follow) {
+      entry = errorEntry;
+      memoKey = errorKey!;
+    } else if (!errorKey || errorEntry || bytesIn >= this.config.errorMinBytes) {
+      entry = this.lookup(key);
+    }
     const replayed = entry !== undefined;
     if (!entry) {
-      const budgetMs = deadline - performance.now();
-      entry = decide(this.store, text, query, model, budgetMs);
-      this.remember(key, entry);
+      if (errorKey && !errorEntry && bytesIn < this.config.errorMinBytes) {
+        entry = { reason: 'error-output' };
+        memoKey = errorKey;
+      } else if (bytesIn < this.config.minBytes) {
+        entry = { reason: 'too-small' };
+      } else {
+        entry = decide(this.store, text, query, model, deadline - performance.now());
+      }
+      this.remember(memoKey, entry);
     }
+    // An error output's first decision is its decision from now on: the content's own, here.
+    const follow = errorKey && memoKey === key ? errorKey : undefined;
+    if (follow && !errorEntry) this.remember(follow, { follow: true });
     if (entry.reason || entry.text === undefined) {
-      this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut: bytesIn, reason: entry.reason ?? 'not-smaller', marked: false });
+      this.keepRaw(rawKey, { hash, memoKey, follow, kind: entry.kind, bytesIn, bytesOut: bytesIn, reason: entry.reason ?? 'not-smaller', marked: false });
       return { record: { ...base, bytesIn, bytesOut: bytesIn, reason: entry.reason, hash, kind: entry.kind, replayed }, marked: false };
     }
     const bytes = encodeString(head + entry.text + tail, looksAsciiEscaped(buf, out.node));
@@ -235,7 +273,7 @@ export class Rewriter {
     const marked = hasMarker(entry.text);
     const hashes = marked ? markerHashes(entry.text) : undefined;
     if (replayed && hashes) this.store.touch(hashes);
-    this.keepRaw(rawKey, { hash, kind: entry.kind, bytesIn, bytesOut, bytes, compressed: entry.text, marked, hashes });
+    this.keepRaw(rawKey, { hash, memoKey, follow, kind: entry.kind, bytesIn, bytesOut, bytes, compressed: entry.text, marked, hashes });
     return {
       record: { ...base, replayed, hash, kind: entry.kind, bytesIn, bytesOut, original: text, compressed: entry.text },
       splice: { start: out.node.start, end: out.node.end, bytes },
@@ -253,10 +291,11 @@ export class Rewriter {
    * again now, so the store keeps them (an evicted memo entry is written back) and a restart
    * replays the same bytes.
    */
-  private keepAlive(hash: string, entry: MemoEntry, hashes: string[] | undefined): void {
-    const key = MEMO_PREFIX + hash;
-    if (this.store.getMemo(key) === undefined) this.store.putMemo(key, encodeMemo(entry));
-    if (hashes?.length) this.store.touch(hashes);
+  private keepAlive(seen: RawSeen): void {
+    const entry: MemoEntry = seen.compressed !== undefined ? { text: seen.compressed, kind: seen.kind } : { reason: seen.reason, kind: seen.kind };
+    if (this.store.getMemo(seen.memoKey) === undefined) this.store.putMemo(seen.memoKey, encodeMemo(entry));
+    if (seen.follow && this.store.getMemo(seen.follow) === undefined) this.store.putMemo(seen.follow, encodeMemo({ follow: true }));
+    if (seen.hashes?.length) this.store.touch(seen.hashes);
   }
 
   private lookup(key: string): MemoEntry | undefined {
@@ -319,8 +358,9 @@ function mapUnchanged(u: string): LeftAlone {
     ? u : 'not-smaller';
 }
 
-/** Memo values: `=<kind>\n<compressed text>` or `!<kind>\n<reason>`. */
+/** Memo values: `=<kind>\n<compressed text>`, `!<kind>\n<reason>` or (error keys) `>\n`. */
 function encodeMemo(e: MemoEntry): string {
+  if (e.follow) return '>\n';
   return e.text !== undefined ? `=${e.kind ?? ''}\n${e.text}` : `!${e.kind ?? ''}\n${e.reason}`;
 }
 
@@ -331,5 +371,6 @@ function decodeMemo(v: string): MemoEntry | undefined {
   const rest = v.slice(nl + 1);
   if (v[0] === '=') return { text: rest, kind };
   if (v[0] === '!') return { reason: rest as LeftAlone, kind };
+  if (v[0] === '>') return { follow: true };
   return undefined;
 }

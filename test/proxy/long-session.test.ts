@@ -85,3 +85,68 @@ test('a conversation longer than the store TTL: its decisions and originals stay
   await store.close();
   done();
 });
+
+/**
+ * Turn 1 under the first settings, a restart under the second, turn 2 (the same conversation plus
+ * one output): turn 2 forwards turn 1's bytes again.
+ */
+async function acrossSettingsChange(outputs: Parameters<typeof anthropic>[0], before: Partial<ProxyConfig>, after: Partial<ProxyConfig>) {
+  const { path, done } = tempStorePath();
+  try {
+    let store = await openStore({ path, saveDelayMs: 10 });
+    const turn1 = rewriter(store, before).rewrite('anthropic', anthropic(outputs, 'why does the job fail?'), { injectRetrieveTool: false })!;
+    await store.close();
+    store = await openStore({ path, saveDelayMs: 10 });
+    const next = [...outputs, bigLog(120, 99)];
+    const turn2 = rewriter(store, after).rewrite('anthropic', anthropic(next, 'and now?'), { injectRetrieveTool: false })!;
+    await store.close();
+    // The messages array of turn 1, without its last message (the question), is a prefix of turn 2's.
+    const cut = turn1.body.indexOf(Buffer.from(',{"role":"user","content":"why does the job fail?"}'));
+    assert.ok(cut > 0);
+    return { turn1, turn2, stable: turn2.body.subarray(0, cut).equals(turn1.body.subarray(0, cut)) };
+  } finally {
+    done();
+  }
+}
+
+test('an output left alone as too small stays so after minBytes is lowered and the proxy restarts', async () => {
+  const small = bigLog(20, 3);
+  const bytes = Buffer.byteLength(small);
+  assert.ok(bytes > 600 && bytes < 1500, `fixture size ${bytes}`);
+  // Under a low threshold the engine does compress it (so the check below means something).
+  const store = await openStore({ path: null });
+  const low = rewriter(store, { minBytes: 500 }).rewrite('anthropic', anthropic([small], 'q'), { injectRetrieveTool: false })!;
+  assert.equal(low.outputs[0].reason, undefined);
+  await store.close();
+
+  const r = await acrossSettingsChange([small], { minBytes: 1500 }, { minBytes: 500 });
+  assert.equal(r.turn1.outputs[0].reason, 'too-small');
+  assert.ok(r.stable, 'turn 2 repeats turn 1 (the output stays as sent)');
+});
+
+test('an output compressed stays compressed after minBytes is raised and the proxy restarts', async () => {
+  const r = await acrossSettingsChange([bigLog(20, 3)], { minBytes: 500 }, { minBytes: 1500 });
+  assert.equal(r.turn1.outputs[0].reason, undefined);
+  assert.ok(r.stable);
+});
+
+test('an error output left alone stays so after errorMinBytes is lowered and the proxy restarts', async () => {
+  const err = { text: bigLog(60, 4), isError: true };
+  const r = await acrossSettingsChange([err], { errorMinBytes: 8000 }, { errorMinBytes: 1000 });
+  assert.equal(r.turn1.outputs[0].reason, 'error-output');
+  assert.ok(r.stable);
+});
+
+test('an error output compressed stays compressed after errorMinBytes is raised and the proxy restarts', async () => {
+  const err = { text: bigLog(60, 4), isError: true };
+  const r = await acrossSettingsChange([err], { errorMinBytes: 1000 }, { errorMinBytes: 8000 });
+  assert.equal(r.turn1.outputs[0].reason, undefined);
+  assert.ok(r.stable);
+});
+
+test('an output that says its command failed, left alone, stays so after errorMinBytes is lowered', async () => {
+  const failed = `Exit code: 1\n${bigLog(60, 5)}`;
+  const r = await acrossSettingsChange([failed], { errorMinBytes: 8000 }, { errorMinBytes: 1000 });
+  assert.equal(r.turn1.outputs[0].reason, 'error-output');
+  assert.ok(r.stable);
+});
