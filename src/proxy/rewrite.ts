@@ -8,7 +8,7 @@ import { compress, ENGINE_VERSION } from '../engine/compress';
 import { ccrHash } from '../engine/hash';
 import { hasMarker, markerHashes } from '../engine/marker';
 import type { Store } from '../store/types';
-import { toolMatcher } from './config';
+import { DEFAULT_CONFIG, toolMatcher } from './config';
 import type { ProxyConfig } from './config';
 import { extractShape } from './extract';
 import type { Api, RequestShape, ToolOutput } from './extract';
@@ -110,7 +110,7 @@ function rawLiteralKey(buf: Buffer, out: ToolOutput): string {
  * The compressible part of an output, and the verbatim head and tail around it: Cline's result
  * header and environment details, an agent's metadata header (exit code, wall time; see output-frame.ts).
  */
-function sliceOutput(full: string, out: ToolOutput): { head: string; tail: string; text: string } {
+function sliceOutput(full: string, out: Pick<ToolOutput, 'keepHead' | 'keepTail'>): { head: string; tail: string; text: string } {
   const outer = out.keepHead ? full.slice(0, out.keepHead) : '';
   const tail = out.keepTail ? full.slice(full.length - out.keepTail) : '';
   const body = outer || tail ? full.slice(outer.length, full.length - tail.length) : full;
@@ -233,37 +233,11 @@ export class Rewriter {
       return leave('already-compressed', undefined, named.some((h) => this.store.has(h)));
     }
 
-    // A decision made before (also under other thresholds, or by another process) stands: the
-    // conversation carries the bytes it produced. Error outputs have their own decision, so that
-    // text first seen elsewhere as ordinary output is not compressed where it reports an error.
-    const hash = ccrHash(text);
-    const key = MEMO_PREFIX + hash;
-    const failed = out.isError || reportsFailure(head) || reportsFailure(text);
-    const errorKey = failed ? MEMO_PREFIX + ERROR_INFIX + hash : undefined;
-    let entry: MemoEntry | undefined;
-    let memoKey = key;
-    const errorEntry = errorKey ? this.lookup(errorKey) : undefined;
-    if (errorEntry && !errorEntry.follow) {
-      entry = errorEntry;
-      memoKey = errorKey!;
-    } else if (!errorKey || errorEntry || bytesIn >= this.config.errorMinBytes) {
-      entry = this.lookup(key);
-    }
-    const replayed = entry !== undefined;
-    if (!entry) {
-      if (errorKey && !errorEntry && bytesIn < this.config.errorMinBytes) {
-        entry = { reason: 'error-output' };
-        memoKey = errorKey;
-      } else if (bytesIn < this.config.minBytes) {
-        entry = { reason: 'too-small' };
-      } else {
-        entry = decide(this.store, text, query, model, deadline - performance.now());
-      }
-      this.remember(memoKey, entry);
-    }
-    // An error output's first decision is its decision from now on: the content's own, here.
-    const follow = errorKey && memoKey === key ? errorKey : undefined;
-    if (follow && !errorEntry) this.remember(follow, { follow: true });
+    const failed = !!out.isError || reportsFailure(head) || reportsFailure(text);
+    const { hash, entry, memoKey, follow, replayed } = decideOutput(
+      this.store, this.config, { lookup: (k) => this.lookup(k), remember: (k, e) => this.remember(k, e) },
+      text, bytesIn, failed, query, model, deadline,
+    );
     if (entry.reason || entry.text === undefined) {
       this.keepRaw(rawKey, { hash, memoKey, follow, kind: entry.kind, bytesIn, bytesOut: bytesIn, reason: entry.reason ?? 'not-smaller', marked: false });
       return { record: { ...base, bytesIn, bytesOut: bytesIn, reason: entry.reason, hash, kind: entry.kind, replayed }, marked: false };
@@ -322,6 +296,53 @@ export class Rewriter {
   }
 }
 
+interface MemoAccess {
+  lookup(key: string): MemoEntry | undefined;
+  remember(key: string, entry: MemoEntry): void;
+}
+
+/**
+ * The decision for an output's compressible text (its frame cut off; not tiny, not already
+ * compressed): the memoized one, else made now from the thresholds or by the engine, and memoized.
+ * A decision made before (also under other thresholds, by another process, or on the extension's
+ * direct route) stands: the conversation carries the bytes it produced. Error outputs have their
+ * own decision, so that text first seen elsewhere as ordinary output is not compressed where it
+ * reports an error.
+ */
+function decideOutput(
+  store: Store, config: Pick<ProxyConfig, 'minBytes' | 'errorMinBytes'>, memo: MemoAccess, text: string, bytesIn: number,
+  failed: boolean, query: string | undefined, model: string | undefined, deadline: number,
+): { hash: string; entry: MemoEntry; memoKey: string; follow?: string; replayed: boolean } {
+  const hash = ccrHash(text);
+  const key = MEMO_PREFIX + hash;
+  const errorKey = failed ? MEMO_PREFIX + ERROR_INFIX + hash : undefined;
+  let entry: MemoEntry | undefined;
+  let memoKey = key;
+  const errorEntry = errorKey ? memo.lookup(errorKey) : undefined;
+  if (errorEntry && !errorEntry.follow) {
+    entry = errorEntry;
+    memoKey = errorKey!;
+  } else if (!errorKey || errorEntry || bytesIn >= config.errorMinBytes) {
+    entry = memo.lookup(key);
+  }
+  const replayed = entry !== undefined;
+  if (!entry) {
+    if (errorKey && !errorEntry && bytesIn < config.errorMinBytes) {
+      entry = { reason: 'error-output' };
+      memoKey = errorKey;
+    } else if (bytesIn < config.minBytes) {
+      entry = { reason: 'too-small' };
+    } else {
+      entry = decide(store, text, query, model, deadline - performance.now());
+    }
+    memo.remember(memoKey, entry);
+  }
+  // An error output's first decision is its decision from now on: the content's own, here.
+  const follow = errorKey && memoKey === key ? errorKey : undefined;
+  if (follow && !errorEntry) memo.remember(follow, { follow: true });
+  return { hash, entry, memoKey, follow, replayed };
+}
+
 /**
  * The engine's decision for an output seen for the first time. With the budget spent the output
  * goes up as sent, and that decision is memoized like any other, so later turns repeat the same bytes.
@@ -342,15 +363,25 @@ function decide(store: Store, text: string, query: string | undefined, model: st
  * stored the same way. The proxy and the direct route thus send identical bytes for an output,
  * and a conversation keeps its cached prefix when it moves from one to the other.
  */
-export function compressOutput(store: Store, text: string, query: string | undefined, budgetMs: number): string {
-  const key = MEMO_PREFIX + ccrHash(text);
-  const stored = store.getMemo(key);
-  let entry = stored === undefined ? undefined : decodeMemo(stored);
-  if (!entry) {
-    entry = decide(store, text, query, undefined, budgetMs);
-    store.putMemo(key, encodeMemo(entry));
-  }
-  return entry.text ?? text;
+export function compressOutput(
+  store: Store, text: string, query: string | undefined, budgetMs: number,
+  config: Pick<ProxyConfig, 'minBytes' | 'errorMinBytes'> = DEFAULT_CONFIG, isError = false,
+): string {
+  // The proxy's rules, in its order: the agent's frame stays verbatim, tiny and already-compressed
+  // outputs are left alone, failures are decided as error outputs.
+  const { head, tail, text: inner } = sliceOutput(text, {});
+  const bytesIn = Buffer.byteLength(inner, 'utf8');
+  if ((bytesIn < config.minBytes && bytesIn < THRESHOLD_MEMO_MIN_BYTES) || hasMarker(inner)) return text;
+  const memo: MemoAccess = {
+    lookup: (key) => {
+      const stored = store.getMemo(key);
+      return stored === undefined ? undefined : decodeMemo(stored);
+    },
+    remember: (key, entry) => store.putMemo(key, encodeMemo(entry)),
+  };
+  const failed = isError || reportsFailure(head) || reportsFailure(inner);
+  const { entry } = decideOutput(store, config, memo, inner, bytesIn, failed, query, undefined, performance.now() + budgetMs);
+  return entry.text === undefined ? text : head + entry.text + tail;
 }
 
 function mapUnchanged(u: string): LeftAlone {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/store';
-import { Rewriter } from '../../src/proxy/rewrite';
+import { compressOutput, Rewriter } from '../../src/proxy/rewrite';
 import { resolveConfig } from '../../src/proxy/config';
 import type { ProxyConfig } from '../../src/proxy/config';
 import { ccrHash } from '../../src/engine/hash';
@@ -149,4 +149,34 @@ test('an output that says its command failed, left alone, stays so after errorMi
   const r = await acrossSettingsChange([failed], { errorMinBytes: 8000 }, { errorMinBytes: 1000 });
   assert.equal(r.turn1.outputs[0].reason, 'error-output');
   assert.ok(r.stable);
+});
+
+/** An OpenAI Chat body with one terminal output. */
+function chat(output: string): Buffer {
+  return Buffer.from(JSON.stringify({
+    model: 'gpt-4.1',
+    messages: [
+      { role: 'user', content: 'why?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'run_in_terminal', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'c1', content: output },
+    ],
+  }));
+}
+
+test('the direct route (compressOutput) and the proxy send the same bytes for framed and failing outputs, in either order', async () => {
+  const outputs = [
+    bigLog(200, 2),
+    `Exit code: 0\nWall time: 1.2 seconds\nOutput:\n${bigLog(200, 3)}`,
+    `Exit code: 1\nWall time: 1.2 seconds\nOutput:\n${bigLog(60, 4)}`,
+  ];
+  for (const output of outputs) {
+    for (const directFirst of [true, false]) {
+      const store = await openStore({ path: null });
+      const viaProxy = () => JSON.parse(rewriter(store).rewrite('chat', chat(output), { injectRetrieveTool: false })!.body.toString()).messages[2].content as string;
+      const direct = () => compressOutput(store, output, 'why?', 10_000);
+      const [a, b] = directFirst ? [direct(), viaProxy()] : [viaProxy(), direct()];
+      assert.equal(a, b, `${output.slice(0, 20)}: ${directFirst ? 'direct, then proxy' : 'proxy, then direct'}`);
+      await store.close();
+    }
+  }
 });
