@@ -44,11 +44,17 @@ export class RecordWriter {
 /** How far back the request log is read at start-up (and by `headroom stats`). */
 export const PERSISTED_DAYS = 30;
 
-export function loadPersisted(store: Store): RequestRecord[] {
+/**
+ * Hands each persisted record to `add` as it is read: a long log (50,000 rows, each listing every
+ * tool output of its request) is never held in memory at once.
+ */
+export function loadPersisted(store: Store, add: (record: RequestRecord) => void): void {
   try {
-    return (store.listRequests({ sinceMs: Date.now() - PERSISTED_DAYS * 86_400_000, limit: 100_000 }) as RequestRecord[])
-      .filter((r) => r && typeof r === 'object' && Array.isArray(r.outputs));
+    store.forEachRequest({ sinceMs: Date.now() - PERSISTED_DAYS * 86_400_000, limit: 100_000 }, (r) => {
+      const rec = r as RequestRecord;
+      if (rec && typeof rec === 'object' && Array.isArray(rec.outputs)) add(rec);
+    });
   } catch {
-    return [];
+    // An unreadable log seeds nothing.
   }
 }

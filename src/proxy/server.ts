@@ -137,7 +137,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyHandle> {
     pendingRecords: 0,
     waiters: [],
   };
-  for (const r of loadPersisted(state.store)) state.stats.add(r);
+  loadPersisted(state.store, (r) => state.stats.add(r));
   // Start the tree-sitter runtime now, off the request path, so code outputs get parsed from the
   // first request on instead of taking the line-based fallback while it loads.
   void initCodeRuntime();

@@ -551,24 +551,35 @@ export class SqlStore implements Store {
   }
 
   listRequests(options: ListRequestsOptions = {}): object[] {
+    const out: object[] = [];
+    this.forEachRequest(options, (r) => out.push(r));
+    return out;
+  }
+
+  forEachRequest(options: ListRequestsOptions, fn: (record: object) => void): number {
     this.assertOpen();
     const since = options.sinceMs ?? -Number.MAX_SAFE_INTEGER;
     const limit = options.limit ?? -1;
-    const s = this.stmt('SELECT json FROM requests WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?');
-    const out: object[] = [];
+    // Its own statement: `fn` runs while this one is stepped.
+    const s = this.db.prepare('SELECT json FROM requests WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?');
+    let n = 0;
     try {
       s.bind([since, limit]);
       while (s.step()) {
+        let record: object;
         try {
-          out.push(JSON.parse(decode(s.get()[0])));
+          record = JSON.parse(decode(s.get()[0]));
         } catch {
           // A row that is not JSON cannot come from appendRequest; skip it rather than fail the listing.
+          continue;
         }
+        n++;
+        fn(record);
       }
     } finally {
-      s.reset();
+      s.free();
     }
-    return out;
+    return n;
   }
 
   private trimRequests(): void {

@@ -75,6 +75,11 @@ export interface Store extends OriginalSink {
   appendRequestsJson(rows: ReadonlyArray<{ at: number; json: string }>): void;
   /** Parsed request records, newest first. */
   listRequests(options?: ListRequestsOptions): object[];
+  /**
+   * The same records, newest first, handed to `fn` one at a time as they are read (none kept), so
+   * a long log is aggregated in constant memory; `fn` must not use the store. Returns how many.
+   */
+  forEachRequest(options: ListRequestsOptions, fn: (record: object) => void): number;
   clear(): void;
   /** Applies a new time-to-live and size cap (entries past them are evicted at once). */
   setLimits(limits: { ttlMs?: number; maxBytes?: number }): void;

@@ -180,3 +180,28 @@ test('the direct route (compressOutput) and the proxy send the same bytes for fr
     }
   }
 });
+
+test('a long request log seeds the stats one record at a time, not all at once', async () => {
+  const { loadPersisted } = await import('../../src/proxy/persist');
+  const store = await openStore({ path: null });
+  // Records of a long session list every tool output of their request (~15 KB of JSON each).
+  const outputs = Array.from({ length: 40 }, () => ({ tool: 'Bash', kind: 'logs', bytesIn: 40000, bytesOut: 2000, tokensIn: 9000, tokensOut: 500, replayed: true, hashes: Array.from({ length: 8 }, (_, k) => `${'a'.repeat(22)}${10 + k}`), contentHash: 'b'.repeat(24) }));
+  const now = Date.now();
+  const n = 3000;
+  for (let i = 0; i < n; i += 500) {
+    store.appendRequestsJson(Array.from({ length: 500 }, (_, k) => ({
+      at: now - (i + k) * 1000,
+      json: JSON.stringify({ id: `r${i + k}`, ts: now - (i + k) * 1000, agent: 'claude-code', provider: 'anthropic', api: 'anthropic', path: '/v1/messages', model: 'claude-sonnet-4-5', stream: true, status: 200, bypass: false, msAdded: 1, tokensBefore: 1000, tokensAfter: 300, tokensSaved: 700, tokensAdded: 0, usageEstimated: false, outputs, retrieveToolInjected: true, retrievals: 0, retrievalMisses: 0, dollarsSaved: 0.01 }),
+    })));
+  }
+  const before = process.memoryUsage().heapUsed;
+  let seen = 0;
+  let grownAtFirst = -1;
+  loadPersisted(store, () => {
+    if (seen++ === 0) grownAtFirst = process.memoryUsage().heapUsed - before;
+  });
+  assert.equal(seen, n);
+  // All 3,000 parsed records (~45 MB of JSON) held at once would be well over 100 MB of heap.
+  assert.ok(grownAtFirst < 40e6, `heap grew ${Math.round(grownAtFirst / 1e6)} MB before the first record was handed over`);
+  await store.close();
+});

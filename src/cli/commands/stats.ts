@@ -19,7 +19,7 @@ export async function statsCommand(args: string[], io: CliIO): Promise<number> {
       fileBytes = null;
     }
     const aggregator = new StatsAggregator();
-    for (const r of loadPersisted(store)) aggregator.add(r);
+    loadPersisted(store, (r) => aggregator.add(r));
     // `since` is when /stats started counting; here it would only be now.
     const savings: Partial<StatsSnapshot> = aggregator.snapshot();
     delete savings.since;
