@@ -86,14 +86,20 @@ export class StatsAggregator {
 
   add(r: RequestRecord): void {
     add(this.totals, r);
-    add(bucket(this.byDay, new Date(r.ts).toISOString().slice(0, 10)), r);
+    add(dayBucket(this.byDay, new Date(r.ts).toISOString().slice(0, 10)), r);
     add(bucket(this.byModel, r.model ?? 'unknown'), r);
     add(bucket(this.byAgent, r.agent), r);
+    // Kinds come from the engine and reasons from the proxy, but a record read back from the store
+    // may carry anything: these maps are bounded like the others.
     // Outputs of a request the provider refused saved nothing (see the recorder).
     const billed = served(r.status);
     for (const o of billed ? r.outputs : []) {
-      if (o.reason) this.leftAlone.set(o.reason, (this.leftAlone.get(o.reason) ?? 0) + 1);
-      const k = o.kind ?? 'unknown';
+      if (o.reason) {
+        const reason = this.leftAlone.has(o.reason) || this.leftAlone.size < MAX_KEYS ? o.reason : OTHER;
+        this.leftAlone.set(reason, (this.leftAlone.get(reason) ?? 0) + 1);
+      }
+      const kind = o.kind ?? 'unknown';
+      const k = this.byKind.has(kind) || this.byKind.size < MAX_KEYS ? kind : OTHER;
       let kb = this.byKind.get(k);
       if (!kb) this.byKind.set(k, (kb = { outputs: 0, compressed: 0, bytesIn: 0, bytesOut: 0, tokensSaved: 0 }));
       kb.outputs++;
@@ -130,9 +136,40 @@ export class StatsAggregator {
   }
 }
 
+/**
+ * Keys of one breakdown, at most: model names come from clients' request bodies (and agents from
+ * their user agents), so a long-running proxy would otherwise keep a bucket for every name it was
+ * ever sent. Past the limit, new names share the OTHER bucket.
+ */
+export const MAX_KEYS = 200;
+export const OTHER = '(other)';
+
+/** Days of the time series kept (the oldest goes first). */
+export const MAX_DAYS = 400;
+
 function bucket(map: Map<string, Bucket>, key: string): Bucket {
   let b = map.get(key);
-  if (!b) map.set(key, (b = emptyBucket()));
+  if (b) return b;
+  if (map.size >= MAX_KEYS) {
+    key = OTHER;
+    b = map.get(key);
+    if (b) return b;
+  }
+  map.set(key, (b = emptyBucket()));
+  return b;
+}
+
+function dayBucket(map: Map<string, Bucket>, day: string): Bucket {
+  let b = map.get(day);
+  if (b) return b;
+  if (map.size >= MAX_DAYS) {
+    let oldest = day;
+    for (const k of map.keys()) if (k < oldest) oldest = k;
+    // A day older than every kept one is counted in the totals only.
+    if (oldest === day) return emptyBucket();
+    map.delete(oldest);
+  }
+  map.set(day, (b = emptyBucket()));
   return b;
 }
 

@@ -205,3 +205,28 @@ test('a long request log seeds the stats one record at a time, not all at once',
   assert.ok(grownAtFirst < 40e6, `heap grew ${Math.round(grownAtFirst / 1e6)} MB before the first record was handed over`);
   await store.close();
 });
+
+test('stats breakdowns stay bounded over thousands of model names and days; totals still count everything', async () => {
+  const { StatsAggregator, MAX_KEYS, MAX_DAYS, OTHER } = await import('../../src/proxy/stats');
+  const agg = new StatsAggregator();
+  const n = 5000;
+  const day0 = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < n; i++) {
+    agg.add({
+      id: `r${i}`, ts: day0 + i * 86_400_000, agent: 'claude-code', provider: 'openai', api: 'chat', path: '/v1/chat/completions',
+      model: `ft:gpt-4.1:org:custom-${i}`, stream: false, status: 200, bypass: false, msAdded: 1, tokensBefore: 10, tokensAfter: 5,
+      tokensSaved: 5, tokensAdded: 0, usageEstimated: true, retrieveToolInjected: false, retrievals: 0, retrievalMisses: 0, dollarsSaved: 0,
+      outputs: [{ kind: `kind-${i}`, reason: `reason-${i}`, bytesIn: 10, bytesOut: 10, replayed: false }],
+    });
+  }
+  const s = agg.snapshot();
+  assert.equal(s.totals.requests, n);
+  assert.ok(Object.keys(s.byModel).length <= MAX_KEYS + 1);
+  assert.equal(Object.values(s.byModel).reduce((a, b) => a + b.requests, 0), n, 'every request is in some model bucket');
+  assert.ok(s.byModel[OTHER].requests > 0);
+  assert.ok(Object.keys(s.byKind).length <= MAX_KEYS + 1);
+  assert.ok(Object.keys(s.leftAlone).length <= MAX_KEYS + 1);
+  const days = Object.keys(s.byDay).sort();
+  assert.ok(days.length <= MAX_DAYS);
+  assert.equal(days.at(-1), new Date(day0 + (n - 1) * 86_400_000).toISOString().slice(0, 10), 'the latest days are kept');
+});
