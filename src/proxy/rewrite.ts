@@ -128,7 +128,7 @@ interface MemoEntry {
 
 export class Rewriter {
   /** Retrieve calls of Responses turns the client never saw, answered when a request continues them. */
-  readonly owed = new OwedAnswers();
+  readonly owed: OwedAnswers;
   private readonly isExcluded: (name: string | undefined) => boolean;
   private readonly local = new Map<string, MemoEntry>();
   /** Decisions by the exact bytes of the string literal (seen-before fast path, in memory only). */
@@ -137,6 +137,7 @@ export class Rewriter {
 
   constructor(private readonly store: Store, private readonly config: ProxyConfig) {
     this.isExcluded = toolMatcher(config.excludeTools);
+    this.owed = new OwedAnswers(store);
   }
 
   /** Parses and rewrites a request body; returns null when the body is not a JSON object. */

@@ -8,6 +8,9 @@ import { bigLog } from './helpers/fixtures';
 import { resettingReusedConnections } from './helpers/fake-upstream';
 import { SseSplitter } from '../../src/proxy/sse';
 import { markerHashes } from '../../src/engine/marker';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Api = 'anthropic' | 'chat' | 'responses';
 const PATH: Record<Api, string> = { anthropic: '/v1/messages', chat: '/v1/chat/completions', responses: '/v1/responses' };
@@ -346,3 +349,41 @@ for (const stream of [true, false]) {
     }
   });
 }
+
+test('responses: the retrieve calls a response made unseen are still answered when the proxy restarted before its continuation', async () => {
+  const first = modelResponder('responses', { mixed: true });
+  const respond = (got: Parameters<typeof first>[0], res: Parameters<typeof first>[1]) => {
+    const body = JSON.parse(got.body.toString('utf8'));
+    if (!body.previous_response_id) return first(got, res);
+    const answered = new Set(body.input.filter((i: any) => i.type === 'function_call_output').map((i: any) => i.call_id));
+    const missing = ['call_r0', 'call_c0'].filter((id) => !answered.has(id));
+    if (missing.length) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No tool output found for function call ${missing[0]}.`, type: 'invalid_request_error' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output: [], usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } }));
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-owed-'));
+  const storePath = join(dir, 'store.db');
+  const h1 = await startHarness({ respond, storePath });
+  let h2: Awaited<ReturnType<typeof startHarness>> | undefined;
+  try {
+    assert.equal((await post(`${h1.proxy.url}/v1/responses`, clientBody('responses', true), { authorization: 'Bearer sk-test' })).status, 200);
+    const hash = markerHashes(h1.upstream.received[0].body.toString('utf8'))[0];
+    await h1.close();
+    // The client ran its own tool meanwhile; the proxy was restarted (e.g. a settings change).
+    h2 = await startHarness({ respond, storePath });
+    const turn2 = await post(`${h2.proxy.url}/v1/responses`, JSON.stringify({
+      model: 'gpt-5-codex', store: true, previous_response_id: 'resp_0',
+      tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }],
+      input: [{ type: 'function_call_output', call_id: 'call_c0', output: 'file-a\nfile-b' }],
+    }), { authorization: 'Bearer sk-test' });
+    assert.equal(turn2.status, 200, turn2.body.toString('utf8'));
+    const input = JSON.parse(h2.upstream.received[0].body.toString('utf8')).input;
+    assert.deepEqual(input.map((i: any) => i.call_id), ['call_r0', 'call_c0']);
+    assert.equal(input[0].output, h2.store.get(hash)!.text);
+  } finally {
+    await h2?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,22 +5,43 @@
  * provider refuses a continuation that leaves one of its calls without an output; the client sends
  * outputs for its own calls only. So the proxy answers ours in the request that continues it.
  */
+import type { Store } from '../../store/types';
 import type { RetrieveCall } from './types';
 
 const MAX_RESPONSES = 1000;
+/** Memo keys of owed calls: the proxy may restart (a settings change) while the client runs its own tools. */
+const MEMO_PREFIX = 'owed:';
 
 export class OwedAnswers {
   private readonly byResponse = new Map<string, RetrieveCall[]>();
+
+  constructor(private readonly store?: Pick<Store, 'getMemo' | 'putMemo'>) {}
 
   record(unanswered: { responseId?: unknown; calls: RetrieveCall[] } | undefined): void {
     const { responseId, calls } = unanswered ?? {};
     if (typeof responseId !== 'string' || !calls?.length) return;
     if (this.byResponse.size >= MAX_RESPONSES) this.byResponse.delete(this.byResponse.keys().next().value as string);
     this.byResponse.set(responseId, calls);
+    try {
+      this.store?.putMemo(MEMO_PREFIX + responseId, JSON.stringify(calls.map((c) => ({ id: c.id, hash: c.hash }))));
+    } catch {
+      // A closed store: the calls are still owed from memory.
+    }
   }
 
   /** Kept after use: a retried request, or another branch from the same response, needs them too. */
   get(responseId: string): RetrieveCall[] | undefined {
-    return this.byResponse.get(responseId);
+    const hit = this.byResponse.get(responseId);
+    if (hit || !this.store) return hit;
+    const stored = this.store.getMemo(MEMO_PREFIX + responseId);
+    if (stored === undefined) return undefined;
+    try {
+      const calls = JSON.parse(stored) as unknown;
+      if (!Array.isArray(calls)) return undefined;
+      const valid = calls.filter((c): c is RetrieveCall => !!c && typeof c.id === 'string' && typeof c.hash === 'string');
+      return valid.length ? valid : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }
