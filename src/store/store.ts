@@ -55,6 +55,10 @@ const APPLY_QUIET_MS = 5;
 const APPLY_MAX_WAIT_MS = 1000;
 /** Past this many staged bytes, a put applies everything at once (bounds staged memory). */
 const STAGED_MAX_BYTES = 16 * 1024 * 1024;
+/** Touches of an original closer together than this (or a hundredth of the TTL) are skipped... */
+const TOUCH_RESOLUTION_MAX_MS = 60_000;
+/** ...as remembered for at most this many originals. */
+const RECENT_TOUCHES_MAX = 100_000;
 /** Bodies from this size are stored gzip-compressed when that saves at least an eighth. */
 const GZIP_MIN_BYTES = 512;
 
@@ -134,6 +138,8 @@ export class SqlStore implements Store {
   private stagedBytes = 0;
   /** Originals marked as used (touch) whose new last access is not yet in the table. */
   private readonly touchedOriginals = new Map<string, number>();
+  /** When each original was last marked as used (touches closer together than a resolution are skipped). */
+  private readonly recentTouches = new Map<string, number>();
   /** Memo keys whose value in `memo` is not yet in the table. */
   private readonly stagedMemo = new Set<string>();
   private applyScheduled = false;
@@ -337,20 +343,37 @@ export class SqlStore implements Store {
     this.assertOpen();
     if (hashes.length === 0) return;
     const now = this.now();
-    for (const h of hashes) if (HASH_PATTERN.test(h)) this.touchedOriginals.set(h, now);
-    if (this.touchedOriginals.size > 0) this.scheduleApply();
+    // A conversation touches the same originals every turn: a touch within a hundredth of the TTL
+    // (at most a minute) of the last one for the hash changes nothing worth a table write.
+    const resolution = Math.min(this.ttlMs / 100, TOUCH_RESOLUTION_MAX_MS);
+    if (this.recentTouches.size > RECENT_TOUCHES_MAX) this.recentTouches.clear();
+    let added = false;
+    for (const h of hashes) {
+      const last = this.recentTouches.get(h);
+      if (last !== undefined && now - last < resolution) continue;
+      if (!HASH_PATTERN.test(h)) continue;
+      this.recentTouches.set(h, now);
+      this.touchedOriginals.set(h, now);
+      added = true;
+    }
+    if (added) this.scheduleApply();
   }
 
-  /** Writes touched originals' last access to the table (before anything reads or evicts by it). */
-  private applyTouches(): void {
-    if (this.touchedOriginals.size === 0) return;
+  /**
+   * Writes touched originals' last access to the table (before anything reads or evicts by it),
+   * for at most until `until`. Returns whether none is left.
+   */
+  private applyTouches(until = Infinity): boolean {
     for (const [hash, at] of this.touchedOriginals) {
+      this.touchedOriginals.delete(hash);
       const row = this.one('SELECT last_access FROM originals WHERE hash = ?', [hash]);
-      if (!row || Number(row[0]) >= at) continue;
-      this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [at, hash]);
-      this.touched(`o${hash}`, Number(row[0]), at);
+      if (row && Number(row[0]) < at) {
+        this.run('UPDATE originals SET last_access = ? WHERE hash = ?', [at, hash]);
+        this.touched(`o${hash}`, Number(row[0]), at);
+      }
+      if (performance.now() > until) return this.touchedOriginals.size === 0;
     }
-    this.touchedOriginals.clear();
+    return true;
   }
 
   private insertOriginal(hash: string, o: StagedOriginal): void {
@@ -413,11 +436,8 @@ export class SqlStore implements Store {
    * (then the rest waits for the next slice). Returns whether nothing is left staged.
    */
   private applyStaged(sliceMs = Infinity): boolean {
-    if (this.staged.size === 0 && this.stagedMemo.size === 0) {
-      this.applyTouches();
-      return true;
-    }
     const until = performance.now() + sliceMs;
+    if (this.staged.size === 0 && this.stagedMemo.size === 0) return this.applyTouches(until);
     for (const key of this.stagedMemo) {
       this.stagedMemo.delete(key);
       this.insertMemo(key);
@@ -427,10 +447,9 @@ export class SqlStore implements Store {
       this.staged.delete(hash);
       this.stagedBytes -= o.utf8.length;
       this.insertOriginal(hash, o);
-      if (performance.now() > until) return this.staged.size === 0;
+      if (performance.now() > until) return this.staged.size === 0 && this.touchedOriginals.size === 0;
     }
-    this.applyTouches();
-    return true;
+    return this.applyTouches(until);
   }
 
   get(hash: string): StoredOriginal | undefined {
@@ -680,6 +699,7 @@ export class SqlStore implements Store {
     this.staged.clear();
     this.stagedBytes = 0;
     this.touchedOriginals.clear();
+    this.recentTouches.clear();
     this.stagedMemo.clear();
     this.memo.clear();
     this.touchedMemo.clear();
