@@ -13,5 +13,8 @@ export const backend: Backend = {
   openStore: (o) => openStore(o) as Promise<StoreLike>,
   startProxy: (o) => startProxy(o as never) as Promise<ProxyHandleLike>,
   compressedText: (store, contentHash) => memoizedCompression(store as SqlStore, contentHash),
-  compressToolOutput: (store, text, query) => compressOutput(store as SqlStore, text, query, resolveConfig({}).budgetMs),
+  compressToolOutput: (store, text, query, config) => {
+    const c = resolveConfig(config);
+    return compressOutput(store as SqlStore, text, query, c.budgetMs, c);
+  },
 };

@@ -53,8 +53,11 @@ export interface Backend {
   startProxy(options: ProxyStartOptions): Promise<ProxyHandleLike>;
   /** The compressed text the proxy sent for the original with this content hash (from the store's memo). */
   compressedText(store: StoreLike, contentHash: string): string | undefined;
-  /** One tool output compressed as the proxy would (same memo, so the same bytes), for the direct route. */
-  compressToolOutput(store: StoreLike, text: string, query: string | undefined): string;
+  /**
+   * One tool output compressed as the proxy would (same memo, so the same bytes, and the proxy's
+   * settings: `config` as given to startProxy), for the direct route.
+   */
+  compressToolOutput(store: StoreLike, text: string, query: string | undefined, config: Record<string, unknown>): string;
 }
 
 /**

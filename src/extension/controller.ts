@@ -272,7 +272,7 @@ export class ProxyController {
   async compressToolOutput(config: HeadroomConfig, text: string, query: string | undefined): Promise<string> {
     if (this.bypass) return text;
     const store = await this.openStore(config);
-    return (await this.deps.backend()).compressToolOutput(store, text, query);
+    return (await this.deps.backend()).compressToolOutput(store, text, query, proxyConfig(config));
   }
 
   /** Recent request records, newest first. */

@@ -140,6 +140,9 @@ test('start, compress through the proxy, stats, bypass, stop — with the real s
     controller.setBypass(true);
     assert.equal(await controller.compressToolOutput(config, fresh, undefined), fresh);
     controller.setBypass(false);
+    // The direct route follows the proxy's settings: under a raised size threshold it leaves alone.
+    const other = bigLog().replaceAll('INFO', 'TRACE');
+    assert.equal(await controller.compressToolOutput({ ...config, minBytes: other.length + 1 }, other, 'Why does the service fail?'), other);
   } finally {
     await controller.dispose();
     await upstream.close();
