@@ -284,20 +284,24 @@ function anthropicThinkingProvider(lead = 'Let me look.') {
   };
 }
 
+/** An Anthropic request with extended thinking whose last tool result is a big log (compressed, so the tool is given). */
+function thinkingRequest(stream: boolean): string {
+  return JSON.stringify({
+    model: 'claude-sonnet-4-5', max_tokens: 8000, ...(stream ? { stream: true } : {}), thinking: { type: 'enabled', budget_tokens: 4000 },
+    tools: [{ name: 'Bash', description: 'Run', input_schema: { type: 'object' } }],
+    messages: [
+      { role: 'user', content: 'What failed?' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'Check the log.', signature: 'EqPREV==' }, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'cat log' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: bigLog(500, 11) }] },
+    ],
+  });
+}
+
 for (const stream of [true, false]) {
   test(`anthropic ${stream ? 'stream' : 'JSON'} with thinking and two parallel retrieve calls: the continuation keeps the signed blocks and pairs every call`, async () => {
     const h = await startHarness({ respond: anthropicThinkingProvider() });
     try {
-      const body = JSON.stringify({
-        model: 'claude-sonnet-4-5', max_tokens: 8000, ...(stream ? { stream: true } : {}), thinking: { type: 'enabled', budget_tokens: 4000 },
-        tools: [{ name: 'Bash', description: 'Run', input_schema: { type: 'object' } }],
-        messages: [
-          { role: 'user', content: 'What failed?' },
-          { role: 'assistant', content: [{ type: 'thinking', thinking: 'Check the log.', signature: 'EqPREV==' }, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'cat log' } }] },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: bigLog(500, 11) }] },
-        ],
-      });
-      const r = await post(`${h.proxy.url}/v1/messages?beta=true`, body, { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
+      const r = await post(`${h.proxy.url}/v1/messages?beta=true`, thinkingRequest(stream), { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
       await h.proxy.settled();
       const text = r.body.toString('utf8');
       assert.equal(r.status, 200, text);
@@ -325,16 +329,7 @@ for (const stream of [true, false]) {
   test(`anthropic ${stream ? 'stream' : 'JSON'}: a whitespace-only text block before the retrieve call is not sent back (the API refuses blank text blocks)`, async () => {
     const h = await startHarness({ respond: anthropicThinkingProvider('\n\n') });
     try {
-      const body = JSON.stringify({
-        model: 'claude-sonnet-4-5', max_tokens: 8000, ...(stream ? { stream: true } : {}), thinking: { type: 'enabled', budget_tokens: 4000 },
-        tools: [{ name: 'Bash', description: 'Run', input_schema: { type: 'object' } }],
-        messages: [
-          { role: 'user', content: 'What failed?' },
-          { role: 'assistant', content: [{ type: 'thinking', thinking: 'Check the log.', signature: 'EqPREV==' }, { type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'cat log' } }] },
-          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: bigLog(500, 11) }] },
-        ],
-      });
-      const r = await post(`${h.proxy.url}/v1/messages?beta=true`, body, { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
+      const r = await post(`${h.proxy.url}/v1/messages?beta=true`, thinkingRequest(stream), { 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
       await h.proxy.settled();
       const text = r.body.toString('utf8');
       assert.equal(r.status, 200, text);

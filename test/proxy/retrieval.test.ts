@@ -312,21 +312,29 @@ test('a conversation given the retrieve tool keeps it, byte for byte, on later t
   }
 });
 
+/**
+ * A Responses upstream with server-side state, as the provider: a request continuing a response
+ * with previous_response_id must carry an output for every call that response made (the first
+ * round is a mixed turn: a retrieve call and a client call).
+ */
+function continuationEnforcer(output: unknown[]) {
+  const first = modelResponder('responses', { mixed: true });
+  return (got: Parameters<typeof first>[0], res: Parameters<typeof first>[1]) => {
+    const body = JSON.parse(got.body.toString('utf8'));
+    if (!body.previous_response_id) return first(got, res);
+    const answered = new Set(body.input.filter((i: any) => i.type === 'function_call_output').map((i: any) => i.call_id));
+    const missing = ['call_r0', 'call_c0'].filter((id) => !answered.has(id));
+    if (missing.length) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No tool output found for function call ${missing[0]}.`, type: 'invalid_request_error' } }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output, usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } }));
+  };
+}
+
 for (const stream of [true, false]) {
   test(`responses ${stream ? 'stream' : 'JSON'}: a turn continued with previous_response_id gets outputs for the retrieve calls its predecessor made unseen`, async () => {
-    const first = modelResponder('responses', { mixed: true });
-    // Like the provider with server-side state: every call of the continued response needs an output.
-    const respond = (got: Parameters<typeof first>[0], res: Parameters<typeof first>[1]) => {
-      const body = JSON.parse(got.body.toString('utf8'));
-      if (!body.previous_response_id) return first(got, res);
-      const answered = new Set(body.input.filter((i: any) => i.type === 'function_call_output').map((i: any) => i.call_id));
-      const missing = ['call_r0', 'call_c0'].filter((id) => !answered.has(id));
-      if (missing.length) {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No tool output found for function call ${missing[0]}.`, type: 'invalid_request_error' } }));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Done.', annotations: [] }] }], usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } }));
-    };
+    const respond = continuationEnforcer([{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Done.', annotations: [] }] }]);
     const h = await startHarness({ respond });
     try {
       const turn1 = await post(`${h.proxy.url}/v1/responses`, clientBody('responses', stream), { authorization: 'Bearer sk-test' });
@@ -351,18 +359,7 @@ for (const stream of [true, false]) {
 }
 
 test('responses: the retrieve calls a response made unseen are still answered when the proxy restarted before its continuation', async () => {
-  const first = modelResponder('responses', { mixed: true });
-  const respond = (got: Parameters<typeof first>[0], res: Parameters<typeof first>[1]) => {
-    const body = JSON.parse(got.body.toString('utf8'));
-    if (!body.previous_response_id) return first(got, res);
-    const answered = new Set(body.input.filter((i: any) => i.type === 'function_call_output').map((i: any) => i.call_id));
-    const missing = ['call_r0', 'call_c0'].filter((id) => !answered.has(id));
-    if (missing.length) {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `No tool output found for function call ${missing[0]}.`, type: 'invalid_request_error' } }));
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'resp_1', object: 'response', status: 'completed', output: [], usage: { input_tokens: 10, output_tokens: 2, total_tokens: 12 } }));
-  };
+  const respond = continuationEnforcer([]);
   const dir = mkdtempSync(join(tmpdir(), 'headroom-owed-'));
   const storePath = join(dir, 'store.db');
   const h1 = await startHarness({ respond, storePath });
