@@ -19,6 +19,11 @@ const RE = {
   // Not `path.py::name`: a pytest node id (`tests/test_x.py::test_y PASSED`).
   grepNoLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:(?!:)\S/,
   rgNumbered: /^\d+[:-]/,
+  /**
+   * A compiler or linter diagnostic in `file:line[:col]: ` form (gcc, mypy, ruff, flake8, pylint):
+   * it looks like a grep hit, but it is build output, whose compressor keeps every error.
+   */
+  diagnostic: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\d+(?::\d+)?:\s?(?:(?:fatal )?error|warning|note|info|hint|remark)\b|^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\d+:\d+: [A-Z]{1,4}\d{2,4}\b/,
   lsLong: /^[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s/,
   lsTotal: /^total \d+/,
   lsDirHeader: /^(\.{1,2}|\.?\/?[\w@.+~\-/]+):$/,
@@ -103,7 +108,7 @@ function looksLikeRgHeading(lines: string[]): boolean {
 }
 
 function isGrepHit(l: string): boolean {
-  return (RE.grepLine.test(l) || RE.grepNoLine.test(l)) && !startsWithTimestamp(l);
+  return (RE.grepLine.test(l) || RE.grepNoLine.test(l)) && !startsWithTimestamp(l) && !RE.diagnostic.test(l);
 }
 
 /** A sentence-like line: unindented, many words, nearly all of them plain words. */
@@ -162,7 +167,7 @@ export function detectKind(text: string): ContentKind {
     ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
     ['search', Math.max(grepHit.filter((hit, i) => hit || lines[i] === '--').length / lines.length, looksLikeRgHeading(lines) ? 0.9 : 0)],
     ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.treeStart.test(l) || l.includes('── ') || RE.findPath.test(l))],
-    ['build', share(lines, (l) => RE.build.test(l)) * 2.5],
+    ['build', share(lines, (l) => RE.build.test(l) || RE.diagnostic.test(l)) * 2.5],
   ];
   const after: Array<[ContentKind, number]> = [
     ['table', share(lines, (l) => RE.mdTableRow.test(l)) + (lines.some((l) => RE.mdTableSep.test(l)) ? 0.2 : 0)],

@@ -203,3 +203,28 @@ test('a few distinct messages of one code in one file are each kept; many fold a
   const anyKept = text.split('\n').filter((l) => l.startsWith('src/gen/model.ts(')).length;
   assert.equal(anyKept, 3, 'the first three of 40 of one code in one file');
 });
+
+test('mypy and ruff reports (file:line: severity / CODE) are build output: every error survives among hundreds of notes', () => {
+  const mypy: string[] = [];
+  for (let i = 0; i < 300; i++) mypy.push(`app/models/m${i % 30}.py:${i + 3}: note: By default the bodies of untyped functions are not checked, consider using --check-untyped-defs  [annotation-unchecked]`);
+  const err1 = 'app/services/billing.py:214: error: Argument 1 to "charge" of "Gateway" has incompatible type "str"; expected "Decimal"  [arg-type]';
+  const err2 = 'app/services/billing.py:230: error: Item "None" of "Optional[Customer]" has no attribute "email"  [union-attr]';
+  mypy.splice(150, 0, err1);
+  mypy.splice(200, 0, err2);
+  mypy.push('Found 2 errors in 1 file (checked 212 source files)');
+  const m = run(mypy.join('\n') + '\n');
+  assert.equal(m.report.kind, 'build');
+  for (const l of [err1, err2, 'Found 2 errors in 1 file (checked 212 source files)']) assert.ok(m.text.includes(l), l);
+
+  const ruff: string[] = [];
+  for (let i = 0; i < 400; i++) ruff.push(`src/pkg/mod${i % 40}.py:${i + 1}:1: E501 Line too long (${89 + (i % 30)} > 88)`);
+  const s105 = 'src/pkg/auth.py:77:5: S105 Possible hardcoded password assigned to: "secret_key"';
+  const f821 = 'src/pkg/db.py:12:1: F821 Undefined name `sessoin`';
+  ruff.splice(233, 0, s105);
+  ruff.splice(301, 0, f821);
+  ruff.push('Found 402 errors.');
+  const r = run(ruff.join('\n') + '\n');
+  assert.equal(r.report.kind, 'build');
+  assert.ok(r.text.includes(s105) && r.text.includes(f821) && r.text.includes('Found 402 errors.'), r.text);
+  assert.ok(r.text.length < ruff.join('\n').length / 4);
+});

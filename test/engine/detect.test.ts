@@ -56,6 +56,9 @@ const SAMPLES: Record<string, [ContentKind, string]> = {
     'examples/chat/client.go',
     '60:\t\t_, message, err := c.conn.ReadMessage()',
   )],
+  'mypy report (file:line: note/error)': ['build', times(30, (i) => i === 17 ? 'app/billing.py:214: error: Argument 1 to "charge" has incompatible type "str"; expected "Decimal"  [arg-type]' : `app/models/m${i}.py:${i + 3}: note: By default the bodies of untyped functions are not checked  [annotation-unchecked]`)],
+  'ruff report (file:line:col: CODE)': ['build', times(30, (i) => `src/pkg/mod${i}.py:${i + 1}:1: ${i === 9 ? 'F821 Undefined name `sessoin`' : `E501 Line too long (${89 + i} > 88)`}`)],
+  'gcc errors': ['build', times(12, (i) => `src/net/conn${i}.c:${40 + i}:5: ${i % 2 ? 'warning: unused variable ‘n’ [-Wunused-variable]' : 'error: ‘sock’ undeclared (first use in this function)'}`)],
   'grep -l style paths with matches': ['search', times(12, (i) => `packages/core/src/module${i}.js:import { readPreference } from './read_preference';`)],
 
   // Diffs

@@ -77,9 +77,10 @@ const FAIL: RegExp[] = [
   /^\s*\[(ERROR|FATAL|SEVERE)\]/,
   /^\s*test at \S+:\d+:\d+/,
   /^\s+[\w./-]+_test\.go:\d+: /, // t.Error / t.Fatal output of go test
+  /^\s*[^\s:]+\.\w+:\d+:\d+: (?!W\d)[A-Z]{1,4}\d{2,4}\b/, // ruff / flake8 / pylint: file:l:c: CODE message
 ];
 
-const WARN: RegExp[] = [/\b(warning|Warning|WARNING|WARN|warn)\b/, /\bdeprecat/i, /^\s*\d+:\d+\s+warning\s/];
+const WARN: RegExp[] = [/\b(warning|Warning|WARNING|WARN|warn)\b/, /\bdeprecat/i, /^\s*\d+:\d+\s+warning\s/, /^\s*[^\s:]+\.\w+:\d+:\d+: W\d{2,4}\b/];
 
 /** One alternation per flag set: a single pass per role instead of one per pattern. */
 function combine(res: RegExp[]): RegExp[] {
