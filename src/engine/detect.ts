@@ -39,6 +39,8 @@ const RE = {
   htmlTag: /<\/?[a-zA-Z][\w-]*(\s[^<>]*)?>/g,
   mdTableRow: /^\s*\|.*\|\s*$/,
   mdTableSep: /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)+\|?\s*$/,
+  /** The border of a boxed table (mysql, sqlite -box, psql \pset border 2): `+------+-----+`. */
+  boxBorder: /^\s*\+(-+\+){2,}\s*$/,
   fence: /^\s*(```|~~~)/,
   codeLine: /^\s*(import\s|export\s|from\s+\S+\s+import|package\s+\w|#include\s|using\s+\w|def\s+\w+\s*\(|class\s+\w|func\s|fn\s+\w|pub\s|impl\b|struct\s+\w|interface\s+\w|enum\s+\w|const\s+\w|let\s+\w|var\s+\w|function\b|return\b|if\s*\(|for\s*\(|while\s*\(|switch\s*\(|}\s*else|@\w+|async\s|await\s|public\s|private\s|protected\s|static\s|#\[|\/\/|\/\*|\*\/|\s*\* |"""|#!)|[;{]\s*$|^\s*}\)?;?\s*$/,
 };
@@ -90,6 +92,20 @@ function looksLikeCsv(lines: string[]): boolean {
     if (first < 1) continue;
     const same = counts.filter((c) => c === first).length / counts.length;
     if (same >= 0.9 && (sep !== ',' || first >= 2 || lines.length > 5)) return true;
+  }
+  return false;
+}
+
+/** The first line names the columns: 3+ comma, tab or semicolon separated cells, all names, none a number or date. */
+function hasCsvHeader(lines: string[]): boolean {
+  const first = lines[0];
+  for (const sep of [',', '\t', ';']) {
+    const cells = first.split(sep);
+    if (cells.length < 3) continue;
+    const count = cells.length - 1;
+    const rows = lines.slice(1, 50);
+    if (rows.filter((l) => l.split(sep).length - 1 === count).length < rows.length * 0.9) continue;
+    if (cells.every((c) => /^\s*"?[A-Za-z_][\w .()\/%#-]{0,60}"?\s*$/.test(c))) return true;
   }
   return false;
 }
@@ -162,15 +178,20 @@ export function detectKind(text: string): ContentKind {
   const fences = share(lines, (l) => RE.fence.test(l));
   if (fences > 0 && lines.filter((l) => RE.fence.test(l)).length >= 2) return 'mixed';
 
+  // A delimited table under a header of column names is a table, whatever its first column holds
+  // (dates make every row look like a log line, and the log compressor folds the odd row away).
+  if (looksLikeCsv(lines) && hasCsvHeader(lines)) return 'table';
+
   const grepHit = lines.map(isGrepHit);
   const before: Array<[ContentKind, number]> = [
     ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
     ['search', Math.max(grepHit.filter((hit, i) => hit || lines[i] === '--').length / lines.length, looksLikeRgHeading(lines) ? 0.9 : 0)],
-    ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || RE.treeStart.test(l) || l.includes('── ') || RE.findPath.test(l))],
+    // A pipe table row (`| a | b |`) opens like a tree line; it is not one.
+    ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || (RE.treeStart.test(l) && !RE.mdTableRow.test(l)) || l.includes('── ') || RE.findPath.test(l))],
     ['build', share(lines, (l) => RE.build.test(l) || RE.diagnostic.test(l)) * 2.5],
   ];
   const after: Array<[ContentKind, number]> = [
-    ['table', share(lines, (l) => RE.mdTableRow.test(l)) + (lines.some((l) => RE.mdTableSep.test(l)) ? 0.2 : 0)],
+    ['table', share(lines, (l) => RE.mdTableRow.test(l) || RE.boxBorder.test(l)) + (lines.some((l) => RE.mdTableSep.test(l) || RE.boxBorder.test(l)) ? 0.2 : 0)],
     // Search hits quote code; they are search results, not code.
     ['code', lines.filter((l, i) => RE.codeLine.test(l) && !grepHit[i]).length / lines.length * 1.2],
   ];

@@ -62,3 +62,23 @@ test('deterministic output', () => {
   const input = csv(300);
   assert.equal(compress(input, { store: new MemorySink() }).text, compress(input, { store: new MemorySink() }).text);
 });
+
+test('a CSV whose first column is a date, and a boxed mysql result, are tables: the outlier row and the row count survive', () => {
+  const csvRows = ['date,region,requests,errors,p99_ms'];
+  for (let i = 0; i < 600; i++) csvRows.push(`2024-04-${String(i % 28 + 1).padStart(2, '0')},${['eu-west-1', 'us-east-1', 'ap-south-1'][i % 3]},${10000 + (i * 37) % 500},${i % 5},${120 + i % 30}`);
+  const outlier = '2024-04-19,us-east-1,10233,4812,9450';
+  csvRows.splice(410, 0, outlier);
+  const boxed = ['+------+-------------+---------+----------+', '| id   | customer_id | status  | amount   |', '+------+-------------+---------+----------+'];
+  for (let i = 0; i < 400; i++) boxed.push(`| ${String(1000 + i).padEnd(4)} | ${String(200 + i % 50).padEnd(11)} | paid    | ${(20 + (i % 40)).toFixed(2).padStart(8)} |`);
+  const odd = '| 7777 | 231         | failed  |  9999.99 |';
+  boxed.splice(250, 0, odd);
+  boxed.push('+------+-------------+---------+----------+', '401 rows in set (0.01 sec)');
+  for (const [input, needles] of [[csvRows.join('\n') + '\n', [outlier]], [boxed.join('\n') + '\n', [odd, '401 rows in set (0.01 sec)']]] as const) {
+    const sink = new MemorySink();
+    const r = compress(input, { store: sink, countTokens: false });
+    assert.equal(r.report.kind, 'table');
+    assertInvariants(input, r.text, sink);
+    assert.ok(r.text.length < input.length / 4);
+    for (const n of needles) assert.ok(r.text.includes(n), `${n} lost:\n${r.text}`);
+  }
+});
