@@ -75,3 +75,20 @@ test('prose where every paragraph matters is left alone', () => {
   // Identical paragraphs may fold as repeats, but every distinct problem paragraph stays.
   assert.ok(text.includes(para));
 });
+
+test('a paragraph naming an XxxError or a failing count is a problem paragraph and is kept', () => {
+  const input = [
+    '# Release notes',
+    '',
+    section('Changes', 6),
+    section('Upgrade', 6, 'After the upgrade some users saw TypeError: Cannot read properties of undefined (reading \'port\').'),
+    section('Tests', 6, '3 failing, 120 passing on the Windows runner.'),
+    'Thanks to everyone who reported issues.',
+    '',
+  ].join('\n');
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink, kind: 'prose', countTokens: false });
+  assertInvariants(input, text, sink);
+  assert.ok(text.includes("TypeError: Cannot read properties of undefined (reading 'port')."), text);
+  assert.ok(text.includes('3 failing, 120 passing on the Windows runner.'), text);
+});

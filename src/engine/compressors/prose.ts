@@ -14,7 +14,7 @@ const MIN_DROPPED_SHARE = 0.3;
 
 const HEADING = /^\s{0,3}(#{1,6}\s|={3,}\s*$|-{3,}\s*$)|^[A-Z][A-Z0-9 ,:&/'-]{3,60}$/;
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
-const PROBLEM = /\b(error|errors|fail|failed|failure|fatal|exception|warning|warn|deprecated|broken|crash|crashed|bug|vulnerab\w*|security|breaking)\b/i;
+const PROBLEM = /\b(error|errors|fail|failed|failing|failure|failures|fatal|exception|panic|panicked|warning|warn|deprecated|broken|crash|crashed|bug|vulnerab\w*|security|breaking)\b|[a-z](Error|Exception)\b/i;
 
 interface Paragraph {
   start: number;
