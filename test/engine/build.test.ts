@@ -228,3 +228,33 @@ test('mypy and ruff reports (file:line: severity / CODE) are build output: every
   assert.ok(r.text.includes(s105) && r.text.includes(f821) && r.text.includes('Found 402 errors.'), r.text);
   assert.ok(r.text.length < ruff.join('\n').length / 4);
 });
+
+test('mocha spec output (indented ✔ marks) is build output; the assertion detail printed unindented and between blank lines survives', () => {
+  const L: string[] = [''];
+  for (let s = 0; s < 30; s++) {
+    L.push(`  UserService ${s}`);
+    for (let i = 0; i < 12; i++) L.push(`    ✔ should handle scenario ${i} (${i * 3}ms)`);
+    if (s === 21) L.push('    1) should reject duplicate email');
+    L.push('');
+  }
+  L.push('', '  360 passing (4s)', '  1 failing', '', '  1) UserService 21', '       should reject duplicate email:', '',
+    '      AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:', '', '409 !== 201', '', '      + expected - actual', '',
+    '      -201', '      +409', '', '      at Context.<anonymous> (test/user.spec.js:118:14)', '      at processImmediate (node:internal/timers:478:21)', '');
+  const input = L.join('\n');
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  assert.equal(r.report.kind, 'build');
+  assertInvariants(input, r.text, sink);
+  for (const l of ['    1) should reject duplicate email', 'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:', '409 !== 201', '      -201', '      +409', '(test/user.spec.js:118:14)', '  1 failing']) {
+    assert.ok(r.text.includes(l), `${l} lost:\n${r.text}`);
+  }
+  assert.ok(r.text.length < input.length / 5);
+});
+
+test('pip: the conflicting requirements between two ERROR lines are kept', () => {
+  const L: string[] = [];
+  for (let i = 0; i < 150; i++) L.push(`Collecting pkg${i}>=1.${i}`, `  Downloading pkg${i}-1.${i}.0-py3-none-any.whl (${i + 10} kB)`);
+  L.push('ERROR: Cannot install -r requirements.txt (line 12) and urllib3==2.2.1 because these package versions have conflicting dependencies.', '', 'The conflict is caused by:', '    The user requested urllib3==2.2.1', '    botocore 1.29.0 depends on urllib3<1.27 and >=1.25.4', '', 'ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/');
+  const r = run(L.join('\n') + '\n');
+  assert.ok(r.text.includes('    botocore 1.29.0 depends on urllib3<1.27 and >=1.25.4'), r.text);
+});

@@ -74,7 +74,40 @@ function selectLines(lines: readonly string[], roles: readonly LineRole[], ctx: 
 
   for (const i of rareQueryMatches(lines, ctx)) keep[i] = 1;
   keepEdges(roles, keep);
+  keepShortGaps(roles, keep);
   return keep;
+}
+
+/** Unclassified lines kept when they lie in a short gap between kept lines. */
+const SHORT_GAP = 8;
+
+/**
+ * A few unclassified lines between kept ones are the detail of what is kept around them, set off
+ * by blank lines or printed unindented: mocha's `409 !== 201` and `-201 / +409` under an
+ * AssertionError, pip's "The conflict is caused by:" lines between two ERROR lines. A marker for
+ * them would save little and hide the fact the failure is about.
+ */
+function keepShortGaps(roles: readonly LineRole[], keep: Uint8Array): void {
+  const n = roles.length;
+  let i = 0;
+  while (i < n) {
+    if (keep[i]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let content = 0;
+    let plain = true;
+    while (j < n && !keep[j]) {
+      if (roles[j] !== 'blank') {
+        content++;
+        if (roles[j] !== 'other') plain = false;
+      }
+      j++;
+    }
+    if (i > 0 && j < n && plain && content <= SHORT_GAP) for (let k = i; k < j; k++) keep[k] = 1;
+    i = j;
+  }
 }
 
 /**
