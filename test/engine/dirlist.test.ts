@@ -73,3 +73,19 @@ test('deterministic', () => {
   const q = 'auth session';
   assert.equal(compress(lsLaR(), { store: new MemorySink(), kind: 'dirlist', query: q }).text, compress(lsLaR(), { store: new MemorySink(), kind: 'dirlist', query: q }).text);
 });
+
+test('ls -la without a question keeps setuid, world-writable and rare-mode entries (a symlink among plain files)', () => {
+  const L = ['total 4812'];
+  for (let i = 0; i < 400; i++) L.push(`-rw-r--r--  1 dev  staff   ${(4000 + i * 13).toString().padStart(6)} Mar  4 10:${String(i % 60).padStart(2, '0')} report_${i}.csv`);
+  const odd = ['-rwsr-xr-x  1 root staff    18432 Mar  4 09:12 backup_helper', '-rw-rw-rw-  1 dev  staff     2211 Mar  4 09:13 credentials.json', 'lrwxrwxrwx  1 dev  staff       11 Mar  4 09:14 latest -> report_399.csv'];
+  L.splice(120, 0, odd[0]);
+  L.splice(250, 0, odd[1]);
+  L.splice(300, 0, odd[2]);
+  const input = L.join('\n') + '\n';
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  assert.equal(r.report.kind, 'dirlist');
+  assertInvariants(input, r.text, sink);
+  for (const l of odd) assert.ok(r.text.includes(l), `${l} lost:\n${r.text}`);
+  assert.ok(r.text.length < input.length / 10);
+});

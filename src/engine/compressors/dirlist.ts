@@ -75,11 +75,45 @@ function selectDirlist(n: number, parsed: ParsedDirlist, ctx: Ctx): Uint8Array {
       if (shown++ < limit) keepLine(i);
     }
   }
+  for (const i of oddEntries(lines)) keepLine(i);
   // Outside groups (blank separators, a leading `total`): keep when between kept lines.
   for (let i = 0; i < n; i++) {
     if (lines[i].group < 0 && !keep[i]) keep[i] = i > 0 && keep[i - 1] && i + 1 < n && keep[i + 1] ? 1 : 0;
   }
   return keep;
+}
+
+const LS_MODE = /^([-dlcbpsD])([rwxsStT-]{9})[.@+]?\s/;
+/** Odd entries kept at most, so a listing where every entry is odd still folds. */
+const MAX_ODD = 60;
+
+/**
+ * Entries a reviewer must see whatever the question: in `ls -l` output, setuid/setgid files and
+ * world-writable files (not symlinks, not sticky directories), and entries whose type and mode are
+ * rare in the listing (a symlink or an executable among plain files).
+ */
+function oddEntries(lines: ParsedDirlist['lines']): number[] {
+  const modes = new Map<string, number>();
+  let long = 0;
+  for (const l of lines) {
+    const m = l.header ? null : LS_MODE.exec(l.raw);
+    if (!m) continue;
+    long++;
+    modes.set(m[1] + m[2], (modes.get(m[1] + m[2]) ?? 0) + 1);
+  }
+  if (long < 20) return [];
+  const rare = Math.max(1, Math.floor(long * 0.02));
+  const out: number[] = [];
+  for (let i = 0; i < lines.length && out.length < MAX_ODD; i++) {
+    const l = lines[i];
+    const m = l.header || !l.name ? null : LS_MODE.exec(l.raw);
+    if (!m) continue;
+    const [type, perms] = [m[1], m[2]];
+    const special = type !== 'd' && /[sS]/.test(perms[2] + perms[5]);
+    const worldWritable = type !== 'l' && perms[7] === 'w' && !/[tT]/.test(perms[8]);
+    if (special || worldWritable || (modes.get(type + perms) ?? 0) <= rare) out.push(i);
+  }
+  return out;
 }
 
 function describeRun(parsed: ParsedDirlist, start: number, end: number): string | undefined {
