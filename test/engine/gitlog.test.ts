@@ -75,3 +75,17 @@ test('deterministic', () => {
   const q = 'lib/router.js';
   assert.equal(compress(logStat(), { store: new MemorySink(), query: q }).text, compress(logStat(), { store: new MemorySink(), query: q }).text);
 });
+
+test('git log --oneline without a question keeps revert, crash-fix and security subjects beyond the newest commits', () => {
+  const L: string[] = [];
+  const sha = (i: number) => ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').slice(0, 7);
+  const special = new Map([[500, 'Revert "feat: enable parallel GC by default"'], [650, 'fix: crash on empty config file'], [700, 'deps: bump openssl for CVE-2024-1234']]);
+  for (let i = 0; i < 800; i++) L.push(`${sha(i)} ${special.get(i) ?? `chore: ${['bump deps', 'format', 'update snapshot', 'ci tweak'][i % 4]} (#${1000 + i})`}`);
+  const input = L.join('\n') + '\n';
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  assert.equal(r.report.kind, 'gitlog');
+  assertInvariants(input, r.text, sink);
+  for (const s of special.values()) assert.ok(r.text.includes(s), `${s} lost`);
+  assert.ok(r.text.length < input.length / 10);
+});

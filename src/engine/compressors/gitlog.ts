@@ -17,6 +17,8 @@ import type { Compressor } from './types';
 const RELEVANT_SHARE = 0.6;
 /** ... and the best weight shows a term found in at most ~15% of commits. */
 const MIN_WEIGHT = Math.log(1 / 0.15);
+/** Subjects kept in a --oneline log whatever the question: reverts, crash and security fixes, regressions. */
+const SIGNAL = /\b(revert(s|ed)?|crash(es|ed)?|panic|segfault|regression|security|vulnerab\w*|CVE-\d+(-\d+)?|data loss|corrupt\w*|hotfix|deadlock|leak)\b/i;
 const ONELINE = /^(?:[*|\\/] ?)*[0-9a-f]{7,40} \S/;
 
 export const compressGitlog: Compressor = (text, ctx) => {
@@ -96,7 +98,7 @@ function compressOneline(lines: readonly string[], ctx: Ctx) {
     else if (head < 20) {
       keep[i] = 1;
       head++;
-    } else if (terms.weight(bodies[i]) >= MIN_WEIGHT) keep[i] = 1;
+    } else if (terms.weight(bodies[i]) >= MIN_WEIGHT || SIGNAL.test(bodies[i])) keep[i] = 1;
   }
   return { text: renderSelection(lines, keep, ctx, { unit: 'commits' }), strategy: 'gitlog-oneline' };
 }
