@@ -89,8 +89,8 @@ const MAX_ODD = 60;
 
 /**
  * Entries a reviewer must see whatever the question: in `ls -l` output, setuid/setgid files and
- * world-writable files (not symlinks, not sticky directories), and entries whose type and mode are
- * rare in the listing (a symlink or an executable among plain files).
+ * world-writable files (not symlinks, not sticky directories), and non-directory entries whose type
+ * and mode are rare in the listing (a symlink or an executable among plain files).
  */
 function oddEntries(lines: ParsedDirlist['lines']): number[] {
   const modes = new Map<string, number>();
@@ -111,7 +111,7 @@ function oddEntries(lines: ParsedDirlist['lines']): number[] {
     const [type, perms] = [m[1], m[2]];
     const special = type !== 'd' && /[sS]/.test(perms[2] + perms[5]);
     const worldWritable = type !== 'l' && perms[7] === 'w' && !/[tT]/.test(perms[8]);
-    if (special || worldWritable || (modes.get(type + perms) ?? 0) <= rare) out.push(i);
+    if (special || worldWritable || (type !== 'd' && (modes.get(type + perms) ?? 0) <= rare)) out.push(i);
   }
   return out;
 }
