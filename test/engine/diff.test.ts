@@ -75,3 +75,21 @@ test('deterministic', () => {
   const b = compress(sampleDiff(), { store: new MemorySink(), query: 'shutdownTimeout' }).text;
   assert.equal(a, b);
 });
+
+test('without a question, a unique change among many repeated ones is kept (a repetitive refactor hides one real edit)', () => {
+  let input = '';
+  for (let f = 0; f < 60; f++) {
+    input += `diff --git a/src/feature${f}/index.ts b/src/feature${f}/index.ts\nindex ${String(1000000 + f)}..${String(2000000 + f)} 100644\n--- a/src/feature${f}/index.ts\n+++ b/src/feature${f}/index.ts\n`;
+    for (let h = 0; h < 8; h++) {
+      const body = [`   // section ${h} of feature ${f}`, `-import { helper${h} } from '../legacy/helpers';`, `+import { helper${h} } from '../shared/helpers';`, `   export const name${h} = 'feature-${f}-${h}';`];
+      if (f === 47 && h === 5) body.splice(3, 0, '-  if (user.role === "admin") return allow();', '+  if (user.role === "admin" || user.role === "guest") return allow();');
+      input += hunk(10 + 20 * h, body);
+    }
+  }
+  const sink = new MemorySink();
+  const { text } = compress(input, { store: sink });
+  assert.ok(text.length < input.length / 2, `${text.length} of ${input.length}`);
+  assert.ok(text.includes('+  if (user.role === "admin" || user.role === "guest") return allow();\n'), 'the unique change is kept verbatim');
+  assert.ok(text.includes('-  if (user.role === "admin") return allow();\n'));
+  assertInvariants(input, text, sink);
+});

@@ -72,8 +72,12 @@ export function selectDiff(lines: readonly string[], parsed: ParsedDiff, ctx: Ct
     }
   }
 
-  // Whole hunks: those of files the question names, then by relevance (more hits, then smaller
-  // first) while the budget lasts. The rest keep their first change lines.
+  // Hunks holding a change whose shape (numbers aside) occurs once in the diff: in a repetitive
+  // change (an import renamed in 60 files) the one edit unlike the others is what a reader needs.
+  const unique = uniqueChangeHunks(lines, parsed);
+
+  // Whole hunks: those of files the question names, then by relevance (more hits, then a unique
+  // change, then smaller first) while the budget lasts. The rest keep their first change lines.
   const whole = (h: number) => {
     const { start, end } = parsed.hunks[h];
     for (let i = start + 1; i < end; i++) {
@@ -95,7 +99,7 @@ export function selectDiff(lines: readonly string[], parsed: ParsedDiff, ctx: Ct
     else order.push(h);
   }
   const costs = new Map(order.map((h) => [h, cost(h)]));
-  order.sort((a, b) => hunkRel[b] - hunkRel[a] || costs.get(a)! - costs.get(b)! || a - b);
+  order.sort((a, b) => hunkRel[b] - hunkRel[a] || unique[b] - unique[a] || costs.get(a)! - costs.get(b)! || a - b);
   const partial: number[] = [];
   for (const h of order) {
     const c = cost(h);
@@ -128,6 +132,34 @@ export function selectDiff(lines: readonly string[], parsed: ParsedDiff, ctx: Ct
       shown++;
     }
   }
+}
+
+/**
+ * 1 for each hunk with a change line whose shape (digits masked, blanks collapsed, first 300
+ * characters) no other change line has, when such lines are the minority (a repetitive diff); all 0
+ * otherwise, where every change is unlike the others and the order stays by relevance and size.
+ */
+function uniqueChangeHunks(lines: readonly string[], parsed: ParsedDiff): Uint8Array {
+  const out = new Uint8Array(parsed.hunks.length);
+  const shapes = new Map<string, number>();
+  const shapeOf: Array<string | undefined> = [];
+  let changes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const r = parsed.lines[i];
+    if (!isChange(r.role) || r.hunk < 0) continue;
+    const shape = lines[i].slice(0, 300).replace(/\d+/g, '#').replace(/\s+/g, ' ');
+    shapeOf[i] = shape;
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+    changes++;
+  }
+  let uniqueLines = 0;
+  for (const n of shapes.values()) if (n === 1) uniqueLines++;
+  if (uniqueLines * 2 > changes) return out;
+  for (let i = 0; i < lines.length; i++) {
+    const s = shapeOf[i];
+    if (s !== undefined && shapes.get(s) === 1) out[parsed.lines[i].hunk] = 1;
+  }
+  return out;
 }
 
 function isChange(role: string): boolean {
