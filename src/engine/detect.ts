@@ -13,8 +13,12 @@ const SAMPLE_LINES = 100;
 const RE = {
   jsonStart: /^\s*[[{]/,
   diffHeader: /^(diff --git |--- (a\/|\/dev\/null)|\+\+\+ (b\/|\/dev\/null)|@@ -\d+(,\d+)? \+\d+(,\d+)? @@|Index: |diff -[ruN])/,
-  gitCommit: /^commit [0-9a-f]{7,40}\b/,
-  gitOneline: /^(\* )?[0-9a-f]{7,12} \S/,
+  /** A --graph prefix (`* `, `| `, `| * `, `|/ `) may precede the commit lines of any format. */
+  gitCommit: /^(?:[*|\\/] *)*commit [0-9a-f]{7,40}\b/,
+  gitMeta: /^(?:[*|\\/] *)*(Author|Date|Merge):/,
+  gitOneline: /^(?:[*|\\/] *)*[0-9a-f]{7,12} \S/,
+  /** A --graph line with no commit on it (`|\`, `|/`, `| |`, `|/|`). */
+  gitGraph: /^[*|\\/_ .-]*[|\\/][*|\\/_ .-]*$/,
   grepLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+[\w)]\.?\w*[:-]\d+[:-]/,
   // Not `path.py::name`: a pytest node id (`tests/test_x.py::test_y PASSED`).
   grepNoLine: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:(?!:)\S/,
@@ -171,7 +175,7 @@ export function detectKind(text: string): ContentKind {
   if (RE.htmlStart.test(head) && (head.match(RE.htmlTag)?.length ?? 0) >= 5) return 'html';
 
   const first = lines[0];
-  if (RE.gitCommit.test(first) || (share(lines, (l) => RE.gitCommit.test(l)) > 0.01 && lines.some((l) => /^(Author|Date|Merge):/.test(l)))) return 'gitlog';
+  if (RE.gitCommit.test(first) || (share(lines, (l) => RE.gitCommit.test(l)) > 0.01 && lines.some((l) => RE.gitMeta.test(l)))) return 'gitlog';
   if (lines.some((l) => /^@@ -\d+/.test(l)) && lines.some((l) => /^(\+\+\+|---) /.test(l)) &&
     share(lines, (l) => RE.diffHeader.test(l) || /^[-+ ]/.test(l) || /^\s*\S+\s+\|\s+\d+ [-+]*$/.test(l)) > 0.6) return 'diff';
 
@@ -183,8 +187,11 @@ export function detectKind(text: string): ContentKind {
   if (looksLikeCsv(lines) && hasCsvHeader(lines)) return 'table';
 
   const grepHit = lines.map(isGrepHit);
+  const oneline = lines.map((l) => RE.gitOneline.test(l));
+  const onelineShare = oneline.filter(Boolean).length / lines.length;
   const before: Array<[ContentKind, number]> = [
-    ['gitlog', share(lines, (l) => RE.gitOneline.test(l))],
+    // git log --graph --oneline: its graph-only lines (`|\`, `|/`) count once commits are most lines.
+    ['gitlog', onelineShare >= 0.3 ? onelineShare + share(lines, (l) => RE.gitGraph.test(l)) : onelineShare],
     ['search', Math.max(grepHit.filter((hit, i) => hit || lines[i] === '--').length / lines.length, looksLikeRgHeading(lines) ? 0.9 : 0)],
     // A pipe table row (`| a | b |`) opens like a tree line; it is not one.
     ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || (RE.treeStart.test(l) && !RE.mdTableRow.test(l)) || l.includes('── ') || RE.findPath.test(l))],
@@ -193,7 +200,8 @@ export function detectKind(text: string): ContentKind {
   const after: Array<[ContentKind, number]> = [
     ['table', share(lines, (l) => RE.mdTableRow.test(l) || RE.boxBorder.test(l)) + (lines.some((l) => RE.mdTableSep.test(l) || RE.boxBorder.test(l)) ? 0.2 : 0)],
     // Search hits quote code; they are search results, not code.
-    ['code', lines.filter((l, i) => RE.codeLine.test(l) && !grepHit[i]).length / lines.length * 1.2],
+    // A `* abc1234 subject` graph line looks like a comment line; it is a commit.
+    ['code', lines.filter((l, i) => RE.codeLine.test(l) && !grepHit[i] && !oneline[i]).length / lines.length * 1.2],
   ];
   // Ties go to the kind listed first: a record-layout log score cannot win against these.
   const unbeatable = before.some(([, s]) => s >= RECORD_LOG_MAX) || after.some(([, s]) => s > RECORD_LOG_MAX);
