@@ -89,3 +89,36 @@ test('ls -la without a question keeps setuid, world-writable and rare-mode entri
   for (const l of odd) assert.ok(r.text.includes(l), `${l} lost:\n${r.text}`);
   assert.ok(r.text.length < input.length / 10);
 });
+
+test('ls -la without a question keeps a file far larger than the others (a core dump among sources)', () => {
+  const L = ['total 10240412', 'drwxr-xr-x  14 dev dev       4096 Oct 12 09:14 .', 'drwxr-xr-x   6 dev dev       4096 Oct  1 11:02 ..'];
+  for (let i = 0; i < 150; i++) {
+    if (i === 77) L.push('-rw-r--r--   1 dev dev 10523452416 Oct 12 09:13 core.dump');
+    L.push(`-rw-r--r--   1 dev dev ${String(1800 + ((i * 397) % 6200)).padStart(10)} Oct ${String((i % 28) + 1).padStart(2)} 10:${String(i % 60).padStart(2, '0')} module_${i}.ts`);
+  }
+  const input = L.join('\n') + '\n';
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  assert.equal(r.report.kind, 'dirlist');
+  assert.ok(r.text.includes('-rw-r--r--   1 dev dev 10523452416 Oct 12 09:13 core.dump\n'), 'size outlier kept');
+  assert.ok(!r.text.includes('module_100.ts'), 'ordinary entries still fold');
+  assertInvariants(input, r.text, sink);
+});
+
+test('find output without a question keeps files that hold secrets or keys', () => {
+  const F: string[] = [];
+  const dirs = ['src', 'src/api', 'src/lib', 'test', 'docs', 'config', 'scripts'];
+  for (let i = 0; i < 300; i++) {
+    F.push(`./${dirs[i % dirs.length]}/module_${i}.${['ts', 'js', 'md'][i % 3]}`);
+    if (i === 140) F.push('./config/.env.production');
+    if (i === 200) F.push('./config/server.pem');
+  }
+  const input = F.join('\n') + '\n';
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  assert.equal(r.report.kind, 'dirlist');
+  assert.ok(r.text.includes('./config/.env.production\n'), '.env.production kept');
+  assert.ok(r.text.includes('./config/server.pem\n'), 'key file kept');
+  assert.ok(!r.text.includes('module_250.'), 'ordinary entries still fold');
+  assertInvariants(input, r.text, sink);
+});

@@ -76,6 +76,7 @@ function selectDirlist(n: number, parsed: ParsedDirlist, ctx: Ctx): Uint8Array {
     }
   }
   for (const i of oddEntries(lines)) keepLine(i);
+  for (const i of sensitiveEntries(lines, groups)) keepLine(i);
   // Outside groups (blank separators, a leading `total`): keep when between kept lines.
   for (let i = 0; i < n; i++) {
     if (lines[i].group < 0 && !keep[i]) keep[i] = i > 0 && keep[i - 1] && i + 1 < n && keep[i + 1] ? 1 : 0;
@@ -84,13 +85,40 @@ function selectDirlist(n: number, parsed: ParsedDirlist, ctx: Ctx): Uint8Array {
 }
 
 const LS_MODE = /^([-dlcbpsD])([rwxsStT-]{9})[.@+]?\s/;
+/** The size column of an `ls -l` line (after mode, links, owner and group). */
+const LS_SIZE = /^[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s+\S+\s+\S+\s+(\d+)\s/;
+/** A file this many times the listing's median size (and at least MIN_HUGE bytes) is an outlier: a core dump, a stray archive. */
+const SIZE_OUTLIER = 100;
+const MIN_HUGE = 1 << 20;
+/**
+ * Names of files that hold secrets or keys: an agent (and its reviewer) must see that they are
+ * there whatever the question (`.env.production` in a find, an `id_rsa` in a repository).
+ */
+const SENSITIVE = /^(\.env(\.[\w.-]+)?|[\w.-]*\.env|id_(rsa|dsa|ecdsa|ed25519)|[\w.-]+\.(pem|key|p12|pfx|jks|keystore|kdbx|ppk|asc|gpg)|\.(npmrc|pypirc|netrc|pgpass|htpasswd|git-credentials)|credentials(\.\w+)?|secrets?(\.\w+)?|[\w.-]*service[-_]account[\w.-]*\.json)$/i;
+/** Sensitive entries kept at most. */
+const MAX_SENSITIVE = 40;
+
+/** Entries whose name says they hold secrets or keys (outside vendored and build directories). */
+function sensitiveEntries(lines: ParsedDirlist['lines'], groups: ParsedDirlist['groups']): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < lines.length && out.length < MAX_SENSITIVE; i++) {
+    const l = lines[i];
+    if (l.header || !l.name || l.group < 0 || NOISE.test(groups[l.group].path)) continue;
+    const path = l.name.replace(/ -> .*$/, '').replace(/\/$/, '');
+    if (NOISE.test(path)) continue;
+    const base = path.slice(path.lastIndexOf('/') + 1);
+    if (SENSITIVE.test(base)) out.push(i);
+  }
+  return out;
+}
 /** Odd entries kept at most, so a listing where every entry is odd still folds. */
 const MAX_ODD = 60;
 
 /**
  * Entries a reviewer must see whatever the question: in `ls -l` output, setuid/setgid files and
- * world-writable files (not symlinks, not sticky directories), and non-directory entries whose type
- * and mode are rare in the listing (a symlink or an executable among plain files).
+ * world-writable files (not symlinks, not sticky directories), non-directory entries whose type
+ * and mode are rare in the listing (a symlink or an executable among plain files), and files far
+ * larger than the listing's median (a 9.8 GB core dump among 4 KB sources).
  */
 function oddEntries(lines: ParsedDirlist['lines']): number[] {
   const modes = new Map<string, number>();
@@ -103,6 +131,14 @@ function oddEntries(lines: ParsedDirlist['lines']): number[] {
   }
   if (long < 20) return [];
   const rare = Math.max(1, Math.floor(long * 0.02));
+  const sizes: number[] = [];
+  for (const l of lines) {
+    const m = l.header ? null : LS_SIZE.exec(l.raw);
+    if (m && l.raw[0] === '-') sizes.push(Number(m[1]));
+  }
+  sizes.sort((a, b) => a - b);
+  const median = sizes.length ? sizes[sizes.length >> 1] : Infinity;
+  const huge = Math.max(MIN_HUGE, median * SIZE_OUTLIER);
   const out: number[] = [];
   for (let i = 0; i < lines.length && out.length < MAX_ODD; i++) {
     const l = lines[i];
@@ -111,7 +147,8 @@ function oddEntries(lines: ParsedDirlist['lines']): number[] {
     const [type, perms] = [m[1], m[2]];
     const special = type !== 'd' && /[sS]/.test(perms[2] + perms[5]);
     const worldWritable = type !== 'l' && perms[7] === 'w' && !/[tT]/.test(perms[8]);
-    if (special || worldWritable || (type !== 'd' && (modes.get(type + perms) ?? 0) <= rare)) out.push(i);
+    const size = type === '-' ? Number(LS_SIZE.exec(l.raw)?.[1] ?? 0) : 0;
+    if (special || worldWritable || (type !== 'd' && (modes.get(type + perms) ?? 0) <= rare) || size >= huge) out.push(i);
   }
   return out;
 }
