@@ -258,3 +258,25 @@ test('pip: the conflicting requirements between two ERROR lines are kept', () =>
   const r = run(L.join('\n') + '\n');
   assert.ok(r.text.includes('    botocore 1.29.0 depends on urllib3<1.27 and >=1.25.4'), r.text);
 });
+
+test('cargo test keeps the line naming each test binary and the captured output header of a failing test', () => {
+  const L = ['   Compiling mycrate v0.3.1 (/home/dev/mycrate)', '    Finished `test` profile [unoptimized + debuginfo] target(s) in 12.34s'];
+  const binaries = ['unittests src/lib.rs (target/debug/deps/mycrate-3f2a9b1c0d4e5f67)', 'tests/api.rs (target/debug/deps/api-0a1b2c3d4e5f6789)'];
+  for (const [b, bin] of binaries.entries()) {
+    L.push(`     Running ${bin}`, '', 'running 80 tests');
+    for (let i = 0; i < 80; i++) L.push(b === 1 && i === 40 ? 'test routes::get_user_404 ... FAILED' : `test mod${b}::tests::case_${i} ... ok`);
+    if (b === 1) {
+      L.push('', 'failures:', '', '---- routes::get_user_404 stdout ----', "thread 'routes::get_user_404' panicked at tests/api.rs:88:5:", 'assertion `left == right` failed', '  left: 500', ' right: 404', '', '', 'failures:', '    routes::get_user_404', '');
+      L.push('test result: FAILED. 79 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.21s', '', 'error: test failed, to rerun pass `--test api`');
+    } else L.push('', 'test result: ok. 80 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.03s', '');
+  }
+  const input = L.join('\n') + '\n';
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  assert.equal(r.report.kind, 'build');
+  for (const bin of binaries) assert.ok(r.text.includes(`     Running ${bin}\n`), `${bin} kept`);
+  assert.ok(r.text.includes('---- routes::get_user_404 stdout ----\n'));
+  assert.ok(r.text.includes('  left: 500\n'));
+  assert.ok(!r.text.includes('case_30 ... ok'), 'passing tests fold');
+  assertInvariants(input, r.text, sink);
+});

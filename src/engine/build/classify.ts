@@ -76,6 +76,7 @@ const FAIL: RegExp[] = [
   /^npm (ERR!|error)/,
   /^\s*\[(ERROR|FATAL|SEVERE)\]/,
   /^\s*test at \S+:\d+:\d+/,
+  /^---- \S+ std(out|err) ----$/, // cargo test: the captured output of a failing test
   /^\s+[\w./-]+_test\.go:\d+: /, // t.Error / t.Fatal output of go test
   /^\s*[^\s:]+\.\w+:\d+:\d+: (?!W\d)[A-Z]{1,4}\d{2,4}\b/, // ruff / flake8 / pylint: file:l:c: CODE message
 ];

@@ -13,7 +13,12 @@ import { rareQueryMatches } from '../build/query-lines';
 import type { Compressed, Compressor } from './types';
 
 /** Test-failure headers are always kept, even when their text repeats (a summary lists them again). */
-const TEST_FAILURE = /^\s*(✖|✗|×|✘|❌|not ok \d+|--- FAIL:|●|FAIL\b|FAILED\b|\d+\) \S|_{3,} |test at \S+:\d+)|\.\.\. (FAILED|FAIL|ERROR)\s*$/;
+const TEST_FAILURE = /^\s*(✖|✗|×|✘|❌|not ok \d+|--- FAIL:|●|FAIL\b|FAILED\b|\d+\) \S|_{3,} |test at \S+:\d+|---- \S+ std(out|err) ----$)|\.\.\. (FAILED|FAIL|ERROR)\s*$/;
+/**
+ * The line naming the test binary cargo runs next (`Running unittests src/lib.rs (target/debug/deps/x-1f2e)`,
+ * `Doc-tests x`): a failure below it is read against it, and there is one per binary.
+ */
+const TEST_BINARY = /^\s*(Running (unittests )?\S+ \([^)]*\)|Doc-tests [\w-]+)\s*$/;
 const ESLINT_ROW = /^\s+\d+:\d+\s+(error|warning)\s/;
 const MIN_CHARS = 800;
 /** With at most this many error and warning lines, every one is kept: folding a few saves little. */
@@ -54,7 +59,7 @@ function selectLines(lines: readonly string[], roles: readonly LineRole[], ctx: 
     const role = roles[i];
     const line = body(lines[i]);
     if (role !== 'blank' && indentWidth(lines[i]) === 0) lastHeader = line;
-    if (role === 'summary') keep[i] = 1;
+    if (role === 'summary' || (role === 'suite' && TEST_BINARY.test(line))) keep[i] = 1;
     if ((role !== 'fail' && role !== 'warn') || i < coveredUntil) continue;
     const end = blockEnd(lines, roles, i);
     coveredUntil = end;
