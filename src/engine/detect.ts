@@ -27,14 +27,14 @@ const RE = {
    * A compiler or linter diagnostic in `file:line[:col]: ` form (gcc, mypy, ruff, flake8, pylint):
    * it looks like a grep hit, but it is build output, whose compressor keeps every error.
    */
-  diagnostic: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\d+(?::\d+)?:\s?(?:(?:fatal )?error|warning|note|info|hint|remark)\b|^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\d+:\d+: [A-Z]{1,4}\d{2,4}\b/,
+  diagnostic: /^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\d+(?::\d+)?:\s?(?:(?:fatal )?error|warning|note|info|hint|remark)\b|^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.\w+:\d+:\d+: [A-Z]{1,4}\d{2,4}\b|^(?:\.{0,2}\/)?[\w@.+~\-/\\]+\.go:\d+:\d+: \S/,
   lsLong: /^[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s/,
   lsTotal: /^total \d+/,
   lsDirHeader: /^(\.{1,2}|\.?\/?[\w@.+~\-/]+):$/,
   /** Tree drawings; a `── ` anywhere in the line is looked for with includes (a regex would try every position). */
   treeStart: /^[│├└|`]/,
   findPath: /^(\.{1,2}\/|\/)[^\s:]*$/,
-  build: /::\S+ (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b|\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^\s*(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^\s*(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}|^test .+ \.\.\. (ok|FAILED|failed|ignored)$|^running \d+ tests?$|^\s+\d+:\d+\s+(error|warning)\s/,
+  build: /::\S+ (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b|\berror TS\d+|\b(warning|error)\[?[A-Z]*\d*\]?:|^npm (ERR!|warn|error)|^\s*(✔|✖|✓|✗|×|ℹ|▶)\s|^\s*(ok|not ok) \d+\b|^(PASS|FAIL)\s|^={3,} .*(passed|failed|error)|^--- (FAIL|PASS):|^(=== RUN|--- SKIP)|^test result:|^\s*(Compiling|Finished|Running|Downloaded|Downloading|Installing|Collecting|Successfully installed|Requirement already)|\b(passed|failed|passing|failing|pending)\b.*\d|^\s+at .+:\d+:\d+\)?$|^#\s*(tests|pass|fail|suites|duration_ms)\b|^\s*\d+\) |\bTraceback \(most recent call last\)|^(FAILED|PASSED|ERROR) |^(E|>)\s{3}|^test .+ \.\.\. (ok|FAILED|failed|ignored)$|^running \d+ tests?$|^\s+\d+:\d+\s+(error|warning)\s|^> (Task|Configure project) :|^BUILD (SUCCESSFUL|FAILED)\b/,
   logTime: /^\s*[\[(]?(\d{4}[-/.]\d{2}[-/.]\d{2}[T ]?|\d{2}[-/]\w{3}[-/]\d{4}|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\b|(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+\d{1,2}\s+\d\d:|\d{6}\s+\d{6}\b|\d{1,2}:\d{2}:\d{2}|\d{10}(\.\d+)?\b|\d{13}\b|-\s+\d+\s+\d{4}\.\d\d\.\d\d)/,
   /** A Go crash: `panic:`, goroutine headers, `\t/path/file.go:41 +0x1d4` frames, `created by`. */
   goCrash: /^(panic: |fatal error: |goroutine \d+ \[|created by |\t\S+\.go:\d+( \+0x[0-9a-f]+)?$)/,

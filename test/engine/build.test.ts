@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compress } from '../../src/engine/compress';
 import { classifyLine } from '../../src/engine/build/classify';
+import { detectKind } from '../../src/engine/detect';
 import { MemorySink } from '../helpers/memory-sink';
 import { assertInvariants } from '../helpers/invariants';
 
@@ -278,5 +279,41 @@ test('cargo test keeps the line naming each test binary and the captured output 
   assert.ok(r.text.includes('---- routes::get_user_404 stdout ----\n'));
   assert.ok(r.text.includes('  left: 500\n'));
   assert.ok(!r.text.includes('case_30 ... ok'), 'passing tests fold');
+  assertInvariants(input, r.text, sink);
+});
+
+test('gradle output is build output: task lines fold, warnings and the verdict stay', () => {
+  const L = ['> Configure project :app'];
+  for (const m of ['core', 'api', 'data', 'ui', 'network', 'auth', 'billing', 'search']) {
+    for (const t of ['compileJava UP-TO-DATE', 'processResources NO-SOURCE', 'classes', 'compileTestJava', 'testClasses', 'jar', 'test', 'check']) {
+      L.push(`> Task :${m}:${t}`);
+      if (m === 'billing' && t.startsWith('compileJava')) L.push('warning: [deprecation] getAmount() in Invoice has been deprecated');
+    }
+  }
+  for (let i = 0; i < 100; i++) L.push(`> Task :core:lint${i} UP-TO-DATE`);
+  L.push('', 'Deprecated Gradle features were used in this build, making it incompatible with Gradle 9.0.', '', 'BUILD SUCCESSFUL in 1m 12s', '187 actionable tasks: 42 executed, 145 up-to-date');
+  const input = L.join('\n') + '\n';
+  assert.equal(detectKind(input), 'build');
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  for (const s of ['warning: [deprecation] getAmount() in Invoice has been deprecated\n', 'BUILD SUCCESSFUL in 1m 12s\n', '187 actionable tasks: 42 executed, 145 up-to-date\n']) assert.ok(r.text.includes(s), s);
+  assert.ok(r.text.length < input.length * 0.2, `saved enough: ${r.text.length}/${input.length}`);
+  assertInvariants(input, r.text, sink);
+  const failed = compress(input.replace('> Task :ui:test\n', '> Task :ui:test FAILED\n'), { store: sink, countTokens: false });
+  assert.ok(failed.text.includes('> Task :ui:test FAILED\n'), 'a failed task is kept');
+});
+
+test('go vet output is build output: every distinct finding stays, one file\'s repeats fold', () => {
+  const L = ['# github.com/acme/svc/internal/api'];
+  const msgs = ['composite literal uses unkeyed fields', 'printf: fmt.Sprintf format %d has arg id of wrong type string', 'unreachable code'];
+  for (let f = 0; f < 6; f++) for (let k = 0; k < 20; k++) L.push(`internal/api/h${f}.go:${10 + k * 7}:${2 + (k % 5)}: ${msgs[k % 3]}`);
+  L.splice(50, 0, 'internal/api/h2.go:212:3: lock passed by value: sync.Mutex copies lock value');
+  const input = L.join('\n') + '\n';
+  assert.equal(detectKind(input), 'build');
+  const sink = new MemorySink();
+  const r = compress(input, { store: sink, countTokens: false });
+  assert.ok(r.text.includes('internal/api/h2.go:212:3: lock passed by value: sync.Mutex copies lock value\n'));
+  for (let f = 0; f < 6; f++) assert.ok(r.text.includes(`internal/api/h${f}.go:10:2: composite literal uses unkeyed fields\n`));
+  assert.ok(r.text.length < input.length * 0.4, `saved enough: ${r.text.length}/${input.length}`);
   assertInvariants(input, r.text, sink);
 });

@@ -48,7 +48,9 @@ const PASS: RegExp[] = [
 
 const SKIP: RegExp[] = [/^\s*(﹣|-)\s.*#\s*(SKIP|TODO)\b/i, /#\s*(SKIP|TODO)\b/, /^\s*--- SKIP:/, /\bSKIPPED\b/, /^\s*test .+ \.\.\. ignored\s*$/];
 
-const SUITE: RegExp[] = [/^\s*▶\s/, /^\s*# Subtest:/, /^\s*=== (RUN|PAUSE|CONT|NAME)\b/, /^\s*running \d+ tests?\b/, /^\s*Running\s+\S/, /^\s*RUNS?\s+\S/];
+const SUITE: RegExp[] = [
+  // Gradle task announcements (a failed task, `> Task :app:test FAILED`, is a failure).
+  /^> (Task :\S+( (UP-TO-DATE|NO-SOURCE|FROM-CACHE|SKIPPED))?|Configure project :\S*)\s*$/,/^\s*▶\s/, /^\s*# Subtest:/, /^\s*=== (RUN|PAUSE|CONT|NAME)\b/, /^\s*running \d+ tests?\b/, /^\s*Running\s+\S/, /^\s*RUNS?\s+\S/];
 
 const PROGRESS: RegExp[] = [
   /^\s*(Compiling|Checking|Documenting|Downloading|Downloaded|Fetching|Installing|Collecting|Building|Resolving|Updating|Unpacking|Preparing|Using cached|Requirement already satisfied|Blocking|Locking|Adding|Fresh|Packaging|Verifying|Linking|Generating|Processing|Obtaining|Extracting|Copying)\b/,
@@ -78,6 +80,7 @@ const FAIL: RegExp[] = [
   /^\s*test at \S+:\d+:\d+/,
   /^---- \S+ std(out|err) ----$/, // cargo test: the captured output of a failing test
   /^\s+[\w./-]+_test\.go:\d+: /, // t.Error / t.Fatal output of go test
+  /^(\.{0,2}\/)?[\w@.+~\-/]+\.go:\d+:\d+: \S/, // go build / go vet: file.go:line:col: message
   /^\s*[^\s:]+\.\w+:\d+:\d+: (?!W\d)[A-Z]{1,4}\d{2,4}\b/, // ruff / flake8 / pylint: file:l:c: CODE message
 ];
 
