@@ -7,6 +7,7 @@ import type { ContentKind } from './types';
 import { isJsonDocument } from './json/parse';
 import { RECORD_LOG_MAX, recordLogScore } from './logs/detect-log';
 import { startsWithTimestamp } from './logs/line-facts';
+import { looksLikeKubectl, looksLikeTerraformPlan } from './compressors/ops';
 
 const SAMPLE_LINES = 100;
 
@@ -178,6 +179,10 @@ export function detectKind(text: string): ContentKind {
   if (RE.gitCommit.test(first) || (share(lines, (l) => RE.gitCommit.test(l)) > 0.01 && lines.some((l) => RE.gitMeta.test(l)))) return 'gitlog';
   if (lines.some((l) => /^@@ -\d+/.test(l)) && lines.some((l) => /^(\+\+\+|---) /.test(l)) &&
     share(lines, (l) => RE.diffHeader.test(l) || /^[-+ ]/.test(l) || /^\s*\S+\s+\|\s+\d+ [-+]*$/.test(l)) > 0.6) return 'diff';
+
+  // Operations tool output with a known shape: `kubectl get` tables, `terraform plan`.
+  if (looksLikeKubectl(lines)) return 'table';
+  if (looksLikeTerraformPlan(text)) return 'build';
 
   const fences = share(lines, (l) => RE.fence.test(l));
   if (fences > 0 && lines.filter((l) => RE.fence.test(l)).length >= 2) return 'mixed';

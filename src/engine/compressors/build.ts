@@ -10,6 +10,7 @@ import { blockEnd, indentWidth, keepAncestors, keepBlock } from '../build/blocks
 import { classifyLine, type LineRole } from '../build/classify';
 import { diagnosticCode, diagnosticFile, fileGroup, lineTemplate } from '../build/diagnostic';
 import { rareQueryMatches } from '../build/query-lines';
+import { compressTerraformPlan, looksLikeTerraformPlan } from './ops';
 import type { Compressed, Compressor } from './types';
 
 /** Test-failure headers are always kept, even when their text repeats (a summary lists them again). */
@@ -28,6 +29,10 @@ const MESSAGES_PER_CODE = 3;
 
 export const compressBuild: Compressor = (text, ctx) => {
   if (text.length < MIN_CHARS) return null;
+  if (looksLikeTerraformPlan(text)) {
+    const plan = compressTerraformPlan(text, ctx);
+    if (plan) return plan;
+  }
   const lines = splitLines(text);
   const roles: LineRole[] = new Array(lines.length);
   for (let i = 0; i < lines.length; i++) {

@@ -8,6 +8,7 @@
 import { roughTokens, type Ctx } from '../context';
 import { omissionMarker } from '../marker';
 import { body, eol, splitLines } from '../lines';
+import { compressKubectl, looksLikeKubectl } from './ops';
 import type { Compressor } from './types';
 
 const LOSSY_MIN_ROWS = 40;
@@ -84,6 +85,7 @@ function detectLayout(lines: string[]): Layout | null {
 
 export const compressTable: Compressor = (text: string, ctx: Ctx) => {
   const lines = splitLines(text);
+  if (looksLikeKubectl(lines)) return compressKubectl(text, ctx);
   const layout = detectLayout(lines);
   if (!layout) return null;
   const headerCells = splitRow(body(lines[layout.header]), layout);
