@@ -23,8 +23,8 @@ const ONELINE = /^(?:[*|\\/] *)*[0-9a-f]{7,40} \S/;
 /** A --graph line with no commit on it (`|\`, `|/`, `| |`): it goes with the commit above it. */
 const GRAPH_ONLY = /^[*|\\/_ .-]*[|\\/][*|\\/_ .-]*$/;
 /** A singled-out (or signal) commit keeps its whole message when it has at most this many lines and characters. */
-const SHORT_MESSAGE_LINES = 15;
-const SHORT_MESSAGE_CHARS = 1200;
+const SHORT_MESSAGE_LINES = 6;
+const SHORT_MESSAGE_CHARS = 600;
 /** A message line naming another commit (`This reverts commit 4b1d…`, `Fixes: 1a2b3c4d`) is kept with a singled-out commit. */
 const NAMES_COMMIT = /\b[0-9a-f]{7,40}\b/;
 /** Without a question, a log of more commits than this keeps the headlines of the newest NEWEST and of signal commits. */
@@ -86,7 +86,7 @@ function selectLog(lines: readonly string[], log: ParsedLog, ctx: Ctx): Uint8Arr
     else if (inMessage && m.short) keep[i] = 1;
     else if (role === 'stat') keep[i] = terms.weight(lines[i]) >= lineBar ? 1 : 0;
     else if (role === 'message' || role === 'trailer') {
-      keep[i] = terms.weight(lines[i]) >= best * RELEVANT_SHARE || (role === 'message' && (NAMES_COMMIT.test(lines[i]) || SIGNAL.test(lines[i]))) ? 1 : 0;
+      keep[i] = terms.weight(lines[i]) >= best * RELEVANT_SHARE || (role === 'message' && NAMES_COMMIT.test(lines[i])) ? 1 : 0;
     }
     else if (role === 'patch') keep[i] = diffKeep?.[i] ?? 0;
     else if (role === 'blank') keep[i] = roles[i - 1] === 'meta' || (roles[i + 1] === 'commit' && keep[i - 1]) ? 1 : 0;
