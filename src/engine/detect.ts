@@ -128,8 +128,13 @@ function looksLikeRgHeading(lines: string[]): boolean {
   return headings > 0 && numbered >= headings && (numbered + headings) / lines.length > 0.8;
 }
 
+/** Lines shaped like grep hits (`path:N:`, `path:text`); compiler diagnostics are among them. */
+function isGrepShaped(l: string): boolean {
+  return RE.grepLine.test(l) || RE.grepNoLine.test(l);
+}
+
 function isGrepHit(l: string): boolean {
-  return (RE.grepLine.test(l) || RE.grepNoLine.test(l)) && !startsWithTimestamp(l) && !RE.diagnostic.test(l);
+  return isGrepShaped(l) && !RE.diagnostic.test(l) && !startsWithTimestamp(l);
 }
 
 /** A sentence-like line: unindented, many words, nearly all of them plain words. */
@@ -189,9 +194,13 @@ export function detectKind(text: string): ContentKind {
 
   // A delimited table under a header of column names is a table, whatever its first column holds
   // (dates make every row look like a log line, and the log compressor folds the odd row away).
-  if (looksLikeCsv(lines) && hasCsvHeader(lines)) return 'table';
+  if (hasCsvHeader(lines) && looksLikeCsv(lines)) return 'table';
 
-  const grepHit = lines.map(isGrepHit);
+  // A line opening with a timestamp (a log line; its date looks like `path-N-`) is neither a
+  // grep hit nor a diagnostic.
+  const grepShaped = lines.map((l) => isGrepShaped(l) && !startsWithTimestamp(l));
+  const diagnostic = lines.map((l, i) => grepShaped[i] && RE.diagnostic.test(l));
+  const grepHit = lines.map((l, i) => grepShaped[i] && !diagnostic[i]);
   const oneline = lines.map((l) => RE.gitOneline.test(l));
   const onelineShare = oneline.filter(Boolean).length / lines.length;
   const before: Array<[ContentKind, number]> = [
@@ -200,7 +209,7 @@ export function detectKind(text: string): ContentKind {
     ['search', Math.max(grepHit.filter((hit, i) => hit || lines[i] === '--').length / lines.length, looksLikeRgHeading(lines) ? 0.9 : 0)],
     // A pipe table row (`| a | b |`) opens like a tree line; it is not one.
     ['dirlist', share(lines, (l) => RE.lsLong.test(l) || RE.lsTotal.test(l) || RE.lsDirHeader.test(l) || (RE.treeStart.test(l) && !RE.mdTableRow.test(l)) || l.includes('── ') || RE.findPath.test(l))],
-    ['build', share(lines, (l) => RE.build.test(l) || RE.diagnostic.test(l)) * 2.5],
+    ['build', lines.filter((l, i) => diagnostic[i] || RE.build.test(l)).length / lines.length * 2.5],
   ];
   const after: Array<[ContentKind, number]> = [
     ['table', share(lines, (l) => RE.mdTableRow.test(l) || RE.boxBorder.test(l)) + (lines.some((l) => RE.mdTableSep.test(l) || RE.boxBorder.test(l)) ? 0.2 : 0)],

@@ -132,8 +132,14 @@ const TF_REFRESH = /: (Refreshing state\.\.\.|Reading\.\.\.|Read complete after\
 const TF_QUIET = /^ will be (created|read during apply)\b/;
 
 export function looksLikeTerraformPlan(text: string): boolean {
-  return TF_SIGNATURE.test(text.length > 200_000 ? text.slice(0, 100_000) + text.slice(-100_000) : text);
+  // A plan's summary (`Plan: …`, `No changes.`) sits in its last lines, and a short plan's header
+  // in its first: the ends are enough, and detection runs on every output.
+  if (text.length <= TF_ENDS * 2) return TF_SIGNATURE.test(text);
+  return TF_SIGNATURE.test(text.slice(0, TF_ENDS)) || TF_SIGNATURE.test(text.slice(-TF_ENDS));
 }
+
+/** Characters looked at from each end of an output for a plan's signature. */
+const TF_ENDS = 8192;
 
 export function compressTerraformPlan(text: string, ctx: Ctx): Compressed | null {
   const lines = splitLines(text);
