@@ -10,7 +10,8 @@ import type { Json, RetrieveAnswer, RetrieveCall, StreamStitcher } from './types
 
 export interface ApiAdapter {
   stitcher(): StreamStitcher;
-  jsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean };
+  /** `cutShort`: the provider ended the turn before the model did (see CUT_SHORT); it is not continued. */
+  jsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean; cutShort: boolean };
   jsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer;
   jsonMerge(rounds: Json[], exhaustedCalls: boolean): Json;
   jsonUsage(msg: Json): Usage | undefined;

@@ -10,7 +10,7 @@ import { formatEvent } from '../sse';
 import type { SseEvent } from '../sse';
 import { anthropicUsageOf, type Usage } from '../usage';
 import { appendToArray } from './answer';
-import { addUsage, eventJson, parseRetrieveInput } from './types';
+import { addUsage, CUT_SHORT, eventJson, parseRetrieveInput } from './types';
 import type { Json, RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
 
 
@@ -124,7 +124,8 @@ export class AnthropicStitcher implements StreamStitcher {
       const s = this.blocks.get(idx)!;
       if (s.clientIndex < 0) calls.push({ id: s.block.id, hash: parseRetrieveInput(s.json) });
     }
-    if (this.sawStop && calls.length > 0 && !this.clientToolUse && mayContinue) return { kind: 'continue', calls };
+    const cutShort = CUT_SHORT.has(this.pendingDelta?.data.delta?.stop_reason);
+    if (this.sawStop && calls.length > 0 && !this.clientToolUse && !cutShort && mayContinue) return { kind: 'continue', calls };
     // What was held goes out, also when the stream broke off before message_stop (which is not invented).
     if (this.pendingDelta) {
       const { ev, data } = this.pendingDelta;
@@ -179,7 +180,7 @@ export class AnthropicStitcher implements StreamStitcher {
 }
 
 /** Non-streaming: the retrieve calls in a Messages response, and whether client tools were called too. */
-export function anthropicJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean } {
+export function anthropicJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean; cutShort: boolean } {
   const calls: RetrieveCall[] = [];
   let clientTools = false;
   for (const b of msg.content ?? []) {
@@ -187,7 +188,7 @@ export function anthropicJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTo
     if (b.name === RETRIEVE_TOOL_NAME) calls.push({ id: b.id, hash: typeof b.input?.hash === 'string' ? b.input.hash : '' });
     else clientTools = true;
   }
-  return { calls, clientTools };
+  return { calls, clientTools, cutShort: CUT_SHORT.has(msg.stop_reason) };
 }
 
 export function anthropicJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {

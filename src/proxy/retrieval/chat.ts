@@ -10,7 +10,7 @@ import { formatEvent } from '../sse';
 import type { SseEvent } from '../sse';
 import { openaiUsage, type Usage } from '../usage';
 import { appendToArray } from './answer';
-import { addUsage, eventJson, parseRetrieveInput } from './types';
+import { addUsage, CUT_SHORT, eventJson, parseRetrieveInput } from './types';
 import type { Json, RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
 
 
@@ -134,7 +134,8 @@ export class ChatStitcher implements StreamStitcher {
     if (this.round === 0) this.firstUsage = roundUsage;
     else this.laterUsage = addUsage(this.laterUsage, roundUsage);
     const calls: RetrieveCall[] = [...this.calls.values()].filter((c) => c.clientIndex < 0).map((c) => ({ id: c.id, hash: parseRetrieveInput(c.args) }));
-    if (this.sawDone && calls.length > 0 && !this.clientTools && mayContinue) return { kind: 'continue', calls };
+    const cutShort = CUT_SHORT.has(this.pendingFinish?.data.choices?.[0]?.finish_reason);
+    if (this.sawDone && calls.length > 0 && !this.clientTools && !cutShort && mayContinue) return { kind: 'continue', calls };
     // What was held goes out, also when the stream broke off before [DONE] (which is not invented).
     if (this.pendingFinish) {
       const { ev, data } = this.pendingFinish;
@@ -191,14 +192,14 @@ function withToolCalls(delta: Json, kept: Json[]): Json {
   return d;
 }
 
-export function chatJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean } {
+export function chatJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean; cutShort: boolean } {
   const calls: RetrieveCall[] = [];
   let clientTools = false;
   for (const tc of msg.choices?.[0]?.message?.tool_calls ?? []) {
     if (tc?.function?.name === RETRIEVE_TOOL_NAME) calls.push({ id: tc.id, hash: parseRetrieveInput(tc.function.arguments) });
     else clientTools = true;
   }
-  return { calls, clientTools };
+  return { calls, clientTools, cutShort: CUT_SHORT.has(msg.choices?.[0]?.finish_reason) };
 }
 
 export function chatJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {

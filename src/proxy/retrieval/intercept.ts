@@ -176,7 +176,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     return;
   }
   ctx.stats.firstUsage = adapter.jsonUsage(msg);
-  let { calls, clientTools } = adapter.jsonCalls(msg);
+  let { calls, clientTools, cutShort } = adapter.jsonCalls(msg);
   if (calls.length === 0) {
     passThrough();
     return;
@@ -185,7 +185,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
   let body = ctx.body;
   let answered = 0;
   const max = state.config.maxRetrievalRounds;
-  while (calls.length > 0 && !clientTools && answered <= max) {
+  while (calls.length > 0 && !clientTools && !cutShort && answered <= max) {
     const exhausted = answered >= max;
     const answers = answerCalls(state.store, calls, exhausted, ctx.stats);
     body = adapter.jsonContinuation(body, msg, answers);
@@ -199,7 +199,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     msg = JSON.parse(decode(nextRaw, headerValue(next.rawHeaders, 'content-encoding')).toString('utf8'));
     ctx.stats.usage = addUsage(ctx.stats.usage, adapter.jsonUsage(msg));
     rounds.push(msg);
-    ({ calls, clientTools } = adapter.jsonCalls(msg));
+    ({ calls, clientTools, cutShort } = adapter.jsonCalls(msg));
   }
   if (ctx.api === 'responses') state.rewriter.owed.record({ responseId: msg.id, calls });
   const merged = Buffer.from(JSON.stringify(adapter.jsonMerge(rounds, calls.length > 0)), 'utf8');

@@ -111,8 +111,11 @@ export class ResponsesStitcher implements StreamStitcher {
     const all = this.roundItems();
     const calls: RetrieveCall[] = all.filter(isRetrieveItem).map((i) => ({ id: i.call_id, hash: parseRetrieveInput(i.arguments) }));
     this.clientItems.push(...all.filter((i) => !isRetrieveItem(i)));
-    if (calls.length > 0 && !this.clientTools && mayContinue) return { kind: 'continue', calls };
     const { ev, data } = this.pendingTerminal;
+    // Only a completed response is continued: an incomplete one (max_output_tokens, content filter)
+    // may hold a call cut off mid-arguments, and a failed one is the provider's to report.
+    const completed = (data.type ?? ev.event) === 'response.completed' && (data.response?.status ?? 'completed') === 'completed';
+    if (calls.length > 0 && !this.clientTools && completed && mayContinue) return { kind: 'continue', calls };
     if (calls.length > 0) this.unanswered = { responseId: data.response?.id, calls };
     if (this.round === 0 && calls.length === 0) this.pass(ev, data, write);
     else {
@@ -181,14 +184,14 @@ export function appendResponsesInput(body: Buffer, items: string[]): Buffer {
   throw new Error('no input to continue');
 }
 
-export function responsesJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean } {
+export function responsesJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean; cutShort: boolean } {
   const calls: RetrieveCall[] = [];
   let clientTools = false;
   for (const item of msg.output ?? []) {
     if (isRetrieveItem(item)) calls.push({ id: item.call_id, hash: parseRetrieveInput(item.arguments) });
     else if (isClientItem(item)) clientTools = true;
   }
-  return { calls, clientTools };
+  return { calls, clientTools, cutShort: (msg.status ?? 'completed') !== 'completed' };
 }
 
 export function responsesJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {

@@ -55,6 +55,14 @@ export interface StreamStitcher {
   unanswered?: { responseId?: string; calls: RetrieveCall[] };
 }
 
+/**
+ * A round the provider ended before the model finished its turn: out of output tokens (Anthropic
+ * `max_tokens`, `model_context_window_exceeded`; Chat `length`), or stopped by a filter or refusal.
+ * A retrieve call in such a round may be cut off mid-input, and the turn was not the model's to end:
+ * the proxy does not continue it, and the client sees the provider's ending (without the call).
+ */
+export const CUT_SHORT = new Set(['max_tokens', 'model_context_window_exceeded', 'refusal', 'length', 'content_filter']);
+
 export function parseRetrieveInput(json: string): string {
   try {
     const v = JSON.parse(json || '{}') as { hash?: unknown };

@@ -1,0 +1,319 @@
+/**
+ * How a retrieval turn ends: forced tool choice, turns the provider cut short, text of successive
+ * rounds, usage of a stitched stream, streamed reasoning details. Each fake provider here answers
+ * from a per-round script and holds requests to the provider's rules where a test depends on them.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServerResponse } from 'node:http';
+import { startHarness, post } from './helpers/harness';
+import type { Received } from './helpers/fake-upstream';
+import { bigLog } from './helpers/fixtures';
+import { SseSplitter } from '../../src/proxy/sse';
+
+const HASH_RE = /hash=([0-9a-f]{24})/;
+type Json = Record<string, any>;
+
+function events(buf: Buffer): Array<{ event?: string; data: any }> {
+  return new SseSplitter().push(buf).map((e) => ({ event: e.event, data: e.data === '[DONE]' ? '[DONE]' : JSON.parse(e.data) }));
+}
+
+function sse(res: ServerResponse, evs: Array<[string | undefined, unknown]>): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const bytes = Buffer.from(evs.map(([e, d]) => `${e ? `event: ${e}\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join(''));
+  for (let i = 0; i < bytes.length; i += 61) res.write(bytes.subarray(i, i + 61));
+  res.end();
+}
+
+const toolNames = (body: Json, api: 'anthropic' | 'chat' | 'responses'): string[] =>
+  (body.tools ?? []).map((t: Json) => (api === 'chat' ? t.function?.name : t.name));
+
+// ---------------------------------------------------------------------------------------------
+// Anthropic
+
+interface AnthropicRound {
+  content: Json[];
+  stop: string;
+  usage?: Json;
+  /** Streamed input of the last tool_use block instead of its whole input (a call cut off mid-way). */
+  partialJson?: string;
+  /** The message_delta repeats the input and cache figures (newer API versions do). */
+  deltaRepeatsInput?: boolean;
+}
+
+function anthropicProvider(script: (body: Json, round: number, text: string) => AnthropicRound) {
+  let round = 0;
+  return (got: Received, res: ServerResponse) => {
+    const text = got.body.toString('utf8');
+    const body = JSON.parse(text);
+    const r = round++;
+    const s = script(body, r, text);
+    const usage = s.usage ?? { input_tokens: 100, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 10 };
+    const id = `msg_${r}`;
+    if (!body.stream) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, type: 'message', role: 'assistant', model: body.model, content: s.content, stop_reason: s.stop, stop_sequence: null, usage }));
+      return;
+    }
+    const evs: Array<[string, unknown]> = [['message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } }]];
+    s.content.forEach((b, index) => {
+      const start = b.type === 'text' ? { type: 'text', text: '' } : b.type === 'tool_use' ? { ...b, input: {} } : b;
+      evs.push(['content_block_start', { type: 'content_block_start', index, content_block: start }]);
+      if (b.type === 'text') evs.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: b.text } }]);
+      else if (b.type === 'tool_use') {
+        const json = index === s.content.length - 1 && s.partialJson !== undefined ? s.partialJson : JSON.stringify(b.input);
+        evs.push(['content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json } }]);
+      }
+      evs.push(['content_block_stop', { type: 'content_block_stop', index }]);
+    });
+    const { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens } = usage;
+    const deltaUsage = s.deltaRepeatsInput ? { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens } : { output_tokens };
+    evs.push(['message_delta', { type: 'message_delta', delta: { stop_reason: s.stop, stop_sequence: null }, usage: deltaUsage }], ['message_stop', { type: 'message_stop' }]);
+    sse(res, evs);
+  };
+}
+
+function anthropicRequest(stream: boolean, extra: Json = {}): string {
+  return JSON.stringify({
+    model: 'claude-sonnet-4-5', max_tokens: 1024, ...(stream ? { stream: true } : {}), ...extra,
+    tools: [
+      { name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } } } },
+      { name: 'Read', description: 'Read a file', input_schema: { type: 'object', properties: { path: { type: 'string' } } } },
+    ],
+    messages: [
+      { role: 'user', content: 'Why does the job fail?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_01', name: 'Bash', input: { command: 'cat app.log' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01', content: bigLog(500, 11) }] },
+    ],
+  });
+}
+
+/** A message the client sees: the JSON answer, or the stream folded into one. */
+function anthropicView(stream: boolean, raw: Buffer): { content: Json[]; stop: string; usage: Json } {
+  if (!stream) {
+    const m = JSON.parse(raw.toString('utf8'));
+    return { content: m.content, stop: m.stop_reason, usage: m.usage };
+  }
+  const evs = events(raw);
+  const content: Json[] = [];
+  let usage: Json = {};
+  let stop = '';
+  for (const e of evs) {
+    if (e.event === 'message_start') usage = { ...e.data.message.usage };
+    if (e.event === 'content_block_start') content[e.data.index] = { ...e.data.content_block };
+    if (e.event === 'content_block_delta' && e.data.delta.type === 'text_delta') content[e.data.index].text += e.data.delta.text;
+    if (e.event === 'message_delta') {
+      stop = e.data.delta.stop_reason;
+      usage = { ...usage, ...e.data.usage };
+    }
+  }
+  return { content, stop, usage };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chat Completions
+
+interface ChatRound {
+  content?: string;
+  calls?: Array<{ id: string; name: string; args: string }>;
+  finish: string;
+  /** Streamed reasoning_details fragments (OpenRouter), one chunk each; in JSON, `reasoningDetails`. */
+  reasoningChunks?: Json[][];
+  reasoningDetails?: Json[];
+  /** Content split into these deltas when streaming. */
+  contentChunks?: string[];
+}
+
+function chatProvider(script: (body: Json, round: number, text: string) => ChatRound | { refuse: string }) {
+  let round = 0;
+  return (got: Received, res: ServerResponse) => {
+    const text = got.body.toString('utf8');
+    const body = JSON.parse(text);
+    const r = round++;
+    const s = script(body, r, text);
+    if ('refuse' in s) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: s.refuse, type: 'invalid_request_error', code: null } }));
+      return;
+    }
+    const id = `chatcmpl-${r}`;
+    const usage = { prompt_tokens: 1000, completion_tokens: 10, total_tokens: 1010 };
+    const toolCalls = (s.calls ?? []).map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } }));
+    if (!body.stream) {
+      const message: Json = { role: 'assistant', content: s.content ?? null, ...(s.reasoningDetails ? { reasoning_details: s.reasoningDetails } : {}), ...(toolCalls.length ? { tool_calls: toolCalls } : {}) };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: s.finish }], usage }));
+      return;
+    }
+    const chunk = (delta: unknown, finish_reason: string | null = null): [undefined, unknown] => [undefined, { id, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason }] }];
+    const evs: Array<[undefined, unknown]> = [chunk({ role: 'assistant', content: '' })];
+    for (const rd of s.reasoningChunks ?? []) evs.push(chunk({ content: '', reasoning_details: rd }));
+    for (const c of s.contentChunks ?? (s.content ? [s.content] : [])) evs.push(chunk({ content: c }));
+    toolCalls.forEach((tc, index) => {
+      evs.push(chunk({ tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] }));
+      evs.push(chunk({ tool_calls: [{ index, function: { arguments: tc.function.arguments } }] }));
+    });
+    evs.push(chunk({}, s.finish), [undefined, { id, object: 'chat.completion.chunk', choices: [], usage }], [undefined, '[DONE]']);
+    sse(res, evs);
+  };
+}
+
+function chatRequest(stream: boolean, extra: Json = {}): string {
+  return JSON.stringify({
+    model: 'gpt-4.1', ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}), ...extra,
+    tools: [
+      { type: 'function', function: { name: 'run_in_terminal', parameters: { type: 'object' } } },
+      { type: 'function', function: { name: 'read_file', parameters: { type: 'object' } } },
+    ],
+    messages: [
+      { role: 'user', content: 'What failed?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'run_in_terminal', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: bigLog(500, 11) },
+    ],
+  });
+}
+
+function chatView(stream: boolean, raw: Buffer): { content: string | null; calls: Json[]; finish: string } {
+  if (!stream) {
+    const m = JSON.parse(raw.toString('utf8')).choices[0];
+    return { content: m.message.content, calls: m.message.tool_calls ?? [], finish: m.finish_reason };
+  }
+  let content: string | null = null;
+  const calls: Json[] = [];
+  let finish = '';
+  for (const e of events(raw)) {
+    if (e.data === '[DONE]') continue;
+    const c = e.data.choices?.[0];
+    if (!c) continue;
+    if (typeof c.delta?.content === 'string') content = (content ?? '') + c.delta.content;
+    for (const tc of c.delta?.tool_calls ?? []) {
+      calls[tc.index] ??= { id: tc.id, function: { name: tc.function?.name, arguments: '' } };
+      calls[tc.index].function.arguments += tc.function?.arguments ?? '';
+    }
+    if (c.finish_reason) finish = c.finish_reason;
+  }
+  return { content: content || null, calls, finish };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+interface ResponsesRound {
+  output: Json[];
+  status?: string;
+}
+
+function responsesProvider(script: (body: Json, round: number, text: string) => ResponsesRound) {
+  let round = 0;
+  return (got: Received, res: ServerResponse) => {
+    const text = got.body.toString('utf8');
+    const body = JSON.parse(text);
+    const r = round++;
+    const s = script(body, r, text);
+    const status = s.status ?? 'completed';
+    const usage = { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, total_tokens: 105 };
+    const response = { id: `resp_${r}`, object: 'response', status, ...(status === 'incomplete' ? { incomplete_details: { reason: 'max_output_tokens' } } : {}), output: s.output, usage };
+    if (!body.stream) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response));
+      return;
+    }
+    let seq = 0;
+    const e = (type: string, d: object): [string, unknown] => [type, { type, sequence_number: seq++, ...d }];
+    const evs: Array<[string, unknown]> = [e('response.created', { response: { ...response, status: 'in_progress', output: [], usage: null } })];
+    s.output.forEach((item, i) => {
+      evs.push(e('response.output_item.added', { output_index: i, item: item.type === 'message' ? { ...item, content: [] } : { ...item, arguments: '' } }));
+      evs.push(e('response.output_item.done', { output_index: i, item }));
+    });
+    evs.push(e(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response }));
+    sse(res, evs);
+  };
+}
+
+function responsesRequest(stream: boolean, extra: Json = {}): string {
+  return JSON.stringify({
+    model: 'gpt-5', ...(stream ? { stream: true } : {}), ...extra,
+    tools: [{ type: 'function', name: 'shell', parameters: { type: 'object' } }, { type: 'function', name: 'read', parameters: { type: 'object' } }],
+    input: [
+      { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'What failed?' }] },
+      { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: bigLog(500, 11) },
+    ],
+  });
+}
+
+function responsesView(stream: boolean, raw: Buffer): Json {
+  if (!stream) return JSON.parse(raw.toString('utf8'));
+  const last = events(raw).at(-1)!;
+  return last.data.response;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A turn the provider cut short (max_tokens / length / incomplete) may hold a retrieve call whose
+// input is incomplete JSON: the proxy does not continue it, and the client sees the provider's own
+// ending without the retrieve call.
+
+for (const stream of [true, false]) {
+  test(`anthropic ${stream ? 'stream' : 'JSON'}: a turn stopped at max_tokens inside a retrieve call is not continued`, async () => {
+    const h = await startHarness({
+      respond: anthropicProvider((_b, r) => r === 0
+        ? { content: [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: 'toolu_r0', name: 'headroom_retrieve', input: {} }], stop: 'max_tokens', partialJson: '{"hash": "ab' }
+        : { content: [{ type: 'text', text: 'Found it.' }], stop: 'end_turn' }),
+    });
+    try {
+      const r = await post(`${h.proxy.url}/v1/messages`, anthropicRequest(stream));
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.equal(h.upstream.received.length, 1, 'no continuation of a truncated turn');
+      assert.ok(!text.includes('headroom_retrieve'), text);
+      const v = anthropicView(stream, r.body);
+      assert.equal(v.stop, 'max_tokens');
+      assert.deepEqual(v.content.map((b) => b.type), ['text']);
+      assert.equal(h.proxy.stats().retrievals.count, 0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test(`chat ${stream ? 'stream' : 'JSON'}: a turn ended with finish_reason "length" inside a retrieve call is not continued`, async () => {
+    const h = await startHarness({
+      respond: chatProvider((_b, r) => r === 0
+        ? { content: 'Let me look.', calls: [{ id: 'call_r0', name: 'headroom_retrieve', args: '{"hash": "ab' }], finish: 'length' }
+        : { content: 'Found it.', finish: 'stop' }),
+    });
+    try {
+      const r = await post(`${h.proxy.url}/v1/chat/completions`, chatRequest(stream), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.equal(h.upstream.received.length, 1, 'no continuation of a truncated turn');
+      assert.ok(!text.includes('headroom_retrieve'), text);
+      const v = chatView(stream, r.body);
+      assert.equal(v.finish, 'length');
+      assert.equal(v.content, 'Let me look.');
+      assert.deepEqual(v.calls, []);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test(`responses ${stream ? 'stream' : 'JSON'}: an incomplete response holding a retrieve call is not continued`, async () => {
+    const h = await startHarness({
+      respond: responsesProvider((_b, r) => r === 0
+        ? { status: 'incomplete', output: [{ type: 'function_call', id: 'fc_r0', call_id: 'call_r0', name: 'headroom_retrieve', arguments: '{"hash": "ab', status: 'incomplete' }] }
+        : { output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Found it.', annotations: [] }] }] }),
+    });
+    try {
+      const r = await post(`${h.proxy.url}/v1/responses`, responsesRequest(stream), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.equal(h.upstream.received.length, 1, 'no continuation of an incomplete response');
+      assert.ok(!text.includes('headroom_retrieve'), text);
+      const v = responsesView(stream, r.body);
+      assert.equal(v.status, 'incomplete');
+      assert.equal(v.incomplete_details?.reason, 'max_output_tokens');
+      assert.deepEqual(v.output, []);
+      if (stream) assert.equal(events(r.body).at(-1)!.event, 'response.incomplete');
+    } finally {
+      await h.close();
+    }
+  });
+}
