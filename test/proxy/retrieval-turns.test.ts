@@ -317,3 +317,41 @@ for (const stream of [true, false]) {
     }
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Chat: the message is one string, so the text of successive rounds must not run together
+// ("Let me check the log.The job fails…"); Anthropic and Responses keep rounds in separate blocks.
+
+const retrieveThenAnswer = (lead: string, answer: string, answerChunks?: string[]) => (_b: Json, r: number, text: string): ChatRound =>
+  r === 0
+    ? { content: lead, calls: [{ id: 'call_r0', name: 'headroom_retrieve', args: JSON.stringify({ hash: HASH_RE.exec(text)?.[1] }) }], finish: 'tool_calls' }
+    : { content: answer, contentChunks: answerChunks, finish: 'stop' };
+
+for (const stream of [true, false]) {
+  test(`chat ${stream ? 'stream' : 'JSON'}: text of successive rounds is separated by a blank line`, async () => {
+    const h = await startHarness({ respond: chatProvider(retrieveThenAnswer('Let me check the full log.', 'The job fails on a refused connection.', ['', 'The job fails', ' on a refused connection.'])) });
+    try {
+      const r = await post(`${h.proxy.url}/v1/chat/completions`, chatRequest(stream), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      assert.equal(h.upstream.received.length, 2);
+      const v = chatView(stream, r.body);
+      assert.equal(v.content, 'Let me check the full log.\n\nThe job fails on a refused connection.');
+      assert.equal(v.finish, 'stop');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test(`chat ${stream ? 'stream' : 'JSON'}: rounds whose text already breaks the line, or a first round without text, get no separator`, async () => {
+    for (const [lead, answer, expected] of [['Checking.\n', 'Done.', 'Checking.\nDone.'], ['', 'Done.', 'Done.']]) {
+      const h = await startHarness({ respond: chatProvider(retrieveThenAnswer(lead, answer)) });
+      try {
+        const r = await post(`${h.proxy.url}/v1/chat/completions`, chatRequest(stream), { authorization: 'Bearer sk-test' });
+        await h.proxy.settled();
+        assert.equal(chatView(stream, r.body).content, expected);
+      } finally {
+        await h.close();
+      }
+    }
+  });
+}

@@ -44,6 +44,16 @@ function sumChatUsage(list: Json[]): Json {
   return out;
 }
 
+/**
+ * What goes between the text of one round and the next: a Chat message is one string, and a
+ * round's text ("Let me check the full log.") followed by the next one's ("The job fails…") would
+ * run together. A blank line, unless either side already has white space there or one is empty.
+ */
+export function roundSeparator(before: string, next: string): string {
+  if (!before || !next || /\s$/.test(before) || /^\s/.test(next)) return '';
+  return '\n\n';
+}
+
 export class ChatStitcher implements StreamStitcher {
   firstUsage?: Usage;
   laterUsage?: Usage;
@@ -52,6 +62,8 @@ export class ChatStitcher implements StreamStitcher {
   private nextClientIndex = 0;
   private calls = new Map<number, CallState>();
   private text = '';
+  /** The text the client was shown, over all rounds (with the separators between rounds). */
+  private shownText = '';
   /** reasoning_content / reasoning text deltas of this round, concatenated. */
   private reasoning: Record<string, string> = {};
   private clientTools = false;
@@ -83,9 +95,17 @@ export class ChatStitcher implements StreamStitcher {
     if (choices.length > 1) return this.emit(ev, data, false, write);
     const choice = choices[0];
     let delta: Json = choice.delta ?? {};
-    if (typeof delta.content === 'string') this.text += delta.content;
-    for (const k of ['reasoning_content', 'reasoning']) if (typeof delta[k] === 'string') this.reasoning[k] = (this.reasoning[k] ?? '') + delta[k];
     let changed = false;
+    if (typeof delta.content === 'string' && delta.content) {
+      const sep = this.round > 0 && !this.text ? roundSeparator(this.shownText, delta.content) : '';
+      this.text += delta.content;
+      if (sep) {
+        delta = { ...delta, content: sep + delta.content };
+        changed = true;
+      }
+      this.shownText += delta.content;
+    }
+    for (const k of ['reasoning_content', 'reasoning']) if (typeof delta[k] === 'string') this.reasoning[k] = (this.reasoning[k] ?? '') + delta[k];
     if (this.round > 0 && delta.role !== undefined) {
       // The client's message began in the first round; a continuation does not begin it again.
       const { role: _role, ...rest } = delta;
@@ -216,7 +236,7 @@ export function chatJsonContinuation(body: Buffer, msg: Json, answers: RetrieveA
 export function chatJsonMerge(rounds: Json[], exhaustedCalls: boolean): Json {
   const last = rounds[rounds.length - 1];
   const lastChoice = last.choices?.[0] ?? {};
-  const text = rounds.map((r) => r.choices?.[0]?.message?.content).filter((t) => typeof t === 'string' && t).join('');
+  const text = rounds.map((r) => r.choices?.[0]?.message?.content).filter((t) => typeof t === 'string' && t).reduce((all: string, t: string) => all + roundSeparator(all, t) + t, '');
   const toolCalls = (lastChoice.message?.tool_calls ?? []).filter((tc: Json) => tc?.function?.name !== RETRIEVE_TOOL_NAME);
   const message: Json = { ...lastChoice.message, content: text || null };
   if (toolCalls.length) message.tool_calls = toolCalls;
