@@ -355,3 +355,93 @@ for (const stream of [true, false]) {
     }
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Anthropic usage the client sees for a stitched answer. Claude Code takes a message's usage
+// (message_start, then each message_delta field that is present) as the size of its context:
+// input_tokens + cache_creation_input_tokens + cache_read_input_tokens (+ output) of the latest
+// assistant message drive its context meter and auto-compaction. The client's prompt is the first
+// round's; the later rounds re-send it with the retrieved originals, which the conversation does
+// not carry. So the input figures are the first round's, in streams and JSON alike, and output
+// tokens are summed (the client received all of them). The proxy's own stats count every round.
+
+for (const deltaRepeatsInput of [true, false]) {
+  test(`anthropic: a stitched answer reports the first round's input figures and summed output, streamed and JSON alike (message_delta ${deltaRepeatsInput ? 'repeats' : 'omits'} input figures)`, async () => {
+    const usages = [
+      { input_tokens: 100, cache_creation_input_tokens: 50, cache_read_input_tokens: 1000, output_tokens: 10 },
+      { input_tokens: 150, cache_creation_input_tokens: 0, cache_read_input_tokens: 1200, output_tokens: 20 },
+    ];
+    const views: Json[] = [];
+    for (const stream of [true, false]) {
+      const h = await startHarness({
+        respond: anthropicProvider((_b, r, text) => r === 0
+          ? { content: [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: 'toolu_r0', name: 'headroom_retrieve', input: { hash: HASH_RE.exec(text)?.[1] } }], stop: 'tool_use', usage: usages[0], deltaRepeatsInput }
+          : { content: [{ type: 'text', text: 'Found it.' }], stop: 'end_turn', usage: usages[1], deltaRepeatsInput }),
+      });
+      try {
+        const r = await post(`${h.proxy.url}/v1/messages`, anthropicRequest(stream));
+        await h.proxy.settled();
+        assert.equal(h.upstream.received.length, 2);
+        const v = anthropicView(stream, r.body);
+        assert.deepEqual(v.content.map((b) => b.text), ['Let me look.', 'Found it.']);
+        views.push(v.usage);
+      } finally {
+        await h.close();
+      }
+    }
+    const pick = (u: Json) => ({ input_tokens: u.input_tokens, cache_creation_input_tokens: u.cache_creation_input_tokens, cache_read_input_tokens: u.cache_read_input_tokens, output_tokens: u.output_tokens });
+    const expected = { input_tokens: 100, cache_creation_input_tokens: 50, cache_read_input_tokens: 1000, output_tokens: 30 };
+    assert.deepEqual(pick(views[0]), expected, 'stream');
+    assert.deepEqual(pick(views[1]), expected, 'JSON');
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpenRouter streams a thinking model's reasoning as `reasoning_details` fragments (keyed by
+// `index`: text in pieces, the signature last) and wants the whole array back on the assistant
+// message with its tool calls; Anthropic behind it refuses a tool-call turn without its signed
+// thinking ("Expected `thinking` or `redacted_thinking`, but found `tool_use`").
+
+const DETAILS = [{ type: 'reasoning.text', text: 'I need the full log.', signature: 'EqkSIG/r0==', format: 'anthropic-claude-v1', index: 0 }];
+
+function openRouterThinking() {
+  return chatProvider((body, r, text) => {
+    const msgs: Json[] = body.messages;
+    for (const [i, m] of msgs.entries()) {
+      if (i < 3 || m.role !== 'assistant' || !m.tool_calls?.length) continue;
+      const d = m.reasoning_details;
+      if (!Array.isArray(d) || d.length !== 1 || d[0].text !== DETAILS[0].text || d[0].signature !== DETAILS[0].signature || d[0].type !== 'reasoning.text') {
+        return { refuse: `Provider returned error: messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`tool_use\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block.` };
+      }
+    }
+    if (r > 0) return { content: 'Found it.', finish: 'stop' };
+    return {
+      calls: [{ id: 'call_r0', name: 'headroom_retrieve', args: JSON.stringify({ hash: HASH_RE.exec(text)?.[1] }) }], finish: 'tool_calls',
+      reasoningDetails: DETAILS,
+      reasoningChunks: [
+        [{ type: 'reasoning.text', text: 'I need ', format: 'anthropic-claude-v1', index: 0 }],
+        [{ type: 'reasoning.text', text: 'the full log.', format: 'anthropic-claude-v1', index: 0 }],
+        [{ type: 'reasoning.text', text: '', signature: 'EqkSIG/r0==', format: 'anthropic-claude-v1', index: 0 }],
+      ],
+    };
+  });
+}
+
+for (const stream of [true, false]) {
+  test(`chat ${stream ? 'stream' : 'JSON'} via OpenRouter: the continuation carries the round's reasoning_details whole`, async () => {
+    const h = await startHarness({ respond: openRouterThinking() });
+    try {
+      const r = await post(`${h.proxy.url}/v1/chat/completions`, chatRequest(stream), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.equal(h.upstream.received.length, 2);
+      assert.ok(!text.includes('Expected'), text);
+      assert.equal(chatView(stream, r.body).content, 'Found it.');
+      const sent = JSON.parse(h.upstream.received[1].body.toString('utf8')).messages.at(-2);
+      assert.deepEqual(sent.reasoning_details, DETAILS);
+    } finally {
+      await h.close();
+    }
+  });
+}

@@ -54,6 +54,32 @@ export function roundSeparator(before: string, next: string): string {
   return '\n\n';
 }
 
+/** String fields of a reasoning_details entry that stream in pieces. */
+const DETAIL_PIECES = ['text', 'summary', 'data'];
+
+/**
+ * Streamed reasoning_details (OpenRouter: an array per chunk, entries keyed by `index`, the text in
+ * pieces and the signature in a later fragment) folded into the array the message would have had:
+ * string pieces concatenated, other fields (type, signature, format, id) taken where present.
+ * Entries without an index are kept as they came.
+ */
+export function mergeReasoningDetails(into: Json[], fragments: Json[]): Json[] {
+  for (const f of fragments) {
+    if (!f || typeof f !== 'object') continue;
+    const at = typeof f.index === 'number' ? into.find((d) => d.index === f.index) : undefined;
+    if (!at) {
+      into.push({ ...f });
+      continue;
+    }
+    for (const [k, v] of Object.entries(f)) {
+      if (v === null || v === undefined) continue;
+      if (DETAIL_PIECES.includes(k) && typeof v === 'string' && typeof at[k] === 'string') at[k] += v;
+      else at[k] = v;
+    }
+  }
+  return into;
+}
+
 export class ChatStitcher implements StreamStitcher {
   firstUsage?: Usage;
   laterUsage?: Usage;
@@ -64,8 +90,8 @@ export class ChatStitcher implements StreamStitcher {
   private text = '';
   /** The text the client was shown, over all rounds (with the separators between rounds). */
   private shownText = '';
-  /** reasoning_content / reasoning text deltas of this round, concatenated. */
-  private reasoning: Record<string, string> = {};
+  /** reasoning_content / reasoning text deltas of this round, concatenated; reasoning_details merged. */
+  private reasoning: Json = {};
   private clientTools = false;
   private pendingFinish?: { ev: SseEvent; data: Json };
   private pendingUsage?: { ev: SseEvent; data: Json };
@@ -106,6 +132,7 @@ export class ChatStitcher implements StreamStitcher {
       this.shownText += delta.content;
     }
     for (const k of ['reasoning_content', 'reasoning']) if (typeof delta[k] === 'string') this.reasoning[k] = (this.reasoning[k] ?? '') + delta[k];
+    if (Array.isArray(delta.reasoning_details)) this.reasoning.reasoning_details = mergeReasoningDetails(this.reasoning.reasoning_details ?? [], delta.reasoning_details);
     if (this.round > 0 && delta.role !== undefined) {
       // The client's message began in the first round; a continuation does not begin it again.
       const { role: _role, ...rest } = delta;
