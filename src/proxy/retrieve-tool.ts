@@ -6,6 +6,7 @@
  */
 import type { Api, RequestShape } from './extract';
 import { RETRIEVE_TOOL_NAME } from './extract';
+import { member, scanJson, stringMember } from './json-scan';
 import type { Splice } from './json-scan';
 
 const DESCRIPTION =
@@ -36,6 +37,34 @@ export function retrieveToolSplice(api: Api, buf: Buffer, shape: RequestShape): 
   const at = lastEntry[1].end;
   void buf;
   return { start: at, end: at, bytes: Buffer.from(`,"tools":[${tool}]`) };
+}
+
+/**
+ * The client forces a call of one of its tools, whichever: Anthropic `tool_choice: {type: "any"}`,
+ * Chat and Responses `tool_choice: "required"`. headroom_retrieve is one of the tools then, so the
+ * model may keep calling it; once retrieval is exhausted it must call one of the client's.
+ * (A choice that names a tool never lets the model call headroom_retrieve.)
+ */
+export function forcesToolCall(api: Api, buf: Buffer): boolean {
+  const root = scanJson(buf);
+  if (api === 'anthropic') return stringMember(buf, member(root, 'tool_choice'), 'type') === 'any';
+  return stringMember(buf, root, 'tool_choice') === 'required';
+}
+
+/**
+ * The body without the headroom_retrieve tool the proxy appended (found by its fixed bytes), for
+ * the one continuation after the "exhausted" answer under a forced tool choice: there the model
+ * must call a client tool. Unchanged when the tool is not there or is the only tool (the choice
+ * would then name no tool the provider accepts).
+ */
+export function withoutRetrieveTool(api: Api, buf: Buffer): Buffer {
+  const tools = member(scanJson(buf), 'tools');
+  if (!tools || tools.type !== 'array' || tools.items.length < 2) return buf;
+  const ours = Buffer.from(RETRIEVE_TOOL_JSON[api]);
+  const i = tools.items.findIndex((t) => buf.subarray(t.start, t.end).equals(ours));
+  if (i < 0) return buf;
+  const [start, end] = i > 0 ? [tools.items[i - 1].end, tools.items[i].end] : [tools.items[0].start, tools.items[1].start];
+  return Buffer.concat([buf.subarray(0, start), buf.subarray(end)]);
 }
 
 export const RETRIEVE_MISS_MESSAGE = (hash: string) =>

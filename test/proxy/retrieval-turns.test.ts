@@ -445,3 +445,110 @@ for (const stream of [true, false]) {
     }
   });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Forced tool choice. With "any" / "required" the model must call a tool, and headroom_retrieve is
+// one: a model that keeps retrieving does so until the round limit, and the round after the
+// "exhausted" answer must still be free to end with a call of the client's own tools; the client
+// asked for a tool call and must get one. So the exhausted round's continuation does not offer
+// headroom_retrieve (the only request whose tool list differs: the earlier rounds keep the
+// conversation's bytes). With a named tool the model cannot call headroom_retrieve at all.
+// These fakes call headroom_retrieve whenever they may, and honour the forced choice.
+
+function forcedAnthropic() {
+  return anthropicProvider((body, r, text) => {
+    const forced = body.tool_choice?.type;
+    assert.ok(forced === 'any' || forced === 'tool', 'the client\'s tool_choice is kept');
+    const names = toolNames(body, 'anthropic');
+    const hash = HASH_RE.exec(text)?.[1];
+    if (forced === 'tool') return { content: [{ type: 'tool_use', id: `toolu_c${r}`, name: body.tool_choice.name, input: { path: 'app.log' } }], stop: 'tool_use' };
+    if (names.includes('headroom_retrieve')) return { content: [{ type: 'tool_use', id: `toolu_r${r}`, name: 'headroom_retrieve', input: { hash } }], stop: 'tool_use' };
+    return { content: [{ type: 'text', text: 'Running it.' }, { type: 'tool_use', id: `toolu_c${r}`, name: 'Bash', input: { command: 'make test' } }], stop: 'tool_use' };
+  });
+}
+
+for (const stream of [true, false]) {
+  test(`anthropic ${stream ? 'stream' : 'JSON'}, tool_choice any: a model that keeps retrieving still ends with a call of the client's tools`, async () => {
+    const h = await startHarness({ respond: forcedAnthropic() });
+    try {
+      const r = await post(`${h.proxy.url}/v1/messages`, anthropicRequest(stream, { tool_choice: { type: 'any' } }));
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.ok(!text.includes('headroom_retrieve'), text);
+      const v = anthropicView(stream, r.body);
+      assert.equal(v.stop, 'tool_use');
+      assert.deepEqual(v.content.filter((b) => b.type === 'tool_use').map((b) => b.name), ['Bash']);
+      const got = h.upstream.received.map((g) => JSON.parse(g.body.toString('utf8')));
+      assert.equal(got.length, 5, 'three retrievals, then the exhausted round');
+      assert.deepEqual(got.map((b) => toolNames(b, 'anthropic')), [...Array(4).fill(['Bash', 'Read', 'headroom_retrieve']), ['Bash', 'Read']]);
+      assert.ok(got.every((b) => b.tool_choice.type === 'any'));
+      assert.equal(h.proxy.stats().retrievals.count, 3);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test(`anthropic ${stream ? 'stream' : 'JSON'}, tool_choice naming a client tool: the call passes through, no continuation`, async () => {
+    const h = await startHarness({ respond: forcedAnthropic() });
+    try {
+      const r = await post(`${h.proxy.url}/v1/messages`, anthropicRequest(stream, { tool_choice: { type: 'tool', name: 'Read' } }));
+      await h.proxy.settled();
+      assert.equal(h.upstream.received.length, 1);
+      assert.ok(toolNames(JSON.parse(h.upstream.received[0].body.toString('utf8')), 'anthropic').includes('headroom_retrieve'), 'the tool list is the conversation\'s');
+      const v = anthropicView(stream, r.body);
+      assert.deepEqual(v.content.map((b) => b.name), ['Read']);
+      assert.equal(v.stop, 'tool_use');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test(`chat ${stream ? 'stream' : 'JSON'}, tool_choice "required": a model that keeps retrieving still ends with a call of the client's tools`, async () => {
+    const h = await startHarness({
+      respond: chatProvider((body, r, text) => {
+        assert.equal(body.tool_choice, 'required');
+        if (toolNames(body, 'chat').includes('headroom_retrieve')) return { calls: [{ id: `call_r${r}`, name: 'headroom_retrieve', args: JSON.stringify({ hash: HASH_RE.exec(text)?.[1] }) }], finish: 'tool_calls' };
+        return { calls: [{ id: `call_c${r}`, name: 'run_in_terminal', args: '{"command":"make test"}' }], finish: 'tool_calls' };
+      }),
+    });
+    try {
+      const r = await post(`${h.proxy.url}/v1/chat/completions`, chatRequest(stream, { tool_choice: 'required' }), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.ok(!text.includes('headroom_retrieve'), text);
+      const v = chatView(stream, r.body);
+      assert.equal(v.finish, 'tool_calls');
+      assert.deepEqual(v.calls.map((c) => c.function.name), ['run_in_terminal']);
+      const got = h.upstream.received.map((g) => JSON.parse(g.body.toString('utf8')));
+      assert.equal(got.length, 5);
+      assert.deepEqual(got.map((b) => toolNames(b, 'chat')), [...Array(4).fill(['run_in_terminal', 'read_file', 'headroom_retrieve']), ['run_in_terminal', 'read_file']]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test(`responses ${stream ? 'stream' : 'JSON'}, tool_choice "required": a model that keeps retrieving still ends with a call of the client's tools`, async () => {
+    const h = await startHarness({
+      respond: responsesProvider((body, r, text) => {
+        assert.equal(body.tool_choice, 'required');
+        if (toolNames(body, 'responses').includes('headroom_retrieve')) return { output: [{ type: 'function_call', id: `fc_r${r}`, call_id: `call_r${r}`, name: 'headroom_retrieve', arguments: JSON.stringify({ hash: HASH_RE.exec(text)?.[1] }), status: 'completed' }] };
+        return { output: [{ type: 'function_call', id: `fc_c${r}`, call_id: `call_c${r}`, name: 'shell', arguments: '{"command":["make","test"]}', status: 'completed' }] };
+      }),
+    });
+    try {
+      const r = await post(`${h.proxy.url}/v1/responses`, responsesRequest(stream, { tool_choice: 'required' }), { authorization: 'Bearer sk-test' });
+      await h.proxy.settled();
+      const text = r.body.toString('utf8');
+      assert.equal(r.status, 200, text);
+      assert.ok(!text.includes('headroom_retrieve'), text);
+      assert.deepEqual(responsesView(stream, r.body).output.map((i: Json) => i.name), ['shell']);
+      const got = h.upstream.received.map((g) => JSON.parse(g.body.toString('utf8')));
+      assert.equal(got.length, 5);
+      assert.deepEqual(got.map((b) => toolNames(b, 'responses')), [...Array(4).fill(['shell', 'read', 'headroom_retrieve']), ['shell', 'read']]);
+    } finally {
+      await h.close();
+    }
+  });
+}

@@ -24,6 +24,7 @@ import { downstreamHeaders, headerValue, upstreamHeaders } from '../headers';
 import type { ProxyState } from '../server';
 import { SseSplitter } from '../sse';
 import { readAll } from '../upstream';
+import { forcesToolCall, withoutRetrieveTool } from '../retrieve-tool';
 import type { Usage } from '../usage';
 import { answerCalls } from './answer';
 import { apiAdapter } from './adapters';
@@ -73,6 +74,17 @@ export function makeRetrievalInterceptor(state: ProxyState, ctx: InterceptContex
     },
     wait: () => running,
   };
+}
+
+/**
+ * The continuation after the "exhausted" answer, under a forced tool choice (any / required), does
+ * not offer headroom_retrieve: the model must call a tool, and the client asked for a call of one
+ * of its own. The tool list differs in this one request only (it is the last round; the earlier
+ * rounds and the client's next turn keep the conversation's bytes), and tool_choice stays the
+ * client's. Otherwise the body is as built.
+ */
+function lastRoundBody(api: Api, body: Buffer, exhausted: boolean): Buffer {
+  return exhausted && forcesToolCall(api, body) ? withoutRetrieveTool(api, body) : body;
 }
 
 /** Sends a continuation request with the client's headers and waits for the response head. */
@@ -137,7 +149,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
       }
       const exhausted = answered >= max;
       const answers = answerCalls(state.store, end.calls, exhausted, ctx.stats);
-      body = stitcher.continuation(body, answers);
+      body = lastRoundBody(ctx.api, stitcher.continuation(body, answers), exhausted);
       stitcher.nextRound();
       answered++;
       current = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
@@ -188,7 +200,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
   while (calls.length > 0 && !clientTools && !cutShort && answered <= max) {
     const exhausted = answered >= max;
     const answers = answerCalls(state.store, calls, exhausted, ctx.stats);
-    body = adapter.jsonContinuation(body, msg, answers);
+    body = lastRoundBody(ctx.api, adapter.jsonContinuation(body, msg, answers), exhausted);
     answered++;
     const next = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
     const nextRaw = await readAll(next);
