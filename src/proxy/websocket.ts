@@ -22,6 +22,7 @@ import type { SseEvent } from './sse';
 import { ResponsesStitcher, TERMINAL } from './retrieval/responses';
 import { answerCalls, countAnswers } from './retrieval/answer';
 import { JsonSyntaxError } from './json-scan';
+import { RETRIEVE_TOOL_NAME } from './extract';
 import { record } from './recorder';
 import type { Route } from './routes';
 import type { RewriteResult } from './rewrite';
@@ -219,11 +220,16 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
     const answers = answerCalls(state.store, end.calls, exhausted, pending?.stats);
     t.answered++;
     t.stitcher.nextRound();
-    const next = {
+    const next: Record<string, unknown> = {
       ...t.frame,
       previous_response_id: parsed.response?.id,
       input: answers.map((a) => ({ type: 'function_call_output', call_id: a.id, output: a.text })),
     };
+    // Under tool_choice "required" the exhausted round offers only the client's tools (see lastRoundBody in retrieval/intercept.ts).
+    const tools = t.frame.tools;
+    if (exhausted && t.frame.tool_choice === 'required' && Array.isArray(tools) && tools.length > 1) {
+      next.tools = tools.filter((tool) => (tool as { name?: unknown } | null)?.name !== RETRIEVE_TOOL_NAME);
+    }
     upstream.send(JSON.stringify(next), { binary: false });
   });
 

@@ -285,3 +285,59 @@ test('WebSocket: an upgrade with a duplicated or malformed sub-protocol is refus
     await store.close();
   }
 });
+
+test('WebSocket, tool_choice "required": a model that keeps retrieving still ends with a call of the client\'s tools (the exhausted round offers only theirs)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-ws-'));
+  const store = await openStore({ path: join(dir, 's.db') });
+  const server = http.createServer();
+  const wss = new WebSocketServer({ server });
+  const creates: any[] = [];
+  let hash: string | undefined;
+  wss.on('connection', (ws) => {
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString());
+      creates.push(msg);
+      hash ??= markerHashes(data.toString())[0];
+      const r = creates.length - 1;
+      assert.equal(msg.tool_choice, 'required');
+      const retrieve = msg.tools.some((t: any) => t.name === 'headroom_retrieve');
+      const item = retrieve
+        ? { type: 'function_call', id: `fc_r${r}`, call_id: `call_r${r}`, name: 'headroom_retrieve', arguments: JSON.stringify({ hash }), status: 'completed' }
+        : { type: 'function_call', id: `fc_c${r}`, call_id: `call_c${r}`, name: 'shell', arguments: '{"command":["make"]}', status: 'completed' };
+      let seq = 0;
+      const send = (type: string, d: object) => ws.send(JSON.stringify({ type, sequence_number: seq++, ...d }));
+      send('response.created', { response: { id: `resp_${r}`, status: 'in_progress', output: [] } });
+      send('response.output_item.added', { output_index: 0, item });
+      send('response.output_item.done', { output_index: 0, item });
+      send('response.completed', { response: { id: `resp_${r}`, status: 'completed', output: [item], usage: { input_tokens: 100, output_tokens: 5, total_tokens: 105 } } });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const upstreamUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: upstreamUrl, anthropicUpstream: upstreamUrl });
+  const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-codex' } });
+  try {
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    const got = collect(ws, (f) => f.some((x) => JSON.parse(x).type === 'response.completed'));
+    ws.send(JSON.stringify({ type: 'response.create', model: 'gpt-5-codex', store: false, tool_choice: 'required', tools: [{ type: 'function', name: 'shell', parameters: {} }], input: [
+      { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
+      { type: 'function_call_output', call_id: 'call_1', output: bigLog(500, 21) },
+    ] }));
+    const frames = (await got).map((x) => JSON.parse(x));
+    assert.ok(!frames.some((f) => JSON.stringify(f).includes('headroom_retrieve')));
+    const done = frames.find((f) => f.type === 'response.completed');
+    assert.deepEqual(done.response.output.map((i: any) => i.name), ['shell']);
+    assert.equal(creates.length, 5, 'three retrievals, then the exhausted round');
+    assert.deepEqual(creates.map((c) => c.tools.map((t: any) => t.name)), [...Array(4).fill(['shell', 'headroom_retrieve']), ['shell']]);
+  } finally {
+    ws.terminate();
+    await proxy.close();
+    for (const c of wss.clients) c.terminate();
+    await new Promise((r) => server.close(r));
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
