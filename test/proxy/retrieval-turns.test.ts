@@ -357,16 +357,11 @@ for (const stream of [true, false]) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Anthropic usage the client sees for a stitched answer. Claude Code takes a message's usage
-// (message_start, then each message_delta field that is present) as the size of its context:
-// input_tokens + cache_creation_input_tokens + cache_read_input_tokens (+ output) of the latest
-// assistant message drive its context meter and auto-compaction. The client's prompt is the first
-// round's; the later rounds re-send it with the retrieved originals, which the conversation does
-// not carry. So the input figures are the first round's, in streams and JSON alike, and output
-// tokens are summed (the client received all of them). The proxy's own stats count every round.
+// Anthropic usage the client sees for a stitched answer: summed over the rounds (input, cache and
+// output tokens), streamed and JSON alike; a stream's closing message_delta carries the sums.
 
 for (const deltaRepeatsInput of [true, false]) {
-  test(`anthropic: a stitched answer reports the first round's input figures and summed output, streamed and JSON alike (message_delta ${deltaRepeatsInput ? 'repeats' : 'omits'} input figures)`, async () => {
+  test(`anthropic: a stitched answer reports usage summed over the rounds, streamed and JSON alike (message_delta ${deltaRepeatsInput ? 'repeats' : 'omits'} input figures)`, async () => {
     const usages = [
       { input_tokens: 100, cache_creation_input_tokens: 50, cache_read_input_tokens: 1000, output_tokens: 10 },
       { input_tokens: 150, cache_creation_input_tokens: 0, cache_read_input_tokens: 1200, output_tokens: 20 },
@@ -390,7 +385,7 @@ for (const deltaRepeatsInput of [true, false]) {
       }
     }
     const pick = (u: Json) => ({ input_tokens: u.input_tokens, cache_creation_input_tokens: u.cache_creation_input_tokens, cache_read_input_tokens: u.cache_read_input_tokens, output_tokens: u.output_tokens });
-    const expected = { input_tokens: 100, cache_creation_input_tokens: 50, cache_read_input_tokens: 1000, output_tokens: 30 };
+    const expected = { input_tokens: 250, cache_creation_input_tokens: 50, cache_read_input_tokens: 2200, output_tokens: 30 };
     assert.deepEqual(pick(views[0]), expected, 'stream');
     assert.deepEqual(pick(views[1]), expected, 'JSON');
   });

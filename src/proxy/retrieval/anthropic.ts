@@ -2,7 +2,8 @@
  * Retrieval stitching for Anthropic Messages streams. Round one's events are forwarded as raw
  * bytes; a headroom_retrieve tool_use block is held back, the following blocks get the next client
  * index, and continuation rounds drop their message_start and continue the same numbering. The
- * closing message_delta carries output tokens summed over all rounds.
+ * closing message_delta carries the usage summed over all rounds (input, cache and output tokens),
+ * as a JSON answer does.
  */
 import { RETRIEVE_TOOL_NAME } from '../extract';
 import { member, scanJson } from '../json-scan';
@@ -134,7 +135,13 @@ export class AnthropicStitcher implements StreamStitcher {
         const delta = { ...data.delta };
         // Only retrieval calls, and no more rounds allowed: the client sees an ordinary end of turn.
         if (calls.length > 0 && !this.clientToolUse && delta.stop_reason === 'tool_use') delta.stop_reason = 'end_turn';
-        write(formatEvent(ev.event, JSON.stringify({ ...data, delta, usage: { ...(data.usage ?? {}), output_tokens: this.outputSum } })));
+        const total = addUsage(this.firstUsage, this.laterUsage);
+        const usage = {
+          ...(data.usage ?? {}),
+          ...(total ? { input_tokens: total.input, cache_creation_input_tokens: total.cacheWrite, cache_read_input_tokens: total.cacheRead } : {}),
+          output_tokens: this.outputSum,
+        };
+        write(formatEvent(ev.event, JSON.stringify({ ...data, delta, usage })));
       }
     }
     if (!this.sawStop) return { kind: 'truncated' };
