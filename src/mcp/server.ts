@@ -5,13 +5,16 @@
  * originals back.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolRequestSchema, ErrorCode, InitializeRequestSchema, ListToolsRequestSchema, PingRequestSchema, type JSONRPCRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { compress } from '../engine/compress';
 import { HASH_PATTERN } from '../engine/hash';
 import { CONTENT_KINDS } from '../engine/types';
 import type { Store } from '../store/types';
+import { LineTransport, type RequestFault } from './stdio';
 
 export const MCP_SERVER_NAME = 'headroom';
 
@@ -83,8 +86,45 @@ export function createMcpServer(openStore: () => Promise<Store>, version: string
   return server;
 }
 
+export const MCP_TOOLS = ['headroom_retrieve', 'headroom_compress', 'headroom_stats'] as const;
+
+/** The requests this server answers, by method, with the shape their params must have. */
+const REQUEST_SCHEMAS = {
+  initialize: InitializeRequestSchema,
+  ping: PingRequestSchema,
+  'tools/list': ListToolsRequestSchema,
+  'tools/call': CallToolRequestSchema,
+} as const;
+
+/**
+ * Protocol faults answered as JSON-RPC errors, as the MCP specification asks: params that do not fit
+ * the method (-32602; the SDK would answer -32603 with a dump of its validator) and an unknown tool
+ * (-32602; the SDK would answer a tool result with isError). Arguments that do not fit a known tool's
+ * schema stay tool errors (isError), so the model can correct them.
+ */
+export function checkMcpRequest(request: JSONRPCRequest): RequestFault | undefined {
+  const schema = REQUEST_SCHEMAS[request.method as keyof typeof REQUEST_SCHEMAS];
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(request);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
+    return { code: ErrorCode.InvalidParams, message: `Invalid params for ${request.method}: ${issues}` };
+  }
+  if (request.method === 'tools/call') {
+    const name = (parsed.data as { params: { name: string } }).params.name;
+    if (!(MCP_TOOLS as readonly string[]).includes(name)) {
+      return { code: ErrorCode.InvalidParams, message: `Unknown tool: ${name} (this server has ${MCP_TOOLS.join(', ')})` };
+    }
+  }
+  return undefined;
+}
+
 /** Serves MCP over stdio until the client closes the pipe. */
-export async function runMcpServer(openStore: () => Promise<Store>, version: string, transport: Transport = new StdioServerTransport()): Promise<void> {
+export async function runMcpServer(
+  openStore: () => Promise<Store>,
+  version: string,
+  transport: Transport = new LineTransport(process.stdin, process.stdout, { check: checkMcpRequest }),
+): Promise<void> {
   const server = createMcpServer(openStore, version);
   const closed = new Promise<void>((resolve) => {
     server.server.onclose = () => resolve();
