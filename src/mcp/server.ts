@@ -31,6 +31,7 @@ export function createMcpServer(openStore: () => Promise<Store>, version: string
   server.registerTool('headroom_retrieve', {
     description: 'Return the exact original content that a Headroom marker (`hash=<24 hex>`) stands for.',
     inputSchema: { hash: z.string().describe('The 24 lowercase hex digits after hash= in the marker') },
+    annotations: { title: 'Retrieve a Headroom original', readOnlyHint: true, openWorldHint: false },
   }, async ({ hash }) => {
     const h = hash.trim().toLowerCase().replace(/^hash=/, '');
     if (!HASH_PATTERN.test(h)) return text(`"${hash}" is not a Headroom hash: expected 24 lowercase hex digits, as in hash=0a1b2c3d4e5f60718293a4b5.`, true);
@@ -51,6 +52,8 @@ export function createMcpServer(openStore: () => Promise<Store>, version: string
       query: z.string().optional().describe('What you are looking for in it; steers what is kept'),
       kind: z.enum(CONTENT_KINDS).optional().describe('The kind of content, if known'),
     },
+    // It stores originals, so not read-only; storing the same content again changes nothing.
+    annotations: { title: 'Compress with Headroom', readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   }, async ({ text: input, query, kind }) => {
     const store = await openStore();
     try {
@@ -74,6 +77,7 @@ export function createMcpServer(openStore: () => Promise<Store>, version: string
   server.registerTool('headroom_stats', {
     description: 'What the Headroom store holds: originals by kind, and recent compression totals.',
     inputSchema: {},
+    annotations: { title: 'Headroom store stats', readOnlyHint: true, openWorldHint: false },
   }, async () => {
     const store = await openStore();
     try {

@@ -48,6 +48,12 @@ test('lists the three tools', async () => {
   assert.deepEqual(tools.map((t) => t.name).sort(), ['headroom_compress', 'headroom_retrieve', 'headroom_stats']);
 });
 
+test('tools carry annotations: retrieve and stats read only, compress not (it stores originals)', async () => {
+  const { tools } = await client.listTools();
+  const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations?.readOnlyHint]));
+  assert.deepEqual(hints, { headroom_retrieve: true, headroom_compress: false, headroom_stats: true });
+});
+
 test('retrieve returns a stored original byte for byte (bare hash and hash=…)', async () => {
   const hash = ccrHash(ORIGINAL);
   assert.equal(textOf(await client.callTool({ name: 'headroom_retrieve', arguments: { hash } })), ORIGINAL);
