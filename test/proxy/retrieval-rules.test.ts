@@ -9,20 +9,9 @@ import type { ServerResponse } from 'node:http';
 import { startHarness, post } from './helpers/harness';
 import type { Received } from './helpers/fake-upstream';
 import { bigLog } from './helpers/fixtures';
-import { SseSplitter } from '../../src/proxy/sse';
+import { sseEvents as events, writeSse } from './helpers/sse';
 
 const HASH_RE = /hash=([0-9a-f]{24})/;
-
-function events(buf: Buffer): Array<{ event?: string; data: any }> {
-  return new SseSplitter().push(buf).map((e) => ({ event: e.event, data: e.data === '[DONE]' ? '[DONE]' : JSON.parse(e.data) }));
-}
-
-function sse(res: ServerResponse, evs: Array<[string | undefined, unknown]>): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const bytes = Buffer.from(evs.map(([e, d]) => `${e ? `event: ${e}\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join(''));
-  for (let i = 0; i < bytes.length; i += 53) res.write(bytes.subarray(i, i + 53));
-  res.end();
-}
 
 // ---------------------------------------------------------------------------------------------
 // OpenAI Responses: with store:false nothing is kept server-side, so a reasoning item can only be
@@ -82,7 +71,7 @@ function responsesProvider(clientCall?: Record<string, unknown>) {
       evs.push(e('response.output_item.done', { output_index: i, item }));
     });
     evs.push(e('response.completed', { response }));
-    sse(res, evs);
+    writeSse(res, evs, 53);
   };
 }
 
@@ -197,7 +186,7 @@ function chatThinkingProvider() {
       evs.push(chunk({ tool_calls: [{ index: 0, function: { arguments: call.function.arguments } }] }), chunk({}, 'tool_calls'));
     }
     evs.push([undefined, { id, object: 'chat.completion.chunk', choices: [], usage }], [undefined, '[DONE]']);
-    sse(res, evs);
+    writeSse(res, evs, 53);
   };
 }
 
@@ -280,7 +269,7 @@ function anthropicThinkingProvider(lead = 'Let me look.') {
       evs.push(['content_block_stop', { type: 'content_block_stop', index }]);
     });
     evs.push(['message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 10 } }], ['message_stop', { type: 'message_stop' }]);
-    sse(res, evs);
+    writeSse(res, evs, 53);
   };
 }
 

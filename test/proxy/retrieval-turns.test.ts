@@ -9,21 +9,10 @@ import type { ServerResponse } from 'node:http';
 import { startHarness, post } from './helpers/harness';
 import type { Received } from './helpers/fake-upstream';
 import { bigLog } from './helpers/fixtures';
-import { SseSplitter } from '../../src/proxy/sse';
+import { sseEvents as events, writeSse } from './helpers/sse';
 
 const HASH_RE = /hash=([0-9a-f]{24})/;
 type Json = Record<string, any>;
-
-function events(buf: Buffer): Array<{ event?: string; data: any }> {
-  return new SseSplitter().push(buf).map((e) => ({ event: e.event, data: e.data === '[DONE]' ? '[DONE]' : JSON.parse(e.data) }));
-}
-
-function sse(res: ServerResponse, evs: Array<[string | undefined, unknown]>): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const bytes = Buffer.from(evs.map(([e, d]) => `${e ? `event: ${e}\n` : ''}data: ${typeof d === 'string' ? d : JSON.stringify(d)}\n\n`).join(''));
-  for (let i = 0; i < bytes.length; i += 61) res.write(bytes.subarray(i, i + 61));
-  res.end();
-}
 
 const toolNames = (body: Json, api: 'anthropic' | 'chat' | 'responses'): string[] =>
   (body.tools ?? []).map((t: Json) => (api === 'chat' ? t.function?.name : t.name));
@@ -68,7 +57,7 @@ function anthropicProvider(script: (body: Json, round: number, text: string) => 
     const { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens } = usage;
     const deltaUsage = s.deltaRepeatsInput ? { input_tokens, cache_creation_input_tokens, cache_read_input_tokens, output_tokens } : { output_tokens };
     evs.push(['message_delta', { type: 'message_delta', delta: { stop_reason: s.stop, stop_sequence: null }, usage: deltaUsage }], ['message_stop', { type: 'message_stop' }]);
-    sse(res, evs);
+    writeSse(res, evs);
   };
 }
 
@@ -151,7 +140,7 @@ function chatProvider(script: (body: Json, round: number, text: string) => ChatR
       evs.push(chunk({ tool_calls: [{ index, function: { arguments: tc.function.arguments } }] }));
     });
     evs.push(chunk({}, s.finish), [undefined, { id, object: 'chat.completion.chunk', choices: [], usage }], [undefined, '[DONE]']);
-    sse(res, evs);
+    writeSse(res, evs);
   };
 }
 
@@ -222,7 +211,7 @@ function responsesProvider(script: (body: Json, round: number, text: string) => 
       evs.push(e('response.output_item.done', { output_index: i, item }));
     });
     evs.push(e(status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response }));
-    sse(res, evs);
+    writeSse(res, evs);
   };
 }
 

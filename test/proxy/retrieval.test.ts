@@ -6,7 +6,7 @@ import { modelResponder, sentStreams } from './helpers/fake-model';
 import type { ModelScript } from './helpers/fake-model';
 import { bigLog } from './helpers/fixtures';
 import { resettingReusedConnections } from './helpers/fake-upstream';
-import { SseSplitter } from '../../src/proxy/sse';
+import { sseEvents as events } from './helpers/sse';
 import { markerHashes } from '../../src/engine/marker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,10 +36,6 @@ function clientBody(api: Api, stream: boolean): string {
     { type: 'function_call', call_id: 'call_1', name: 'shell', arguments: '{}' },
     { type: 'function_call_output', call_id: 'call_1', output: log },
   ] });
-}
-
-function events(buf: Buffer): Array<{ event?: string; data: any }> {
-  return new SseSplitter().push(buf).map((e) => ({ event: e.event, data: e.data === '[DONE]' ? '[DONE]' : JSON.parse(e.data) }));
 }
 
 async function run(api: Api, stream: boolean, script: ModelScript = {}) {
