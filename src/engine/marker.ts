@@ -5,10 +5,7 @@ export const MARKER_HASH_RE = /hash=([0-9a-f]{24})(?![0-9a-f])/g;
 /** True when the text already carries one of our markers (retrieved or already-compressed content). */
 export function hasMarker(text: string): boolean {
   MARKER_HASH_RE.lastIndex = 0;
-  const found = MARKER_HASH_RE.test(text);
-  // A match leaves lastIndex past it; matchAll copies lastIndex, so leave the shared regex at 0.
-  MARKER_HASH_RE.lastIndex = 0;
-  return found;
+  return MARKER_HASH_RE.test(text);
 }
 
 /** All hashes named by markers in the text, in order of first appearance. */

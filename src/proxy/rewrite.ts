@@ -366,7 +366,7 @@ function decide(store: Store, text: string, query: string | undefined, model: st
  */
 export function compressOutput(
   store: Store, text: string, query: string | undefined, budgetMs: number,
-  config: Pick<ProxyConfig, 'minBytes' | 'errorMinBytes'> = DEFAULT_CONFIG, isError = false,
+  config: Pick<ProxyConfig, 'minBytes' | 'errorMinBytes'> = DEFAULT_CONFIG,
 ): string {
   // The proxy's rules, in its order: the agent's frame stays verbatim, tiny and already-compressed
   // outputs are left alone, failures are decided as error outputs.
@@ -380,7 +380,7 @@ export function compressOutput(
     },
     remember: (key, entry) => store.putMemo(key, encodeMemo(entry)),
   };
-  const failed = isError || reportsFailure(head) || reportsFailure(inner);
+  const failed = reportsFailure(head) || reportsFailure(inner);
   const { entry } = decideOutput(store, config, memo, inner, bytesIn, failed, query, undefined, performance.now() + budgetMs);
   return entry.text === undefined ? text : head + entry.text + tail;
 }

@@ -16,7 +16,6 @@ const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 /** Compared in blocks (one native call each) until the first block that differs. */
 const BLOCK = 16 * 1024;
 
-/** Length of the common prefix of two buffers. */
 /** Digests of nodes' bytes. A node shared with an earlier scan stands for the same bytes, so its digest is not computed again. */
 const digests = new WeakMap<JsonNode, string>();
 
@@ -29,6 +28,7 @@ export function nodeDigest(buf: Buffer, node: JsonNode): string {
   return d;
 }
 
+/** Length of the common prefix of two buffers. */
 export function commonPrefix(a: Buffer, b: Buffer): number {
   const n = Math.min(a.length, b.length);
   let i = 0;
