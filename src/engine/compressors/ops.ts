@@ -51,15 +51,24 @@ function cell(row: string, col: Column | undefined): string | undefined {
   return m ? m[1] : undefined;
 }
 
+interface KubeRow {
+  line: number;
+  status: string | undefined;
+  ready: string | undefined;
+  hasReady: boolean;
+  restarts: number;
+}
+
 export function compressKubectl(text: string, ctx: Ctx): Compressed | null {
   const lines = splitLines(text);
   const bodies = lines.map(body);
   const keep = new Uint8Array(lines.length);
   const statusOf: Array<string | undefined> = new Array(lines.length);
-  let rows = 0;
+  // One pass reads each row's cells under the header in effect (`kubectl get a,b` prints several tables).
+  const rows: KubeRow[] = [];
   let cols: Column[] = [];
-  const rowIdx: number[] = [];
   for (let i = 0; i < lines.length; i++) {
+    if ((i & 1023) === 0) ctx.checkDeadline();
     const b = bodies[i];
     if (KUBE_HEADER.test(b)) {
       cols = columns(b);
@@ -70,46 +79,23 @@ export function compressKubectl(text: string, ctx: Ctx): Compressed | null {
       keep[i] = 1;
       continue;
     }
-    rows++;
-    rowIdx.push(i);
-  }
-  if (rows < MIN_ROWS) return null;
-  const terms = weighTerms(ctx.query, rowIdx.map((i) => bodies[i]), 0.3);
-  // Restarts: odd when few rows have any.
-  let restarted = 0;
-  const restartsOf = new Map<number, number>();
-  cols = [];
-  for (let i = 0; i < lines.length; i++) {
-    const b = bodies[i];
-    if (KUBE_HEADER.test(b)) {
-      cols = columns(b);
-      continue;
-    }
-    if (keep[i]) continue;
-    const r = Number(cell(b, cols.find((c) => c.name === 'RESTARTS')) ?? 0);
-    restartsOf.set(i, r);
-    if (r > 0) restarted++;
-  }
-  const restartsOdd = restarted <= rows * RARE_RESTARTS;
-  cols = [];
-  for (let i = 0; i < lines.length; i++) {
-    if ((i & 1023) === 0) ctx.checkDeadline();
-    const b = bodies[i];
-    if (KUBE_HEADER.test(b)) {
-      cols = columns(b);
-      continue;
-    }
-    if (keep[i]) continue;
-    const status = cell(b, cols.find((c) => c.name === 'STATUS'));
-    const ready = cell(b, cols.find((c) => c.name === 'READY'));
+    const col = (name: string) => cols.find((c) => c.name === name);
+    const status = cell(b, col('STATUS'));
     statusOf[i] = status;
+    rows.push({ line: i, status, ready: cell(b, col('READY')), hasReady: col('READY') !== undefined, restarts: Number(cell(b, col('RESTARTS')) ?? 0) });
+  }
+  if (rows.length < MIN_ROWS) return null;
+  const terms = weighTerms(ctx.query, rows.map((r) => bodies[r.line]), 0.3);
+  // Restarts: odd when few rows have any.
+  const restartsOdd = rows.filter((r) => r.restarts > 0).length <= rows.length * RARE_RESTARTS;
+  for (const { line, status, ready, hasReady, restarts } of rows) {
     let normal = status === undefined || NORMAL_STATUS.has(status);
     const m = ready ? /^(\d+)\/(\d+)$/.exec(ready) : null;
     // A running pod with containers not ready is not healthy; a completed one has none ready.
     if (m && m[1] !== m[2] && status !== 'Completed' && status !== 'Succeeded') normal = false;
-    if (!m && ready !== undefined && cols.some((c) => c.name === 'READY') && !/^\d+\/\d+$|^(True|true)$/.test(ready)) normal = false;
-    if (restartsOdd && (restartsOf.get(i) ?? 0) > 0) normal = false;
-    if (!normal || terms.weight(b) >= SPECIFIC) keep[i] = 1;
+    if (!m && ready !== undefined && hasReady && !/^(True|true)$/.test(ready)) normal = false;
+    if (restartsOdd && restarts > 0) normal = false;
+    if (!normal || terms.weight(bodies[line]) >= SPECIFIC) keep[line] = 1;
   }
   const describe = (s: number, e: number) => {
     const counts = new Map<string, number>();
