@@ -116,5 +116,9 @@ export function readAll(res: http.IncomingMessage): Promise<Buffer> {
     res.on('end', () => resolve(Buffer.concat(chunks)));
     res.on('error', reject);
     res.on('aborted', () => reject(new Error('upstream aborted')));
+    // A response destroyed before its end (the client it was read for left) settles too.
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('upstream aborted'));
+    });
   });
 }

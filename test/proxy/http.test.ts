@@ -209,6 +209,41 @@ test('client disconnect aborts the upstream request; upstream reset ends the cli
   }
 });
 
+test('a client that leaves a non-streaming request in the retrieval loop aborts the upstream; no continuation is sent for it', async () => {
+  // The provider answers with a retrieve call, its body sent in two parts: the client leaves between them.
+  const h = await startHarness({
+    respond: (got, res) => {
+      const hash = /hash=([0-9a-f]{24})/.exec(got.body.toString('utf8'))?.[1];
+      const msg = JSON.stringify({
+        id: 'msg_r', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', stop_reason: 'tool_use', stop_sequence: null,
+        content: [{ type: 'tool_use', id: `toolu_r${h.upstream.received.length}`, name: 'headroom_retrieve', input: { hash } }],
+        usage: { input_tokens: 10, output_tokens: 5 },
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(msg.slice(0, 20));
+      setTimeout(() => {
+        if (!res.destroyed) res.end(msg.slice(20));
+      }, 300);
+    },
+  });
+  try {
+    const ac = new AbortController();
+    const r = fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: bigLog() })), signal: ac.signal, headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test' } }).catch(() => undefined);
+    for (let k = 0; k < 100 && h.upstream.received.length === 0; k++) await new Promise((res) => setTimeout(res, 20));
+    assert.ok(h.upstream.received[0].body.includes('headroom_retrieve'), 'the request went through the retrieval path');
+    // The proxy has the response head and part of the body.
+    await new Promise((res) => setTimeout(res, 100));
+    ac.abort();
+    await r;
+    for (let k = 0; k < 50 && h.upstream.aborted === 0; k++) await new Promise((res) => setTimeout(res, 20));
+    assert.equal(h.upstream.aborted, 1, 'upstream saw the request aborted');
+    await new Promise((res) => setTimeout(res, 600));
+    assert.equal(h.upstream.received.length, 1, 'no continuation sent for a client that left');
+  } finally {
+    await h.close();
+  }
+});
+
 test('a request on a pooled connection the provider reset is sent once more on a new one; nothing else is resent', async () => {
   const resetting = resettingReusedConnections(defaultResponder);
   let respond: Responder = resetting;

@@ -175,10 +175,20 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
   const { res } = ctx;
   const adapter = apiAdapter(ctx.api);
   let currentReq: ClientRequest | null = null;
+  let clientGone = false;
   res.on('close', () => {
-    if (!res.writableFinished) currentReq?.destroy();
+    if (res.writableFinished) return;
+    // The client left: the answer being read is abandoned and no continuation is sent for it.
+    clientGone = true;
+    ctx.stats.truncated = true;
+    first.destroy();
+    currentReq?.destroy();
   });
-  const raw = await readAll(first);
+  const raw = await readAll(first).catch((e) => {
+    if (clientGone) return null;
+    throw e;
+  });
+  if (!raw) return;
   const passThrough = () => res.writeHead(first.statusCode ?? 200, first.statusMessage, downstreamHeaders(first.rawHeaders)).end(raw);
   let msg: Record<string, any>;
   try {
@@ -202,8 +212,17 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     const answers = answerCalls(state.store, calls, exhausted, ctx.stats);
     body = lastRoundBody(ctx.api, adapter.jsonContinuation(body, msg, answers), exhausted);
     answered++;
-    const next = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
-    const nextRaw = await readAll(next);
+    if (clientGone) return;
+    let next: IncomingMessage;
+    let nextRaw: Buffer;
+    try {
+      next = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
+      nextRaw = await readAll(next);
+    } catch (e) {
+      if (clientGone) return;
+      throw e;
+    }
+    if (clientGone) return;
     if (next.statusCode !== 200) {
       res.writeHead(next.statusCode ?? 502, next.statusMessage, downstreamHeaders(next.rawHeaders)).end(nextRaw);
       return;
