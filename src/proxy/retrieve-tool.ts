@@ -6,7 +6,7 @@
  */
 import type { Api, RequestShape } from './extract';
 import { RETRIEVE_TOOL_NAME } from './extract';
-import { member, scanJson, stringMember } from './json-scan';
+import { member, scalarMember, scanJson, stringMember } from './json-scan';
 import type { Splice } from './json-scan';
 
 const DESCRIPTION =
@@ -32,10 +32,15 @@ export function retrieveToolSplice(api: Api, buf: Buffer, shape: RequestShape): 
     return { start: tools.start + 1, end: tools.start + 1, bytes: Buffer.from(tool) };
   }
   const root = shape.root;
+  const present = member(root, 'tools');
+  if (present) {
+    // `"tools": null` (no tools): the list takes the null's place; a second "tools" member would
+    // make the body's meaning depend on the provider's parser. Any other non-list is left as sent.
+    return scalarMember(buf, root, 'tools') === 'null' ? { start: present.start, end: present.end, bytes: Buffer.from(`[${tool}]`) } : null;
+  }
   const lastEntry = root.entries[root.entries.length - 1];
   if (!lastEntry) return null;
   const at = lastEntry[1].end;
-  void buf;
   return { start: at, end: at, bytes: Buffer.from(`,"tools":[${tool}]`) };
 }
 

@@ -255,6 +255,21 @@ test('chat with n > 1 is not given the retrieve tool (several answers cannot be 
   }
 });
 
+test('a request with "tools": null gets the retrieve tool in place of the null, not in a second "tools" member', async () => {
+  const h = await startHarness({ respond: modelResponder('chat', { never: true }) });
+  try {
+    const body = JSON.parse(clientBody('chat', false));
+    const sentBody = JSON.stringify({ ...body, tools: null });
+    assert.equal((await post(`${h.proxy.url}/v1/chat/completions`, sentBody, { authorization: 'Bearer sk-test' })).status, 200);
+    const sent = h.upstream.received[0].body.toString('utf8');
+    assert.equal(sent.match(/"tools":/g)?.length, 1, sent.slice(0, 200));
+    assert.deepEqual(JSON.parse(sent).tools.map((t: any) => t.function.name), ['headroom_retrieve']);
+    assert.ok(sent.startsWith(sentBody.slice(0, sentBody.indexOf('"tools":null'))), 'the bytes before it unchanged');
+  } finally {
+    await h.close();
+  }
+});
+
 test('Responses in background mode or in a stored conversation are not given the retrieve tool; their outputs are still compressed', async () => {
   const h = await startHarness({ respond: modelResponder('responses', { never: true }) });
   try {
