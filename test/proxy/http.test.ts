@@ -9,6 +9,7 @@ import { anthropicBody, bigLog } from './helpers/fixtures';
 import { ANTHROPIC_JSON_REPLY, anthropicSse, defaultResponder, resettingReusedConnections } from './helpers/fake-upstream';
 import type { Responder } from './helpers/fake-upstream';
 import { startProxy } from '../../src/proxy/server';
+import type { RequestRecord } from '../../src/proxy/server';
 import { normalizePath, upstreamUrl, isLoopbackHost } from '../../src/proxy/routes';
 
 function rawRequest(url: string, options: http.RequestOptions, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
@@ -240,6 +241,38 @@ test('a client that leaves a non-streaming request in the retrieval loop aborts 
     await new Promise((res) => setTimeout(res, 600));
     assert.equal(h.upstream.received.length, 1, 'no continuation sent for a client that left');
   } finally {
+    await h.close();
+  }
+});
+
+test('a client that leaves is recorded as truncated, also when the retrieval stitcher carried its stream or JSON answer', async () => {
+  const h = await startHarness({
+    respond: (got, res) => {
+      const stream = got.body.includes('"stream":true');
+      res.writeHead(200, { 'content-type': stream ? 'text/event-stream' : 'application/json' });
+      res.write(stream ? 'event: message_start\ndata: {"type":"message_start","message":{"usage":{"input_tokens":5}}}\n\n' : '{"id":"m",');
+    },
+  });
+  const records: RequestRecord[] = [];
+  const off = h.proxy.onRequest((r) => records.push(r));
+  try {
+    for (const [i, [output, stream]] of ([['x', true], [bigLog(), true], [bigLog(600, 2), false]] as const).entries()) {
+      const ac = new AbortController();
+      const r = fetch(`${h.proxy.url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: output, stream })), signal: ac.signal, headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test' } });
+      if (stream) await (await r).body!.getReader().read();
+      else {
+        for (let k = 0; k < 100 && h.upstream.received.length === i; k++) await new Promise((res) => setTimeout(res, 20));
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      ac.abort();
+      await r.catch(() => undefined);
+      for (let k = 0; k < 100 && records.length === i; k++) await new Promise((res) => setTimeout(res, 20));
+      assert.equal(records.length, i + 1);
+      assert.equal(records[i].truncated, true, `case ${i}: recorded as truncated`);
+    }
+    assert.ok(h.upstream.received[1].body.includes('headroom_retrieve') && h.upstream.received[2].body.includes('headroom_retrieve'), 'the last two went through the stitcher');
+  } finally {
+    off();
     await h.close();
   }
 });

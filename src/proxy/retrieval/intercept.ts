@@ -122,6 +122,7 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
   res.on('close', () => {
     if (res.writableFinished) return;
     clientGone = true;
+    ctx.stats.truncated = true;
     current?.destroy();
     currentReq?.destroy();
   });
