@@ -6,6 +6,7 @@ import { decodeBody, readBody } from './body';
 import { HttpError, providerError } from './errors';
 import type { Api } from './extract';
 import { JsonSyntaxError, JsonTooComplexError } from './json-scan';
+import { originForm } from './routes';
 import type { ProxyState } from './server';
 
 function json(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
@@ -14,7 +15,8 @@ function json(res: ServerResponse, status: number, value: unknown, extra: Record
 
 /** Answers the proxy's own routes; returns false for anything else. */
 export async function handleInternal(state: ProxyState, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-  const url = req.url ?? '/';
+  // The caller let through only loopback absolute-form targets: they name these routes too.
+  const url = originForm(req.url ?? '/');
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const method = req.method ?? 'GET';

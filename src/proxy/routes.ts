@@ -18,13 +18,20 @@ export interface Route {
 const BARE = /^\/(messages|chat\/completions|responses|models|completions|embeddings)(\/|$)/;
 const RESPONSES_PATHS = new Set(['/v1/responses', '/v1/codex/responses', '/backend-api/responses', '/backend-api/codex/responses']);
 
+/**
+ * The target in origin form: an absolute-form target (clients that treat us as an HTTP proxy)
+ * without its scheme and authority ("http://127.0.0.1:8787/health?x" → "/health?x").
+ */
+export function originForm(rawUrl: string): string {
+  const m = /^https?:\/\/[^/?#]*/i.exec(rawUrl);
+  if (!m) return rawUrl;
+  const rest = rawUrl.slice(m[0].length);
+  return rest.startsWith('/') ? rest : '/' + rest;
+}
+
 /** Splits the raw URL and normalises its path (project prefix, /v1/v1, bare API paths). */
 export function normalizePath(rawUrl: string): { path: string; query: string } {
-  // Absolute-form targets (clients that treat us as an HTTP proxy) carry the origin: drop it.
-  if (/^https?:\/\//i.test(rawUrl)) {
-    const slash = rawUrl.indexOf('/', rawUrl.indexOf('//') + 2);
-    rawUrl = slash === -1 ? '/' : rawUrl.slice(slash);
-  }
+  rawUrl = originForm(rawUrl);
   const q = rawUrl.indexOf('?');
   let path = q === -1 ? rawUrl : rawUrl.slice(0, q);
   const query = q === -1 ? '' : rawUrl.slice(q);

@@ -1,6 +1,7 @@
 /** Hardening of the proxy's socket side: request targets, Host and Origin checks, stalled clients. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as zlib from 'node:zlib';
 import { startHarness } from './helpers/harness';
@@ -68,6 +69,42 @@ test('an absolute-form target naming a foreign host is refused even with a loopb
     const ok = await rawExchange(h.proxy.port, req(`http://127.0.0.1:${h.proxy.port}/v1/messages?beta=true`));
     assert.equal(statusOf(ok), 200, ok);
     assert.equal(h.upstream.received[0].url, '/v1/messages?beta=true');
+  } finally {
+    await h.close();
+  }
+});
+
+/** Sends a request with `target` as its request line's target, as written (absolute form included). */
+function requestTarget(port: number, method: string, target: string, body?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  return new Promise((resolve, reject) => {
+    const r = http.request({ host: '127.0.0.1', port, method, path: target, headers: { 'x-api-key': 'k', 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+test('an absolute-form target naming a loopback host reaches the proxy\'s own routes, as its path would', async () => {
+  const h = await startHarness({ config: { budgetMs: 20_000 } });
+  try {
+    const origin = `http://127.0.0.1:${h.proxy.port}`;
+    const health = await requestTarget(h.proxy.port, 'GET', `${origin}/health`);
+    assert.equal(health.status, 200, health.text);
+    assert.equal(JSON.parse(health.text).service, 'headroom');
+    const stats = await requestTarget(h.proxy.port, 'GET', `HTTP://LOCALHOST:${h.proxy.port}/stats`);
+    assert.equal(stats.status, 200, stats.text);
+    assert.ok('totals' in JSON.parse(stats.text), stats.text);
+    const compressed = await requestTarget(h.proxy.port, 'POST', `${origin}/v1/compress?api=anthropic`, JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+    assert.equal(compressed.status, 200, compressed.text.slice(0, 300));
+    assert.equal(compressed.headers['x-headroom-api'], 'anthropic');
+    const hash = /hash=([0-9a-f]{24})/.exec(compressed.text)![1];
+    const retrieved = await requestTarget(h.proxy.port, 'GET', `${origin}/v1/retrieve/${hash}`);
+    assert.equal(retrieved.status, 200, retrieved.text.slice(0, 300));
+    assert.equal(JSON.parse(retrieved.text).hash, hash);
+    assert.equal(h.upstream.received.length, 0, 'nothing was forwarded upstream');
   } finally {
     await h.close();
   }
