@@ -11,7 +11,7 @@ Commands:
              --no-tokens       skip token counting (faster)
              --budget-ms N     give up (output = input) after N ms (default 5000 + 1 per 10 KB)
   retrieve   Write the original stored under HASH to stdout, byte for byte.
-             headroom retrieve HASH   (24 lowercase hex digits, as in "hash=…")
+             headroom retrieve HASH   (24 hex digits, as in "hash=…")
   stats      Show what the store holds and what the proxy saved (its last 30 days).
              --json            machine-readable output
   proxy      Run the local proxy for AI agents.

@@ -125,6 +125,10 @@ test('compress shrinks stdin, reports one JSON line, and every hash retrieves it
   const viaMarker = cli(['retrieve', `hash=${report.hashes[0]}`], '', { HEADROOM_STORE: store });
   assert.equal(viaMarker.status, 0, viaMarker.stderr);
   assert.equal(ccrHash(viaMarker.stdout.toString('utf8')), report.hashes[0]);
+  // Upper case too, as the MCP tool and GET /v1/retrieve/HASH take it.
+  const upper = cli(['retrieve', '--store', store, `HASH=${report.hashes[0].toUpperCase()}`]);
+  assert.equal(upper.status, 0, upper.stderr);
+  assert.equal(ccrHash(upper.stdout.toString('utf8')), report.hashes[0]);
   // Reading does not rewrite the store file just to record the access time.
   assert.deepEqual([statSync(store).ino, statSync(store).mtimeMs], [written.ino, written.mtimeMs]);
 });

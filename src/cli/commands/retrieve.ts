@@ -3,9 +3,9 @@ import { HASH_PATTERN } from '../../engine/hash';
 import { openCliStore } from '../open';
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliIO } from '../io';
 
-/** Accepts the hash as printed in a marker: bare, or as `hash=<hex>`. */
+/** Accepts the hash as printed in a marker: bare, or as `hash=<hex>`; upper case too (as the MCP tool). */
 export function normalizeHash(arg: string): string | null {
-  const hash = arg.trim().replace(/^hash=/i, '').replace(/[\]\s]+$/, '');
+  const hash = arg.trim().toLowerCase().replace(/^hash=/, '').replace(/[\]\s]+$/, '');
   return HASH_PATTERN.test(hash) ? hash : null;
 }
 
@@ -15,7 +15,7 @@ export async function retrieveCommand(args: string[], io: CliIO): Promise<number
   if (positionals.length !== 1) throw new UsageError('retrieve takes exactly one HASH');
   const hash = normalizeHash(positionals[0]);
   if (!hash) {
-    throw new UsageError(`${JSON.stringify(positionals[0])} is not a Headroom hash (expected 24 lowercase hex digits, as in "hash=…")`);
+    throw new UsageError(`${JSON.stringify(positionals[0])} is not a Headroom hash (expected 24 hex digits, as in "hash=…")`);
   }
   const store = await openCliStore(values.store, io);
   try {
