@@ -91,3 +91,15 @@ export function decodeResponseBody(raw: Buffer, encoding: string | undefined, ma
   if (enc === 'deflate') return zlib.inflateSync(raw, opts);
   return undefined;
 }
+
+/**
+ * A streaming decoder for a provider's response by its content-encoding (the encodings
+ * decodeResponseBody reads); undefined for any other. Its output is not limited: callers count it.
+ */
+export function responseDecoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  if (enc === 'gzip' || enc === 'x-gzip') return zlib.createGunzip();
+  if (enc === 'br') return zlib.createBrotliDecompress();
+  if (enc === 'deflate') return zlib.createInflate();
+  return undefined;
+}

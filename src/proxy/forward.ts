@@ -99,7 +99,7 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
       const contentType = headerValue(upRes.rawHeaders, 'content-type') ?? '';
       const encoding = headerValue(upRes.rawHeaders, 'content-encoding');
       const isSse = contentType.includes('text/event-stream');
-      const tee = isSse && !encoding ? new UsageTee(provider) : null;
+      const tee = isSse ? new UsageTee(provider, encoding) : null;
       const jsonChunks: Buffer[] | null = !isSse && contentType.includes('json') ? [] : null;
       let jsonSize = 0;
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
@@ -111,20 +111,28 @@ export function forward(args: ForwardArgs): Promise<ForwardOutcome> {
           jsonSize += chunk.length;
         }
       });
-      upRes.pipe(res);
+      // An encoded stream's usage is known once its decoder has flushed; the client's response
+      // ends after that, so a request answered is a request counted (ProxyHandle.settled).
+      upRes.pipe(res, { end: !tee?.decoding });
       upRes.on('close', () => {
         upstreamDone = true;
         if (!upRes.complete) {
           outcome.truncated = true;
           outcome.error ??= 'upstream ended the response early';
+          tee?.giveUp();
           res.destroy();
-        } else {
-          if (tee) {
+        } else if (tee) {
+          void tee.end().then(() => {
+            if (tee.unreadable) return;
             outcome.usage = tee.usage;
             if (upRes.statusCode === 200 && !tee.completed) outcome.truncated = true;
-          } else if (jsonChunks && jsonSize < JSON_TEE_CAP) {
-            outcome.usage = parseJsonUsage(provider, Buffer.concat(jsonChunks), encoding);
-          }
+          }).finally(() => {
+            res.end();
+            finish();
+          });
+          return;
+        } else if (jsonChunks && jsonSize < JSON_TEE_CAP) {
+          outcome.usage = parseJsonUsage(provider, Buffer.concat(jsonChunks), encoding);
         }
         finish();
       });

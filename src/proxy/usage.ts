@@ -1,4 +1,6 @@
 /** The provider's reported usage, read from a copy of the response (JSON body or SSE stream). */
+import type { Transform } from 'node:stream';
+import { MAX_DECODED_RESPONSE_BYTES, responseDecoder } from './body';
 import type { Provider } from './routes';
 import { SseSplitter } from './sse';
 
@@ -43,16 +45,68 @@ export function usageFromJson(provider: Provider, body: Json): Usage | undefined
   return provider === 'anthropic' ? anthropicUsageOf(raw) : openaiUsage(raw);
 }
 
-/** Follows a stream's events and keeps the latest usage figures. */
+/**
+ * Follows a stream's events and keeps the latest usage figures. A content-encoded stream is read
+ * through a decoder fed with the chunks (the bytes forwarded are not touched), up to
+ * MAX_DECODED_RESPONSE_BYTES decoded like every provider response the proxy reads; its figures
+ * are final once end() resolves.
+ */
 export class UsageTee {
   usage?: Usage;
   /** The stream reached its terminal event (message_stop, [DONE], response.completed...). */
   completed = false;
+  /** An encoded stream the proxy could not read (unknown encoding, corrupt, or past the cap): nothing is known of it. */
+  unreadable = false;
   private readonly splitter = new SseSplitter();
+  /** Read through a decoder: the figures are known only once end() resolves. */
+  readonly decoding: boolean = false;
+  private readonly decoder?: Transform;
+  private decoded = 0;
+  private readonly ended: Promise<void> = Promise.resolve();
 
-  constructor(private readonly provider: Provider) {}
+  constructor(private readonly provider: Provider, encoding?: string) {
+    const enc = (encoding ?? '').trim().toLowerCase();
+    if (enc === '' || enc === 'identity') return;
+    const decoder = responseDecoder(enc);
+    if (!decoder) {
+      this.unreadable = true;
+      return;
+    }
+    this.decoder = decoder;
+    this.decoding = true;
+    decoder.on('data', (c: Buffer) => {
+      this.decoded += c.length;
+      if (this.decoded > MAX_DECODED_RESPONSE_BYTES) this.giveUp();
+      else this.read(c);
+    });
+    this.ended = new Promise((resolve) => {
+      decoder.on('end', resolve);
+      decoder.on('close', resolve);
+      decoder.on('error', () => {
+        this.unreadable = true;
+        resolve();
+      });
+    });
+  }
 
   push(chunk: Buffer): void {
+    if (!this.decoder) this.read(chunk);
+    else if (!this.unreadable) this.decoder.write(chunk);
+  }
+
+  /** Resolves once every chunk pushed has been read (at once for a stream that is not encoded). */
+  end(): Promise<void> {
+    if (this.decoder && !this.unreadable) this.decoder.end();
+    return this.ended;
+  }
+
+  /** Stops reading (the stream broke off, or decoded past the cap). */
+  giveUp(): void {
+    this.unreadable = true;
+    this.decoder?.destroy();
+  }
+
+  private read(chunk: Buffer): void {
     for (const ev of this.splitter.push(chunk)) this.onEvent(ev.event, ev.data);
   }
 

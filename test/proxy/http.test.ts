@@ -173,6 +173,52 @@ test('SSE streams are delivered byte for byte', async () => {
   }
 });
 
+test('usage is read from content-encoded SSE (gzip, deflate, br); the encoded bytes reach the client unchanged', async () => {
+  const ev = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  const sse = Buffer.from([
+    ev('message_start', { type: 'message_start', message: { id: 'msg_e', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 40, cache_creation_input_tokens: 30, cache_read_input_tokens: 800, output_tokens: 1 } } }),
+    ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hello wörld' } }),
+    ev('content_block_stop', { type: 'content_block_stop', index: 0 }),
+    ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 9 } }),
+    ev('message_stop', { type: 'message_stop' }),
+  ].join(''), 'utf8');
+  const encoded: Record<string, Buffer> = { gzip: zlib.gzipSync(sse), deflate: zlib.deflateSync(sse), br: zlib.brotliCompressSync(sse) };
+  let encoding = 'gzip';
+  const h = await startHarness({
+    respond: async (_got, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': encoding });
+      const bytes = encoded[encoding];
+      for (let i = 0; i < bytes.length; i += 5) {
+        res.write(bytes.subarray(i, i + 5));
+        await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    },
+  });
+  const seen: Array<{ usage?: unknown; truncated?: boolean }> = [];
+  const off = h.proxy.onRequest((r) => seen.push(r));
+  try {
+    for (encoding of Object.keys(encoded)) {
+      for (const toolOutput of ['ok', bigLog()]) {
+        const body = Buffer.from(JSON.stringify(anthropicBody({ toolOutput, stream: true })));
+        const r = await rawRequest(`${h.proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } }, body);
+        assert.equal(r.status, 200);
+        assert.equal(r.headers['content-encoding'], encoding);
+        assert.deepEqual(r.body, encoded[encoding], `${encoding}: bytes unchanged`);
+        await h.proxy.settled();
+        const rec = seen.at(-1)!;
+        assert.deepEqual(rec.usage, { input: 40, output: 9, cacheRead: 800, cacheWrite: 30 }, `${encoding}: usage`);
+        assert.ok(!rec.truncated, `${encoding}: a complete stream`);
+      }
+    }
+    assert.equal(seen.length, 6);
+  } finally {
+    off();
+    await h.close();
+  }
+});
+
 test('client disconnect aborts the upstream request; upstream reset ends the client stream', async () => {
   let mode: 'hang' | 'reset' = 'hang';
   const h = await startHarness({

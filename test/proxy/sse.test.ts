@@ -1,6 +1,7 @@
 /** The SSE tee: events and usage are the same wherever the stream is cut, multi-byte UTF-8 included. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as zlib from 'node:zlib';
 import { SseSplitter } from '../../src/proxy/sse';
 import { UsageTee } from '../../src/proxy/usage';
 import { anthropicSse } from './helpers/fake-upstream';
@@ -62,4 +63,27 @@ test('message_delta usage is cumulative: the latest value wins', () => {
   tee.push(Buffer.from('event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":45}}\n\n'));
   assert.deepEqual(tee.usage, { input: 10, output: 45, cacheRead: 5, cacheWrite: 0 });
   assert.equal(tee.completed, false, 'no message_stop yet: truncated');
+});
+
+test('an encoded stream is read through its decoder; one that does not decode, or decodes past the cap, is unreadable', async () => {
+  const sse = Buffer.from(anthropicSse(), 'utf8');
+  const tee = new UsageTee('anthropic', 'gzip');
+  const gz = zlib.gzipSync(sse);
+  for (let i = 0; i < gz.length; i += 3) tee.push(gz.subarray(i, i + 3));
+  await tee.end();
+  assert.deepEqual(tee.usage, { input: 50, output: 12, cacheRead: 900, cacheWrite: 0 });
+  assert.ok(tee.completed && !tee.unreadable);
+
+  const corrupt = new UsageTee('anthropic', 'br');
+  corrupt.push(Buffer.from('not brotli at all'));
+  await corrupt.end();
+  assert.ok(corrupt.unreadable);
+
+  assert.ok(new UsageTee('anthropic', 'zstd, gzip').unreadable, 'an encoding the proxy does not read');
+
+  // 80 MiB of blank lines is 80 KiB of gzip: the tee stops reading at the cap.
+  const bomb = new UsageTee('anthropic', 'gzip');
+  bomb.push(zlib.gzipSync(Buffer.alloc(80 * 1024 * 1024, 0x0a)));
+  await bomb.end();
+  assert.ok(bomb.unreadable);
 });
