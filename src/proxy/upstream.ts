@@ -108,12 +108,24 @@ function failedOnStaleConnection(req: http.ClientRequest, e: NodeJS.ErrnoExcepti
   return req.reusedSocket && !req.destroyed && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
 }
 
-/** Collects a whole response body (used for the proxy's own retrieval continuations). */
-export function readAll(res: http.IncomingMessage): Promise<Buffer> {
+/**
+ * Collects a response body (the proxy's own retrieval rounds) up to `maxBytes`: past it, reading
+ * stops (the response is paused, the rest of its body still to come) and `more` is set.
+ */
+export function readUpTo(res: http.IncomingMessage, maxBytes: number): Promise<{ chunks: Buffer[]; more: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => resolve(Buffer.concat(chunks)));
+    let size = 0;
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+      if (size <= maxBytes) return;
+      res.pause();
+      res.off('data', onData);
+      resolve({ chunks, more: true });
+    };
+    res.on('data', onData);
+    res.on('end', () => resolve({ chunks, more: false }));
     res.on('error', reject);
     res.on('aborted', () => reject(new Error('upstream aborted')));
     // A response destroyed before its end (the client it was read for left) settles too.

@@ -9,6 +9,10 @@ import { resettingReusedConnections } from './helpers/fake-upstream';
 import { sseEvents as events } from './helpers/sse';
 import { markerHashes } from '../../src/engine/marker';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import * as http from 'node:http';
+import { MAX_DECODED_RESPONSE_BYTES } from '../../src/proxy/body';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -230,6 +234,85 @@ for (const api of ['anthropic', 'chat', 'responses'] as const) {
     }
   });
 }
+
+/** A JSON message whose text makes its body `size` bytes and more, written in 1 MiB pieces. */
+async function writeHugeJson(res: http.ServerResponse, size: number, hold?: Promise<unknown>): Promise<Buffer> {
+  const digest = createHash('sha256');
+  const put = async (b: Buffer) => {
+    digest.update(b);
+    if (!res.write(b)) await once(res, 'drain');
+  };
+  res.writeHead(200, { 'content-type': 'application/json' });
+  await put(Buffer.from('{"id":"msg_big","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"'));
+  const piece = Buffer.alloc(1 << 20, 0x61);
+  for (let n = 0; n <= size; n += piece.length) await put(piece);
+  await hold;
+  const tail = Buffer.from('"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}');
+  digest.update(tail);
+  res.end(tail);
+  return digest.digest();
+}
+
+test('anthropic JSON: a first answer past the size cap is passed through unchanged as it arrives, not read whole', async () => {
+  let clientGotBytes!: () => void;
+  const gotBytes = new Promise<void>((r) => (clientGotBytes = r));
+  let upstreamEnded = false;
+  let sent: Promise<Buffer> | undefined;
+  const h = await startHarness({
+    respond: (_got, res) => {
+      // The upstream keeps the response open until the client has seen its first bytes (at most 15 s).
+      sent = writeHugeJson(res, MAX_DECODED_RESPONSE_BYTES, Promise.race([gotBytes, new Promise((r) => setTimeout(r, 15_000).unref())]));
+      void sent.then(() => (upstreamEnded = true));
+    },
+  });
+  try {
+    const body = Buffer.from(clientBody('anthropic', false));
+    const got = await new Promise<{ status: number; digest: Buffer; early: boolean }>((resolve, reject) => {
+      const req = http.request(`${h.proxy.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } }, (res) => {
+        const digest = createHash('sha256');
+        let early: boolean | undefined;
+        res.on('data', (c: Buffer) => {
+          early ??= !upstreamEnded;
+          clientGotBytes();
+          digest.update(c);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, digest: digest.digest(), early: !!early }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(got.status, 200);
+    assert.ok(h.upstream.received[0].body.includes('headroom_retrieve'), 'the tool was offered');
+    assert.ok(got.early, 'the client got the answer while the upstream was still sending it');
+    assert.deepEqual(got.digest, await sent!, 'the bytes the upstream sent');
+    assert.equal(h.upstream.received.length, 1);
+  } finally {
+    await h.close();
+  }
+});
+
+test('anthropic JSON: a continuation answer past the size cap ends the request with a 502 in the provider\'s error format', async () => {
+  const first = modelResponder('anthropic');
+  let round = 0;
+  const h = await startHarness({
+    respond: (got, res) => {
+      if (round++ === 0) return first(got, res);
+      void writeHugeJson(res, MAX_DECODED_RESPONSE_BYTES).catch(() => {});
+    },
+  });
+  try {
+    const r = await post(`${h.proxy.url}/v1/messages`, clientBody('anthropic', false));
+    assert.equal(h.upstream.received.length, 2, 'the retrieve call was answered and continued');
+    assert.equal(r.status, 502, r.body.toString('utf8', 0, 300));
+    const err = JSON.parse(r.body.toString('utf8'));
+    assert.equal(err.type, 'error');
+    assert.equal(err.error.type, 'api_error');
+    assert.match(err.error.message, /retrieval/i);
+  } finally {
+    await h.close();
+  }
+});
 
 async function waitForRecord(h: Awaited<ReturnType<typeof startHarness>>): Promise<any> {
   for (let i = 0; i < 100; i++) {

@@ -18,12 +18,13 @@
  * with the retrieved text (see OwedAnswers).
  */
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { decodeResponseBody } from '../body';
+import { decodeResponseBody, MAX_DECODED_RESPONSE_BYTES } from '../body';
+import { providerError } from '../errors';
 import type { Api, RequestShape } from '../extract';
 import { downstreamHeaders, headerValue, upstreamHeaders } from '../headers';
 import type { ProxyState } from '../server';
 import { SseSplitter } from '../sse';
-import { readAll } from '../upstream';
+import { readUpTo } from '../upstream';
 import { forcesToolCall, withoutRetrieveTool } from '../retrieve-tool';
 import type { Usage } from '../usage';
 import { answerCalls } from './answer';
@@ -65,7 +66,7 @@ export function makeRetrievalInterceptor(state: ProxyState, ctx: InterceptContex
       if (type.includes('json')) {
         running = runJson(state, ctx, upRes, encoding).catch((e) => {
           state.log(`retrieval failed: ${(e as Error).message}`);
-          if (!ctx.res.headersSent) ctx.res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":{"message":"Headroom proxy: retrieval failed"}}');
+          if (!ctx.res.headersSent) ctx.res.writeHead(502, { 'content-type': 'application/json' }).end(providerError(ctx.api, 502, 'Headroom proxy: retrieval failed').body);
           else ctx.res.destroy();
         });
         return true;
@@ -156,7 +157,9 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
       current = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
       const type = headerValue(current.rawHeaders, 'content-type') ?? '';
       if (current.statusCode !== 200 || !type.includes('text/event-stream')) {
-        const errBody = (await readAll(current)).toString('utf8');
+        const read = await readUpTo(current, MAX_ERROR_BODY_BYTES);
+        if (read.more) current.destroy();
+        const errBody = Buffer.concat(read.chunks).toString('utf8');
         write(adapter.errorEvent(current.statusCode ?? 502, errBody, stitcher));
         ctx.stats.truncated = true;
         res.end();
@@ -167,6 +170,28 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
     ctx.stats.firstUsage = stitcher.firstUsage;
     ctx.stats.usage = addUsage(ctx.stats.usage, stitcher.laterUsage);
   }
+}
+
+/** Of a refused continuation's answer, the part read for its error message. */
+const MAX_ERROR_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Sends the client an upstream response whose reading stopped at the cap: its head, the chunks
+ * read, then the rest piped as it comes. Resolves when it has ended: true when complete.
+ */
+function relay(res: ServerResponse, upRes: IncomingMessage, read: Buffer[]): Promise<boolean> {
+  res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
+  for (const c of read) res.write(c);
+  return new Promise((resolve) => {
+    res.on('close', () => {
+      if (!res.writableFinished) upRes.destroy();
+    });
+    upRes.on('close', () => {
+      if (!upRes.complete) res.destroy();
+      resolve(upRes.complete);
+    });
+    upRes.pipe(res);
+  });
 }
 
 /** The body decoded; one in an encoding the proxy does not read stays as it is (and fails to parse). */
@@ -185,11 +210,18 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     first.destroy();
     currentReq?.destroy();
   });
-  const raw = await readAll(first).catch((e) => {
+  // The proxy reads at most this much of an answer (decoded too, see decodeResponseBody). A first
+  // answer past it is not one it can look into: the client gets it as it is, as it arrives.
+  const head = await readUpTo(first, MAX_DECODED_RESPONSE_BYTES).catch((e) => {
     if (clientGone) return null;
     throw e;
   });
-  if (!raw) return;
+  if (!head) return;
+  if (head.more) {
+    if (!(await relay(res, first, head.chunks))) ctx.stats.truncated = true;
+    return;
+  }
+  const raw = Buffer.concat(head.chunks);
   const passThrough = () => res.writeHead(first.statusCode ?? 200, first.statusMessage, downstreamHeaders(first.rawHeaders)).end(raw);
   let msg: Record<string, any>;
   try {
@@ -215,19 +247,25 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     answered++;
     if (clientGone) return;
     let next: IncomingMessage;
-    let nextRaw: Buffer;
+    let read: { chunks: Buffer[]; more: boolean };
     try {
       next = await sendContinuation(state, ctx, body, (r) => (currentReq = r));
-      nextRaw = await readAll(next);
+      read = await readUpTo(next, MAX_DECODED_RESPONSE_BYTES);
     } catch (e) {
       if (clientGone) return;
       throw e;
     }
     if (clientGone) return;
     if (next.statusCode !== 200) {
-      res.writeHead(next.statusCode ?? 502, next.statusMessage, downstreamHeaders(next.rawHeaders)).end(nextRaw);
+      if (read.more) await relay(res, next, read.chunks);
+      else res.writeHead(next.statusCode ?? 502, next.statusMessage, downstreamHeaders(next.rawHeaders)).end(Buffer.concat(read.chunks));
       return;
     }
+    if (read.more) {
+      next.destroy();
+      throw new Error(`a continuation's answer exceeds ${MAX_DECODED_RESPONSE_BYTES} bytes`);
+    }
+    const nextRaw = Buffer.concat(read.chunks);
     msg = JSON.parse(decode(nextRaw, headerValue(next.rawHeaders, 'content-encoding')).toString('utf8'));
     ctx.stats.usage = addUsage(ctx.stats.usage, adapter.jsonUsage(msg));
     rounds.push(msg);
