@@ -75,5 +75,9 @@ export function withoutRetrieveTool(api: Api, buf: Buffer): Buffer {
 export const RETRIEVE_MISS_MESSAGE = (hash: string) =>
   `No stored original for hash=${hash} (unknown or expired). Re-run the command or re-read the file to get the full output again.`;
 
+export const RETRIEVE_CUT_MESSAGE =
+  'This headroom_retrieve call was cut short: the response ended before its arguments were complete, so nothing was retrieved. ' +
+  'Call headroom_retrieve again with the whole hash if you still need the original.';
+
 export const RETRIEVE_EXHAUSTED_MESSAGE =
   'Retrieval limit reached for this turn. Work with the content you have, or re-run the command or re-read the file for full output.';

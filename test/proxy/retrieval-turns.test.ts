@@ -10,6 +10,7 @@ import { startHarness, post } from './helpers/harness';
 import type { Received } from './helpers/fake-upstream';
 import { bigLog } from './helpers/fixtures';
 import { sseEvents as events, writeSse } from './helpers/sse';
+import { OwedAnswers } from '../../src/proxy/retrieval/owed';
 
 const HASH_RE = /hash=([0-9a-f]{24})/;
 type Json = Record<string, any>;
@@ -306,6 +307,55 @@ for (const stream of [true, false]) {
     }
   });
 }
+
+// A response continued with previous_response_id still holds its retrieve call, so the request that
+// continues it carries an output for it (owed): the original when the call's arguments were whole,
+// else a message saying the call was cut short (not a miss: the hash was never complete).
+for (const stream of [true, false]) {
+  for (const whole of [true, false]) {
+    test(`responses ${stream ? 'stream' : 'JSON'}: an incomplete response's retrieve call ${whole ? 'with whole arguments gets the original' : 'cut mid-arguments is told so'} when the response is continued`, async () => {
+      let hash = '';
+      const h = await startHarness({
+        respond: responsesProvider((body, r, text) => {
+          if (r === 0) {
+            hash = HASH_RE.exec(text)![1];
+            const args = whole ? JSON.stringify({ hash }) : `{"hash": "${hash.slice(0, 7)}`;
+            return { status: 'incomplete', output: [{ type: 'function_call', id: 'fc_r0', call_id: 'call_r0', name: 'headroom_retrieve', arguments: args, status: whole ? 'completed' : 'incomplete' }] };
+          }
+          return { output: [{ type: 'message', id: 'msg_1', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: `Round ${r}: ${body.input.length} items.`, annotations: [] }] }] };
+        }),
+      });
+      try {
+        const turn1 = await post(`${h.proxy.url}/v1/responses`, responsesRequest(stream, { store: true }), { authorization: 'Bearer sk-test' });
+        assert.equal(turn1.status, 200);
+        assert.equal(h.upstream.received.length, 1, 'the incomplete response is not continued by the proxy');
+        const turn2 = await post(`${h.proxy.url}/v1/responses`, JSON.stringify({
+          model: 'gpt-5', store: true, previous_response_id: 'resp_0', tools: JSON.parse(responsesRequest(false)).tools,
+          input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Go on.' }] }],
+        }), { authorization: 'Bearer sk-test' });
+        assert.equal(turn2.status, 200, turn2.body.toString('utf8'));
+        const input = JSON.parse(h.upstream.received[1].body.toString('utf8')).input;
+        assert.equal(input[0].type, 'function_call_output');
+        assert.equal(input[0].call_id, 'call_r0');
+        if (whole) assert.equal(input[0].output, h.store.get(hash)!.text, 'the model gets what it asked for');
+        else {
+          assert.match(input[0].output, /cut short/);
+          assert.doesNotMatch(input[0].output, /unknown or expired|Re-run the command/);
+        }
+      } finally {
+        await h.close();
+      }
+    });
+  }
+}
+
+test('owed calls keep their cut-short mark in the store, for a continuation after a restart', () => {
+  const memo = new Map<string, string>();
+  const store = { getMemo: (k: string) => memo.get(k), putMemo: (k: string, v: string) => void memo.set(k, v) };
+  const calls = [{ id: 'call_a', hash: '', cut: true }, { id: 'call_b', hash: 'ab'.repeat(12) }];
+  new OwedAnswers(store).record({ responseId: 'resp_x', calls });
+  assert.deepEqual(new OwedAnswers(store).get('resp_x'), calls);
+});
 
 // ---------------------------------------------------------------------------------------------
 // Chat: the message is one string, so the text of successive rounds must not run together

@@ -1,7 +1,7 @@
 /** Answers headroom_retrieve calls from the store. Retrieved text is returned as stored, never compressed. */
 import { HASH_PATTERN } from '../../engine/hash';
 import type { Store } from '../../store/types';
-import { RETRIEVE_EXHAUSTED_MESSAGE, RETRIEVE_MISS_MESSAGE } from '../retrieve-tool';
+import { RETRIEVE_CUT_MESSAGE, RETRIEVE_EXHAUSTED_MESSAGE, RETRIEVE_MISS_MESSAGE } from '../retrieve-tool';
 import type { RetrieveAnswer, RetrieveCall } from './types';
 
 /**
@@ -11,6 +11,7 @@ import type { RetrieveAnswer, RetrieveCall } from './types';
 export function answerCalls(store: Store, calls: RetrieveCall[], exhausted: boolean, stats?: { count: number; misses: number }): RetrieveAnswer[] {
   const answers = calls.map((c): RetrieveAnswer => {
     if (exhausted) return { id: c.id, text: RETRIEVE_EXHAUSTED_MESSAGE, miss: true };
+    if (c.cut) return { id: c.id, text: RETRIEVE_CUT_MESSAGE, miss: true };
     const hash = c.hash.toLowerCase();
     const hit = HASH_PATTERN.test(hash) ? store.get(hash) : undefined;
     return hit ? { id: c.id, text: hit.text, miss: false } : { id: c.id, text: RETRIEVE_MISS_MESSAGE(c.hash), miss: true };

@@ -11,7 +11,7 @@ import { member, scalarMember, scanJson } from '../json-scan';
 import { formatEvent } from '../sse';
 import type { SseEvent } from '../sse';
 import { openaiUsage, type Usage } from '../usage';
-import { addUsage, eventJson, parseRetrieveInput } from './types';
+import { addUsage, cutOff, eventJson, parseRetrieveInput } from './types';
 import type { Json, RetrieveAnswer, RetrieveCall, RoundEnd, StreamStitcher } from './types';
 
 
@@ -108,13 +108,13 @@ export class ResponsesStitcher implements StreamStitcher {
     if (this.round === 0) this.firstUsage = u;
     else this.laterUsage = addUsage(this.laterUsage, u);
     if (!this.pendingTerminal) return { kind: 'truncated' };
-    const all = this.roundItems();
-    const calls: RetrieveCall[] = all.filter(isRetrieveItem).map((i) => ({ id: i.call_id, hash: parseRetrieveInput(i.arguments) }));
-    this.clientItems.push(...all.filter((i) => !isRetrieveItem(i)));
     const { ev, data } = this.pendingTerminal;
     // Only a completed response is continued: an incomplete one (max_output_tokens, content filter)
     // may hold a call cut off mid-arguments, and a failed one is the provider's to report.
     const completed = (data.type ?? ev.event) === 'response.completed' && (data.response?.status ?? 'completed') === 'completed';
+    const all = this.roundItems();
+    const calls = all.filter(isRetrieveItem).map((i) => retrieveCall(i, !completed));
+    this.clientItems.push(...all.filter((i) => !isRetrieveItem(i)));
     if (calls.length > 0 && !this.clientTools && completed && mayContinue) return { kind: 'continue', calls };
     if (calls.length > 0) this.unanswered = { responseId: data.response?.id, calls };
     if (this.round === 0 && calls.length === 0) this.pass(ev, data, write);
@@ -184,14 +184,22 @@ export function appendResponsesInput(body: Buffer, items: string[]): Buffer {
   throw new Error('no input to continue');
 }
 
+/** A retrieve call item's call; in a turn the provider cut short, marked `cut` when its arguments are not whole. */
+function retrieveCall(item: Json, cutShort: boolean): RetrieveCall {
+  const call: RetrieveCall = { id: item.call_id, hash: parseRetrieveInput(item.arguments) };
+  if (cutShort && cutOff(item.arguments)) call.cut = true;
+  return call;
+}
+
 export function responsesJsonCalls(msg: Json): { calls: RetrieveCall[]; clientTools: boolean; cutShort: boolean } {
   const calls: RetrieveCall[] = [];
   let clientTools = false;
+  const cutShort = (msg.status ?? 'completed') !== 'completed';
   for (const item of msg.output ?? []) {
-    if (isRetrieveItem(item)) calls.push({ id: item.call_id, hash: parseRetrieveInput(item.arguments) });
+    if (isRetrieveItem(item)) calls.push(retrieveCall(item, cutShort));
     else if (isClientItem(item)) clientTools = true;
   }
-  return { calls, clientTools, cutShort: (msg.status ?? 'completed') !== 'completed' };
+  return { calls, clientTools, cutShort };
 }
 
 export function responsesJsonContinuation(body: Buffer, msg: Json, answers: RetrieveAnswer[]): Buffer {

@@ -18,6 +18,8 @@ export interface RetrieveCall {
   /** tool_use id / tool_call id / call_id. */
   id: string;
   hash: string;
+  /** Its arguments are not whole JSON: the provider ended the turn mid-call (an owed call of an incomplete response). */
+  cut?: boolean;
 }
 
 export interface RetrieveAnswer {
@@ -62,6 +64,16 @@ export interface StreamStitcher {
  * the proxy does not continue it, and the client sees the provider's ending (without the call).
  */
 export const CUT_SHORT = new Set(['max_tokens', 'model_context_window_exceeded', 'refusal', 'length', 'content_filter']);
+
+/** Arguments that are not whole JSON (a call cut off mid-input). */
+export function cutOff(json: string): boolean {
+  try {
+    JSON.parse(json || '{}');
+    return false;
+  } catch {
+    return true;
+  }
+}
 
 export function parseRetrieveInput(json: string): string {
   try {
