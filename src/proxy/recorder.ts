@@ -7,6 +7,8 @@ import type { ForwardOutcome } from './forward';
 import { agentFromUserAgent, served } from './record';
 import type { RequestRecord } from './record';
 import type { InterceptContext } from './retrieval/intercept';
+import { decodeBody } from './body';
+import { scanJson, stringMember } from './json-scan';
 import { RETRIEVE_TOOL_JSON } from './retrieve-tool';
 import type { RewriteResult } from './rewrite';
 import type { Route } from './routes';
@@ -19,6 +21,8 @@ export interface RecordInput {
   rewritten?: RewriteResult | null;
   bodyBytes?: number;
   retrieval?: InterceptContext['stats'];
+  /** The body as the client sent it, when it was not rewritten (bypass, failed open): its model is read from it here. */
+  body?: Buffer;
 }
 
 /** Builds and emits the request's record off the request path. */
@@ -41,9 +45,11 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
     }
     : undefined;
   input.rewritten = undefined;
+  const unread = rw ? undefined : input.body;
+  input.body = undefined;
   setImmediate(() => {
     void (async () => {
-      const model = rw?.model;
+      const model = rw?.model ?? (unread && modelOf(unread, req.headers['content-encoding'], state.config.maxBodyBytes));
       const counted = rw ? await countOutputs(state.tokens, rw.outputs, model) : undefined;
       const records = counted?.records ?? [];
       // A request the provider refused (4xx, 5xx, no answer) was not billed: it saved nothing.
@@ -87,4 +93,18 @@ export function record(state: ProxyState, req: http.IncomingMessage, r: Route, i
       state.emit(rec);
     })().catch((e) => state.log(`accounting failed: ${(e as Error).message}`)).finally(done);
   });
+}
+
+/** Most clients send the model first; their bodies need no scan. */
+const MODEL_FIRST = /^\s*\{\s*"model"\s*:\s*"([^"\\]{1,200})"/;
+
+/** The model a request body names (its top-level "model"), read off the request path; undefined when it has none or is not JSON. */
+function modelOf(body: Buffer, encoding: string | undefined, maxBytes: number): string | undefined {
+  try {
+    const decoded = decodeBody(body, encoding, maxBytes);
+    const first = MODEL_FIRST.exec(decoded.toString('utf8', 0, 256));
+    return first ? first[1] : stringMember(decoded, scanJson(decoded), 'model');
+  } catch {
+    return undefined;
+  }
 }

@@ -299,7 +299,7 @@ async function handle(state: ProxyState, req: http.IncomingMessage, res: http.Se
     if (retrieval.truncated) outcome.truncated = true;
   }
   const msAdded = outcome.sentAt ? outcome.sentAt - received : 0;
-  record(state, req, r, { bypass, outcome, msAdded, rewritten, bodyBytes: body.length, retrieval });
+  record(state, req, r, { bypass, outcome, msAdded, rewritten, bodyBytes: body.length, retrieval, body: raw });
 }
 
 interface PreparedBody {

@@ -128,13 +128,13 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
   /** Stitching state of the turn in flight, when it offered the retrieval tool. */
   let turn: { stitcher: ResponsesStitcher; frame: Record<string, unknown>; answered: number } | null = null;
   /** Accounting of the response.create in flight. */
-  let pending: { rw: RewriteResult | null; received: number; sent: number; bytes: number; bypass: boolean; stats: InterceptContext['stats'] } | null = null;
+  let pending: { rw: RewriteResult | null; frame?: Buffer; received: number; sent: number; bytes: number; bypass: boolean; stats: InterceptContext['stats'] } | null = null;
   const finishTurn = (usage: ReturnType<typeof usageFromJson>) => {
     if (!pending) return;
     const p = pending;
     pending = null;
     record(state, req, r, {
-      bypass: p.bypass, msAdded: p.sent - p.received, rewritten: p.rw, bodyBytes: p.bytes, retrieval: p.stats,
+      bypass: p.bypass, msAdded: p.sent - p.received, rewritten: p.rw, bodyBytes: p.bytes, retrieval: p.stats, body: p.frame,
       outcome: { status: 101, usage: usage ?? p.stats.firstUsage, truncated: false, sentAt: p.sent },
     });
   };
@@ -173,7 +173,7 @@ function relay(state: ProxyState, client: WebSocket, upstream: WebSocket, req: I
     }
     upstream.send(out, { binary: false });
     if (create) {
-      pending = { rw, received, sent: performance.now(), bytes: out.length, bypass, stats: { count: 0, misses: 0 } };
+      pending = { rw, frame: rw ? undefined : buf, received, sent: performance.now(), bytes: out.length, bypass, stats: { count: 0, misses: 0 } };
       if (rw) countAnswers(pending.stats, rw.owedAnswers);
     }
   });

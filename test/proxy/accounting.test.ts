@@ -1,6 +1,7 @@
 /** Per-request records, /stats aggregates and persistence; keys never stored. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as zlib from 'node:zlib';
 import { startHarness, post } from './helpers/harness';
 import { anthropicBody, bigLog } from './helpers/fixtures';
 import type { RequestRecord } from '../../src/proxy/server';
@@ -56,6 +57,32 @@ test('a compressed request is recorded with agent, model, usage, savings and rea
     const text = JSON.stringify(stored);
     assert.ok(!text.includes('SECRET'), 'API keys never reach the store');
     assert.ok(!JSON.stringify(seen).includes('SECRET'));
+  } finally {
+    off();
+    await h.close();
+  }
+});
+
+test('bypassed requests are recorded under the model their body names (plain or gzip, model first or last)', async () => {
+  const h = await startHarness();
+  const seen: RequestRecord[] = [];
+  const off = h.proxy.onRequest((r) => seen.push(r));
+  try {
+    const { model: _m, ...rest } = anthropicBody({ toolOutput: bigLog() }) as Record<string, unknown>;
+    void _m;
+    // The model after the messages, as some SDKs order it.
+    const last = Buffer.from(JSON.stringify({ ...rest, model: 'claude-opus-4-1' }));
+    await post(`${h.proxy.url}/v1/messages`, last, { 'x-headroom-bypass': '1' });
+    await post(`${h.proxy.url}/v1/messages`, zlib.gzipSync(last), { 'x-headroom-bypass': '1', 'content-encoding': 'gzip' });
+    h.proxy.setBypass(true);
+    await post(`${h.proxy.url}/v1/chat/completions`, JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] }), { authorization: 'Bearer sk-test', 'x-api-key': '' });
+    await h.proxy.settled();
+    assert.deepEqual(seen.map((r) => [r.bypass, r.model]), [[true, 'claude-opus-4-1'], [true, 'claude-opus-4-1'], [true, 'gpt-4.1']]);
+    assert.deepEqual(h.upstream.received[0].body, last, 'forwarded untouched');
+    const stats = h.proxy.stats();
+    assert.equal(stats.byModel['claude-opus-4-1'].requests, 2);
+    assert.equal(stats.byModel['gpt-4.1'].requests, 1);
+    assert.equal(stats.byModel.unknown, undefined);
   } finally {
     off();
     await h.close();

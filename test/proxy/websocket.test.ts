@@ -182,6 +182,33 @@ test('WebSocket: after a mixed turn, the continuing response.create carries outp
   }
 });
 
+test('WebSocket with x-headroom-bypass: 1: the turn is forwarded untouched and recorded under its model', async () => {
+  const store = await openStore({ path: null });
+  const fake = await startFakeWs();
+  const proxy = await startProxy({ port: 0, store, openaiUpstream: fake.url, anthropicUpstream: fake.url });
+  const ws = new WebSocket(`${proxy.url.replace('http', 'ws')}/v1/responses`, { headers: { authorization: 'Bearer sk-codex', 'x-headroom-bypass': '1' } });
+  try {
+    await new Promise((r, j) => {
+      ws.once('open', r);
+      ws.once('error', j);
+    });
+    const create = JSON.stringify({ type: 'response.create', tools: [], input: [{ type: 'function_call_output', call_id: 'call_1', output: bigLog(500, 3) }], model: 'gpt-5-codex' });
+    const got = collect(ws, (f) => f.some((x) => JSON.parse(x).type === 'response.completed'));
+    ws.send(create);
+    await got;
+    assert.equal(fake.frames[0].toString(), create, 'forwarded untouched');
+    await proxy.settled();
+    const stats = proxy.stats();
+    assert.equal(stats.bypassed, 1);
+    assert.equal(stats.byModel['gpt-5-codex']?.requests, 1, JSON.stringify(Object.keys(stats.byModel)));
+  } finally {
+    ws.terminate();
+    await proxy.close();
+    await fake.close();
+    await store.close();
+  }
+});
+
 test('WebSocket upgrades with a foreign Host are refused', async () => {
   const store = await openStore({ path: null });
   const fake = await startFakeWs();
