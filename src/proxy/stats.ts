@@ -85,6 +85,9 @@ export class StatsAggregator {
   private bypassed = 0;
 
   add(r: RequestRecord): void {
+    // /stats counts model traffic: pass-through calls that are not model calls (GET /v1/models,
+    // count_tokens, other paths) stay in the request log but are not requests here.
+    if (r.api === null) return;
     add(this.totals, r);
     add(dayBucket(this.byDay, new Date(r.ts).toISOString().slice(0, 10)), r);
     add(bucket(this.byModel, r.model ?? 'unknown'), r);

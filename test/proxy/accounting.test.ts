@@ -89,6 +89,30 @@ test('bypassed requests are recorded under the model their body names (plain or 
   }
 });
 
+test('pass-through calls that are not model calls are recorded but not counted as requests in /stats totals and time series', async () => {
+  const h = await startHarness();
+  const seen: RequestRecord[] = [];
+  const off = h.proxy.onRequest((r) => seen.push(r));
+  try {
+    const headers = { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' };
+    assert.equal((await fetch(`${h.proxy.url}/v1/models`, { headers })).status, 200);
+    assert.equal((await post(`${h.proxy.url}/v1/messages/count_tokens`, JSON.stringify(anthropicBody({ toolOutput: 'x' })))).status, 200);
+    assert.equal((await fetch(`${h.proxy.url}/v1/files`, { headers })).status, 200);
+    assert.equal((await post(`${h.proxy.url}/v1/messages`, JSON.stringify(anthropicBody({ toolOutput: 'x' })))).status, 200);
+    await h.proxy.settled();
+    assert.equal(seen.length, 4, 'every call is recorded');
+    assert.equal(h.store.listRequests().length, 4, 'and stored');
+    const stats = h.proxy.stats();
+    assert.equal(stats.totals.requests, 1, 'only the model call counts');
+    assert.deepEqual(Object.values(stats.byDay).map((b) => b.requests), [1]);
+    assert.deepEqual(Object.keys(stats.byModel), ['claude-sonnet-4-5']);
+    assert.equal(Object.values(stats.byAgent).reduce((n, b) => n + b.requests, 0), 1);
+  } finally {
+    off();
+    await h.close();
+  }
+});
+
 test('closing the proxy right after a response still records that request in the store', async () => {
   const h = await startHarness();
   try {
