@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import { startHarness, post } from './helpers/harness';
 import { anthropicBody, bigLog } from './helpers/fixtures';
-import { ANTHROPIC_JSON_REPLY, anthropicSse, defaultResponder, resettingReusedConnections } from './helpers/fake-upstream';
+import { ANTHROPIC_JSON_REPLY, anthropicSse, defaultResponder, resettingReusedConnections, startFakeUpstream } from './helpers/fake-upstream';
 import type { Responder } from './helpers/fake-upstream';
 import { startProxy } from '../../src/proxy/server';
 import type { RequestRecord } from '../../src/proxy/server';
@@ -71,6 +71,63 @@ test('routes: count_tokens and models pass through; upstream chosen by auth head
     assert.ok('totals' in stats && 'byModel' in stats && 'byAgent' in stats && 'byKind' in stats);
   } finally {
     await h.close();
+  }
+});
+
+test('two upstreams: each route and auth header reaches the right one, path and query kept', async () => {
+  // Each fake answers with its own name, so the client's answer also says where it went.
+  const answer = (name: string): Responder => (got, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ upstream: name, method: got.method, url: got.url }));
+  };
+  const anthropic = await startFakeUpstream(answer('anthropic'));
+  const openai = await startFakeUpstream(answer('openai'));
+  const { openStore } = await import('../../src/store/store');
+  const store = await openStore({ path: null });
+  // The OpenAI base carries /v1, as OPENAI_BASE_URL-style settings do: joined without doubling it.
+  const p = await startProxy({ port: 0, store, anthropicUpstream: anthropic.url, openaiUpstream: `${openai.url}/v1`, config: { retrieval: false } });
+  const ant = { 'x-api-key': 'sk-ant-test', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
+  const bearer = { authorization: 'Bearer sk-test', 'content-type': 'application/json' };
+  // Claude Code signed in with an account: a bearer token, with anthropic-version.
+  const oauth = { authorization: 'Bearer sk-ant-oat01-x', 'anthropic-version': '2023-06-01' };
+  const messages = JSON.stringify(anthropicBody({ toolOutput: 'ok' }));
+  const chat = JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] });
+  const responses = JSON.stringify({ model: 'gpt-5', input: 'hi' });
+  const cases: Array<[method: string, path: string, headers: Record<string, string>, body: string | undefined, to: 'anthropic' | 'openai', url: string]> = [
+    ['POST', '/v1/messages?beta=true', ant, messages, 'anthropic', '/v1/messages?beta=true'],
+    ['POST', '/messages?beta=true', ant, messages, 'anthropic', '/v1/messages?beta=true'],
+    ['POST', '/v1/messages', bearer, messages, 'anthropic', '/v1/messages'],
+    ['POST', '/v1/messages/count_tokens?beta=true', ant, messages, 'anthropic', '/v1/messages/count_tokens?beta=true'],
+    ['POST', '/v1/chat/completions', bearer, chat, 'openai', '/v1/chat/completions'],
+    ['POST', '/chat/completions?api-version=2', bearer, chat, 'openai', '/v1/chat/completions?api-version=2'],
+    ['POST', '/v1/responses', bearer, responses, 'openai', '/v1/responses'],
+    ['POST', '/responses', bearer, responses, 'openai', '/v1/responses'],
+    ['GET', '/v1/models?limit=5', ant, undefined, 'anthropic', '/v1/models?limit=5'],
+    ['GET', '/v1/models?limit=5', bearer, undefined, 'openai', '/v1/models?limit=5'],
+    ['GET', '/models', bearer, undefined, 'openai', '/v1/models'],
+    ['GET', '/v1/files?after_id=f1', ant, undefined, 'anthropic', '/v1/files?after_id=f1'],
+    ['GET', '/v1/files?after_id=f1', oauth, undefined, 'anthropic', '/v1/files?after_id=f1'],
+    ['GET', '/v1/files?purpose=batch', bearer, undefined, 'openai', '/v1/files?purpose=batch'],
+    ['POST', '/v1/embeddings', bearer, '{"model":"e","input":"x"}', 'openai', '/v1/embeddings'],
+    ['POST', '/v1/embeddings', ant, '{"model":"e","input":"x"}', 'anthropic', '/v1/embeddings'],
+  ];
+  try {
+    for (const [method, path, headers, body, to, url] of cases) {
+      const name = `${method} ${path} with ${Object.keys(headers).filter((k) => k !== 'content-type').join('+')}`;
+      const [hit, miss] = to === 'anthropic' ? [anthropic, openai] : [openai, anthropic];
+      const before = [hit.received.length, miss.received.length];
+      const r = await fetch(`${p.url}${path}`, { method, headers, body });
+      assert.equal(r.status, 200, name);
+      assert.deepEqual(await r.json(), { upstream: to, method, url }, name);
+      assert.deepEqual([hit.received.length, miss.received.length], [before[0] + 1, before[1]], name);
+      const got = hit.received.at(-1)!;
+      for (const [k, v] of Object.entries(headers)) assert.equal(got.headers[k], v, `${name}: ${k} forwarded`);
+      assert.deepEqual(got.body, Buffer.from(body ?? ''), `${name}: body as sent`);
+    }
+  } finally {
+    await p.close();
+    await anthropic.close();
+    await openai.close();
+    await store.close();
   }
 });
 
