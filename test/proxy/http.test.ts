@@ -9,6 +9,7 @@ import { anthropicBody, bigLog } from './helpers/fixtures';
 import { ANTHROPIC_JSON_REPLY, anthropicSse, defaultResponder, resettingReusedConnections, startFakeUpstream } from './helpers/fake-upstream';
 import type { Responder } from './helpers/fake-upstream';
 import { startProxy } from '../../src/proxy/server';
+import { Rewriter } from '../../src/proxy/rewrite';
 import type { RequestRecord } from '../../src/proxy/server';
 import { normalizePath, upstreamUrl, isLoopbackHost } from '../../src/proxy/routes';
 
@@ -166,6 +167,50 @@ test('upstream errors 429/529/500 reach the client unchanged', async () => {
       assert.equal(r.body.toString(), `{"type":"error","error":{"type":"x","message":"status ${status}"}}`);
     }
   } finally {
+    await h.close();
+  }
+});
+
+test('fail open: with the time budget spent, the client\'s exact bytes go upstream and the answer comes back', async () => {
+  const h = await startHarness({ config: { budgetMs: 0 } });
+  try {
+    const sent = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+    const r = await post(`${h.proxy.url}/v1/messages`, sent);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString('utf8'), ANTHROPIC_JSON_REPLY);
+    assert.ok(h.upstream.received[0].body.equals(sent), 'the original bytes went upstream');
+    await h.proxy.settled();
+    assert.equal(h.proxy.stats().leftAlone.budget, 1, 'recorded as left alone for the budget');
+  } finally {
+    await h.close();
+  }
+});
+
+test('fail open: when compression throws, the client\'s exact bytes (as encoded) go upstream and the answer comes back', async () => {
+  const h = await startHarness();
+  const proto = Rewriter.prototype as unknown as { processOutput: (...a: unknown[]) => unknown };
+  const processOutput = proto.processOutput;
+  proto.processOutput = () => {
+    throw new Error('engine fault');
+  };
+  try {
+    const json = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog() })));
+    const r = await post(`${h.proxy.url}/v1/messages`, json);
+    assert.equal(r.status, 200);
+    assert.equal(r.body.toString('utf8'), ANTHROPIC_JSON_REPLY);
+    assert.ok(h.upstream.received[0].body.equals(json), 'the original bytes went upstream');
+    // A gzip body goes up as the client sent it, encoding and all.
+    const gz = zlib.gzipSync(Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog(600, 2) }))));
+    const g = await post(`${h.proxy.url}/v1/messages`, gz, { 'content-encoding': 'gzip' });
+    assert.equal(g.status, 200);
+    assert.equal(g.body.toString('utf8'), ANTHROPIC_JSON_REPLY);
+    assert.ok(h.upstream.received[1].body.equals(gz));
+    assert.equal(h.upstream.received[1].headers['content-encoding'], 'gzip');
+    const chat = Buffer.from(JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'tool', tool_call_id: 'c', content: bigLog(600, 3) }] }));
+    assert.equal((await post(`${h.proxy.url}/v1/chat/completions`, chat, { authorization: 'Bearer sk-test' })).status, 200);
+    assert.ok(h.upstream.received[2].body.equals(chat));
+  } finally {
+    proto.processOutput = processOutput;
     await h.close();
   }
 });
