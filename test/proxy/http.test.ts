@@ -258,6 +258,74 @@ test('gzip and brotli request bodies are decoded; unchanged encoded bodies are f
   }
 });
 
+test('deflate request bodies, zlib-wrapped and raw, are decoded and compressed', async () => {
+  const h = await startHarness();
+  try {
+    for (const [i, deflate] of [zlib.deflateSync, zlib.deflateRawSync].entries()) {
+      const big = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog(600, 20 + i) })));
+      const r = await post(`${h.proxy.url}/v1/messages`, deflate(big), { 'content-encoding': 'deflate' });
+      assert.equal(r.status, 200, r.body.toString());
+      const got = h.upstream.received[i];
+      assert.equal(got.headers['content-encoding'], undefined, 'sent decoded');
+      assert.ok(got.body.length < big.length / 3, `compressed: ${got.body.length} of ${big.length}`);
+      assert.match(got.body.toString(), /hash=[0-9a-f]{24}/);
+      assert.equal(JSON.parse(got.body.toString()).model, 'claude-sonnet-4-5');
+    }
+  } finally {
+    await h.close();
+  }
+});
+
+test('the default 64 MiB limit: 413 in OpenAI\'s error format on OpenAI routes, for a body as sent and once decoded', async () => {
+  const h = await startHarness();
+  try {
+    const over = 64 * 1024 * 1024 + 1;
+    const checkOpenAiError = (r: { status: number; body: Buffer }, what: string) => {
+      assert.equal(r.status, 413, what);
+      const e = JSON.parse(r.body.toString()) as { type?: string; error: { message: string; type: string; param: null; code: null } };
+      assert.equal(e.type, undefined, `${what}: not Anthropic's shape`);
+      assert.deepEqual(Object.keys(e.error).sort(), ['code', 'message', 'param', 'type'], what);
+      assert.match(e.error.message, /exceeds the proxy limit of 67108864 bytes/, what);
+    };
+    // A compression bomb: 300 KB of deflate standing for 64 MiB and a byte.
+    const bomb = zlib.deflateSync(Buffer.alloc(over, 0x20), { level: 1 });
+    checkOpenAiError(await post(`${h.proxy.url}/v1/chat/completions`, bomb, { 'content-encoding': 'deflate', authorization: 'Bearer sk-test' }), 'decoded');
+    // A body declared that large is refused before it is sent.
+    const asSent = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = http.request(`${h.proxy.url}/v1/responses`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test', 'content-length': over } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    checkOpenAiError(asSent, 'as sent');
+    assert.equal(h.upstream.received.length, 0);
+  } finally {
+    await h.close();
+  }
+});
+
+const zstd = zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer };
+test('zstd request bodies are decoded and compressed where the runtime has zstd', {
+  skip: typeof zstd.zstdCompressSync === 'function' ? false : `Node ${process.version} has no zlib.zstdCompressSync (the 415 answer is tested above)`,
+}, async () => {
+  const h = await startHarness();
+  try {
+    const big = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: bigLog(600, 30) })));
+    const r = await post(`${h.proxy.url}/v1/messages`, zstd.zstdCompressSync!(big), { 'content-encoding': 'zstd' });
+    assert.equal(r.status, 200, r.body.toString());
+    assert.equal(h.upstream.received[0].headers['content-encoding'], undefined);
+    assert.ok(h.upstream.received[0].body.length < big.length / 3);
+  } finally {
+    await h.close();
+  }
+});
+
 test('SSE streams are delivered byte for byte', async () => {
   const h = await startHarness();
   try {
