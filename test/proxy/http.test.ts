@@ -4,6 +4,8 @@ import net from 'node:net';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startHarness, post } from './helpers/harness';
 import { anthropicBody, bigLog } from './helpers/fixtures';
 import { ANTHROPIC_JSON_REPLY, anthropicSse, defaultResponder, resettingReusedConnections, startFakeUpstream } from './helpers/fake-upstream';
@@ -129,6 +131,47 @@ test('two upstreams: each route and auth header reaches the right one, path and 
     await anthropic.close();
     await openai.close();
     await store.close();
+  }
+});
+
+test('GET /health: status, the package version, an uptime that grows, and the store state', async () => {
+  const h = await startHarness();
+  const realNow = Date.now;
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const health = async () => {
+      const r = await fetch(`${h.proxy.url}/health`);
+      assert.equal(r.status, 200);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+      return await r.json() as { status: string; version: string; uptimeS: number; store: { state: string; error?: string; entries?: number } };
+    };
+    const first = await health();
+    assert.equal(first.status, 'ok');
+    assert.equal(first.version, pkg.version);
+    assert.equal(typeof first.uptimeS, 'number');
+    assert.ok(first.uptimeS >= 0 && first.uptimeS < 60, String(first.uptimeS));
+    assert.equal(first.store.state, 'ok');
+    assert.equal(typeof first.store.entries, 'number');
+    // Ten seconds later (the clock moved on, not the test).
+    Date.now = () => realNow() + 10_000;
+    const later = await health();
+    assert.ok(later.uptimeS >= first.uptimeS + 9 && later.uptimeS <= first.uptimeS + 11, `${first.uptimeS} -> ${later.uptimeS}`);
+    Date.now = realNow;
+    // A store that cannot answer is reported as such; the proxy itself is still up.
+    const summary = h.store.summary;
+    h.store.summary = () => {
+      throw new Error('database disk image is malformed');
+    };
+    try {
+      const broken = await health();
+      assert.equal(broken.status, 'ok');
+      assert.deepEqual(broken.store, { state: 'error', error: 'database disk image is malformed' });
+    } finally {
+      h.store.summary = summary;
+    }
+  } finally {
+    Date.now = realNow;
+    await h.close();
   }
 });
 
