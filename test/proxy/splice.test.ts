@@ -5,6 +5,7 @@ import { markerHashes } from '../../src/engine/marker';
 import { ccrHash } from '../../src/engine/hash';
 import { scanJson, decodeString, member } from '../../src/proxy/json-scan';
 import type { JsonNode, JsonString } from '../../src/proxy/json-scan';
+import type { RequestRecord } from '../../src/proxy/server';
 import { startHarness, post, diffRegion } from './helpers/harness';
 import { anthropicBody, bigLog, pythonStyle } from './helpers/fixtures';
 
@@ -114,6 +115,76 @@ test('left alone: excluded tools, error output below threshold, cache_control bl
     assert.equal(reasons['error-output'], 1);
     assert.equal(reasons['cache-control'], 1);
   } finally {
+    await h.close();
+  }
+});
+
+test('left alone by default: each agent\'s file-read and file-edit tools (structured and Cline/Roo XML mode), reason recorded', async () => {
+  const h = await startHarness();
+  const records: RequestRecord[] = [];
+  const off = h.proxy.onRequest((r) => records.push(r));
+  const log = bigLog(150, 3);
+  const anthropic = (q: string, name: string) => JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [
+    { role: 'user', content: q },
+    { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name, input: { file_path: 'a.log' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: log }] },
+  ] });
+  const chat = (q: string, name: string) => JSON.stringify({ model: 'gpt-4.1', messages: [
+    { role: 'user', content: q },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name, arguments: '{"filePath":"a.log"}' } }] },
+    { role: 'tool', tool_call_id: 'c1', content: log },
+  ] });
+  // Cline / Roo Code in XML tool mode: the result is user text under a header, in one block or in the next.
+  const xml = (q: string, name: string, split: boolean) => {
+    const header = `[${name} for 'a.log'] Result:`;
+    return JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [
+      { role: 'user', content: [{ type: 'text', text: `<task>${q}</task>` }] },
+      { role: 'assistant', content: [{ type: 'text', text: `<${name}><path>a.log</path></${name}>` }] },
+      { role: 'user', content: split ? [{ type: 'text', text: header }, { type: 'text', text: log }] : [{ type: 'text', text: `${header}\n${log}` }] },
+    ] });
+  };
+  const cases: Array<[agent: string, tool: string, path: string, body: (q: string, name: string) => string, excluded: boolean]> = [
+    ['Claude Code', 'Read', '/v1/messages', anthropic, true],
+    ['Claude Code', 'Edit', '/v1/messages', anthropic, true],
+    ['Claude Code', 'Write', '/v1/messages', anthropic, true],
+    ['Cline/Roo native', 'read_file', '/v1/messages', anthropic, true],
+    ['Cline/Roo native', 'write_to_file', '/v1/messages', anthropic, true],
+    ['Cline/Roo native', 'replace_in_file', '/v1/messages', anthropic, true],
+    ['Cline/Roo XML', 'read_file', '/v1/messages', (q, n) => xml(q, n, false), true],
+    ['Cline/Roo XML split', 'read_file', '/v1/messages', (q, n) => xml(q, n, true), true],
+    ['Cline/Roo XML', 'write_to_file', '/v1/messages', (q, n) => xml(q, n, false), true],
+    ['Cline/Roo XML split', 'replace_in_file', '/v1/messages', (q, n) => xml(q, n, true), true],
+    ['Copilot', 'read_file', '/v1/chat/completions', chat, true],
+    ['Copilot', 'insert_edit_into_file', '/v1/chat/completions', chat, true],
+    // The same output from other tools is compressed: the test can tell.
+    ['Claude Code', 'Bash', '/v1/messages', anthropic, false],
+    ['Cline/Roo XML', 'execute_command', '/v1/messages', (q, n) => xml(q, n, false), false],
+    ['Cline/Roo XML split', 'execute_command', '/v1/messages', (q, n) => xml(q, n, true), false],
+    ['Copilot', 'run_in_terminal', '/v1/chat/completions', chat, false],
+  ];
+  try {
+    for (const [i, [agent, tool, path, body, excluded]] of cases.entries()) {
+      const name = `${agent} ${tool}`;
+      // A question of its own: each case is another conversation (one given the retrieve tool keeps it).
+      const sent = Buffer.from(body(`question ${i}`, tool));
+      const r = await post(`${h.proxy.url}${path}`, sent, path.includes('chat') ? { authorization: 'Bearer sk-test' } : {});
+      assert.equal(r.status, 200, name);
+      await h.proxy.settled();
+      const got = h.upstream.received[i].body;
+      const outputs = records[i].outputs;
+      assert.equal(outputs.length, 1, name);
+      assert.equal(outputs[0].tool, tool, name);
+      if (excluded) {
+        assert.ok(got.equals(sent), `${name}: forwarded byte for byte`);
+        assert.equal(outputs[0].reason, 'excluded-tool', name);
+      } else {
+        assert.ok(got.length < sent.length / 2, `${name}: compressed`);
+        assert.equal(outputs[0].reason, undefined, name);
+      }
+    }
+    assert.equal(h.proxy.stats().leftAlone['excluded-tool'], cases.filter((c) => c[4]).length);
+  } finally {
+    off();
     await h.close();
   }
 });
