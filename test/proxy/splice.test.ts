@@ -1,6 +1,7 @@
 /** Byte splicing through a running proxy: only tool-output strings change, everything else is byte-identical. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { markerHashes } from '../../src/engine/marker';
 import { ccrHash } from '../../src/engine/hash';
 import { scanJson, decodeString, member } from '../../src/proxy/json-scan';
@@ -183,6 +184,28 @@ test('left alone by default: each agent\'s file-read and file-edit tools (struct
       }
     }
     assert.equal(h.proxy.stats().leftAlone['excluded-tool'], cases.filter((c) => c[4]).length);
+  } finally {
+    off();
+    await h.close();
+  }
+});
+
+test('left alone: an output the engine cannot shrink is forwarded as sent, recorded as not-smaller (also when seen again)', async () => {
+  const h = await startHarness();
+  const records: RequestRecord[] = [];
+  const off = h.proxy.onRequest((r) => records.push(r));
+  try {
+    // 60 random-looking hex strings: a JSON array with nothing to fold.
+    const output = JSON.stringify(Array.from({ length: 60 }, (_, i) => createHash('md5').update(String(i)).digest('hex')));
+    assert.ok(output.length > 2000, 'over the size threshold');
+    const sent = Buffer.from(JSON.stringify(anthropicBody({ toolOutput: output })));
+    for (let i = 0; i < 2; i++) {
+      await post(`${h.proxy.url}/v1/messages`, sent);
+      await h.proxy.settled();
+      assert.ok(h.upstream.received[i].body.equals(sent), `request ${i}: forwarded byte for byte`);
+      assert.deepEqual(records[i].outputs.map((o) => [o.reason, o.kind, o.replayed]), [['not-smaller', 'json', i === 1]]);
+    }
+    assert.equal(h.proxy.stats().leftAlone['not-smaller'], 2);
   } finally {
     off();
     await h.close();
