@@ -185,6 +185,33 @@ for (const api of ['anthropic', 'chat', 'responses'] as const) {
   });
 }
 
+for (const api of ['anthropic', 'chat'] as const) {
+  test(`${api} JSON: retrieve mixed with a client tool — the client gets its own tool call only, the retrieve call dropped`, async () => {
+    const { h, r } = await run(api, false, { mixed: true });
+    try {
+      assert.equal(r.status, 200);
+      assert.equal(h.upstream.received.length, 1, 'no continuation without the client tool results');
+      assert.ok(h.upstream.received[0].body.includes('headroom_retrieve'), 'the tool was offered');
+      const text = r.body.toString('utf8');
+      assert.ok(!text.includes('headroom_retrieve') && !text.includes('call_r0') && !text.includes('toolu_r0'), text);
+      const msg = JSON.parse(text);
+      if (api === 'anthropic') {
+        assert.deepEqual(msg.content, [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: 'toolu_c0', name: 'Bash', input: { command: 'ls' } }]);
+        assert.equal(msg.stop_reason, 'tool_use');
+        assert.equal(msg.usage.output_tokens, 10);
+      } else {
+        const choice = msg.choices[0];
+        assert.equal(choice.message.content, 'Let me look.');
+        assert.deepEqual(choice.message.tool_calls, [{ id: 'call_c0', type: 'function', function: { name: 'run_in_terminal', arguments: '{"command":"ls"}' } }]);
+        assert.equal(choice.finish_reason, 'tool_calls');
+        assert.equal(msg.usage.completion_tokens, 10);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+}
+
 test('a miss is answered with an actionable message; a model that keeps asking is stopped after the limit', async () => {
   const miss = await run('anthropic', true, { hash: 'abcdefabcdefabcdefabcdef' });
   try {
