@@ -212,6 +212,44 @@ for (const api of ['anthropic', 'chat'] as const) {
   });
 }
 
+test('upstream errors 400/401/404/413 on a request given the retrieve tool reach the client unchanged, for each API, streaming or not', async () => {
+  let status = 400;
+  const errorBody = (api: Api) => (api === 'anthropic'
+    ? `{"type":"error","error":{"type":"invalid_request_error","message":"status ${status}"}}`
+    : `{"error":{"message":"status ${status}","type":"invalid_request_error","param":null,"code":"e${status}"}}`);
+  let api: Api = 'anthropic';
+  const h = await startHarness({
+    respond: (_got, res) => {
+      res.writeHead(status, {
+        'content-type': 'application/json', 'content-length': Buffer.byteLength(errorBody(api)), 'request-id': 'req_e1', 'x-request-id': 'req_e2',
+        'anthropic-ratelimit-requests-remaining': '7', 'x-ratelimit-remaining-requests': '8', 'x-should-retry': 'false',
+      }).end(errorBody(api));
+    },
+  });
+  try {
+    for (api of ['anthropic', 'chat', 'responses'] as const) {
+      for (const stream of [true, false]) {
+        for (status of [400, 401, 404, 413]) {
+          const name = `${api} ${stream ? 'stream' : 'JSON'} ${status}`;
+          const before = h.upstream.received.length;
+          const r = await post(`${h.proxy.url}${PATH[api]}`, clientBody(api, stream), api === 'anthropic' ? {} : { authorization: 'Bearer sk-test' });
+          assert.equal(h.upstream.received.length, before + 1, `${name}: sent once`);
+          assert.ok(h.upstream.received[before].body.includes('headroom_retrieve'), `${name}: the tool was injected`);
+          assert.equal(r.status, status, name);
+          assert.equal(r.body.toString('utf8'), errorBody(api), name);
+          assert.equal(r.headers.get('content-type'), 'application/json', name);
+          assert.equal(r.headers.get('content-length'), String(Buffer.byteLength(errorBody(api))), name);
+          for (const [k, v] of [['request-id', 'req_e1'], ['x-request-id', 'req_e2'], ['anthropic-ratelimit-requests-remaining', '7'], ['x-ratelimit-remaining-requests', '8'], ['x-should-retry', 'false']]) {
+            assert.equal(r.headers.get(k), v, `${name}: ${k}`);
+          }
+        }
+      }
+    }
+  } finally {
+    await h.close();
+  }
+});
+
 test('a miss is answered with an actionable message; a model that keeps asking is stopped after the limit', async () => {
   const miss = await run('anthropic', true, { hash: 'abcdefabcdefabcdefabcdef' });
   try {
