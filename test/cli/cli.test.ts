@@ -388,6 +388,104 @@ test('proxy refuses a non-loopback host and a bad upstream URL', () => {
   assert.match(up.stderr, /--openai-upstream is not a URL/);
 });
 
+test('proxy upstreams: --anthropic-upstream and --openai-upstream are used and beat their environment variables; HEADROOM_OPENAI_UPSTREAM is used', async () => {
+  const named = (name: string) => startFakeUpstream((got, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ upstream: name, url: got.url }));
+  });
+  const [flagA, envA, flagO, envO] = await Promise.all(['flag-anthropic', 'env-anthropic', 'flag-openai', 'env-openai'].map(named));
+  const run = async (args: string[], env: NodeJS.ProcessEnv, expect: { anthropic: string; openai: string }) => {
+    // Through a closed local port to any provider not on loopback: a wrong choice fails at once, never reaching the network.
+    const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--store', tempStore(), '--quiet', '--upstream-proxy', 'http://127.0.0.1:1', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEADROOM_ANTHROPIC_UPSTREAM: '', HEADROOM_OPENAI_UPSTREAM: '', ...env },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      const banner = await waitForLine(child, /(listening on http[\s\S]*Compression: [^\n]*\n)/);
+      const url = banner.match(/http:\/\/127\.0\.0\.1:\d+/)![0];
+      const ask = async (path: string, headers: Record<string, string>, body: string) => {
+        const r = await fetch(`${url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+        assert.equal(r.status, 200, stderr);
+        return await r.json() as { upstream: string; url: string };
+      };
+      assert.deepEqual(await ask('/v1/messages?beta=true', { 'x-api-key': 'sk-ant-test' }, JSON.stringify(anthropicBody({ toolOutput: 'ok' }))), { upstream: expect.anthropic, url: '/v1/messages?beta=true' });
+      assert.deepEqual(await ask('/v1/chat/completions', { authorization: 'Bearer sk-test' }, '{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}'), { upstream: expect.openai, url: '/v1/chat/completions' });
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, stderr);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  };
+  try {
+    await run(['--anthropic-upstream', flagA.url], { HEADROOM_ANTHROPIC_UPSTREAM: envA.url, HEADROOM_OPENAI_UPSTREAM: envO.url }, { anthropic: 'flag-anthropic', openai: 'env-openai' });
+    await run(['--openai-upstream', flagO.url], { HEADROOM_ANTHROPIC_UPSTREAM: envA.url, HEADROOM_OPENAI_UPSTREAM: envO.url }, { anthropic: 'env-anthropic', openai: 'flag-openai' });
+    assert.equal(envA.received.length, 1);
+    assert.equal(flagO.received.length, 1);
+    assert.equal(flagA.received.length, 1);
+    assert.equal(envO.received.length, 1);
+  } finally {
+    await Promise.all([flagA, envA, flagO, envO].map((u) => u.close()));
+  }
+});
+
+function canListen(host: string): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const s = createServer();
+    s.once('error', () => resolvePromise(false));
+    s.listen(0, host, () => s.close(() => resolvePromise(true)));
+  });
+}
+
+/** Starts `headroom proxy --host HOST`, checks the URL it prints, /health and a forwarded request through it, and stops it. */
+async function serveOn(host: string, shown: string): Promise<void> {
+  const up = await startFakeUpstream();
+  const child = spawn(process.execPath, [CLI, 'proxy', '--port', '0', '--host', host, '--store', tempStore(), '--quiet', '--upstream-proxy', 'http://127.0.0.1:1'], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HEADROOM_ANTHROPIC_UPSTREAM: up.url },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  try {
+    const url = await waitForLine(child, /listening on (http:\/\/\S+:\d+)\n/);
+    assert.equal(url.replace(/:\d+$/, ''), shown, url);
+    const health = await getJson(`${url}/health`);
+    assert.equal(health.status, 200, `${host}: ${stderr}`);
+    const r = await fetch(`${url}/v1/messages`, { method: 'POST', body: JSON.stringify(anthropicBody({ toolOutput: 'ok' })), headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-test' } });
+    assert.equal(r.status, 200, `${host}: ${stderr}`);
+    await r.arrayBuffer();
+    assert.equal(up.received.length, 1);
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await up.close();
+  }
+}
+
+test('proxy --host localhost serves on loopback', async () => {
+  await serveOn('localhost', 'http://localhost');
+});
+
+test('proxy --host ::1 and [::1] serve on IPv6 loopback, where the machine has it', async (t) => {
+  if (!(await canListen('::1'))) {
+    t.skip('this machine has no IPv6 loopback (::1)');
+    return;
+  }
+  await serveOn('::1', 'http://[::1]');
+  await serveOn('[::1]', 'http://[::1]');
+});
+
+test('proxy --host: loopback spellings are accepted; any other host is a usage error', () => {
+  for (const host of ['127.0.0.2', 'LOCALHOST', '::1', '[::1]']) assert.doesNotThrow(() => proxySettings(['--host', host], {}), host);
+  for (const host of ['0.0.0.0', '::', '[::]', '192.168.1.10', '10.0.0.1', 'example.com', 'localhost.example.com', '127.0.0.1.nip.io', '::ffff:127.0.0.1', '']) {
+    assert.throws(() => proxySettings(['--host', host], {}), /--host must be a loopback address/, JSON.stringify(host));
+  }
+  const r = cli(['proxy', '--host', '::', '--port', '0', '--store', tempStore()]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--host must be a loopback address .*got "::"/);
+});
+
 test('proxy settings: compression flags win over the environment; bad values are usage errors', () => {
   const s = proxySettings(['--exclude-tools', 'Bash, run_*', '--min-bytes', '200'], {
     HEADROOM_MIN_BYTES: '999', HEADROOM_ERROR_MIN_BYTES: '300', HEADROOM_RETRIEVAL: 'off', HEADROOM_EXCLUDE_TOOLS: 'Other',
