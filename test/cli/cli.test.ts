@@ -51,6 +51,8 @@ function cli(args: string[], input: string | Buffer = '', env: NodeJS.ProcessEnv
     input,
     env: { ...process.env, HEADROOM_STORE: '', ...env },
     maxBuffer: 64 * 1024 * 1024,
+    // A command that should have exited (a usage error) but serves instead fails the test, not CI.
+    timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
 }
