@@ -78,18 +78,32 @@ function tooLarge(e: unknown): boolean {
 /** Largest decoded provider response the proxy reads (for usage and the retrieval loop). */
 export const MAX_DECODED_RESPONSE_BYTES = 64 * 1024 * 1024;
 
+/** The content-encodings of provider responses the proxy reads, whole or as a stream. */
+const RESPONSE_CODECS: Record<string, { whole: (raw: Buffer, opts: { maxOutputLength: number }) => Buffer; stream: () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress }> = {
+  gzip: { whole: zlib.gunzipSync, stream: zlib.createGunzip },
+  'x-gzip': { whole: zlib.gunzipSync, stream: zlib.createGunzip },
+  br: { whole: zlib.brotliDecompressSync, stream: zlib.createBrotliDecompress },
+  deflate: { whole: zlib.inflateSync, stream: zlib.createInflate },
+};
+
+function codecOf(encoding: string | undefined) {
+  return Object.hasOwn(RESPONSE_CODECS, encoding ?? '') ? RESPONSE_CODECS[encoding!] : undefined;
+}
+
+/** A response's content-encoding as compared: trimmed, lower case, '' for none or identity. */
+export function responseEncoding(encoding: string | undefined): string {
+  const enc = (encoding ?? '').trim().toLowerCase();
+  return enc === 'identity' ? '' : enc;
+}
+
 /**
  * Decodes a provider's response body by its content-encoding; undefined for an encoding the proxy
  * does not read. Throws past `maxBytes` decoded: a few MiB of gzip can stand for gigabytes.
  */
 export function decodeResponseBody(raw: Buffer, encoding: string | undefined, maxBytes = MAX_DECODED_RESPONSE_BYTES): Buffer | undefined {
-  const enc = (encoding ?? '').trim().toLowerCase();
-  const opts = { maxOutputLength: maxBytes };
-  if (enc === '' || enc === 'identity') return raw;
-  if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(raw, opts);
-  if (enc === 'br') return zlib.brotliDecompressSync(raw, opts);
-  if (enc === 'deflate') return zlib.inflateSync(raw, opts);
-  return undefined;
+  const enc = responseEncoding(encoding);
+  if (enc === '') return raw;
+  return codecOf(enc)?.whole(raw, { maxOutputLength: maxBytes });
 }
 
 /**
@@ -97,9 +111,5 @@ export function decodeResponseBody(raw: Buffer, encoding: string | undefined, ma
  * decodeResponseBody reads); undefined for any other. Its output is not limited: callers count it.
  */
 export function responseDecoder(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
-  const enc = (encoding ?? '').trim().toLowerCase();
-  if (enc === 'gzip' || enc === 'x-gzip') return zlib.createGunzip();
-  if (enc === 'br') return zlib.createBrotliDecompress();
-  if (enc === 'deflate') return zlib.createInflate();
-  return undefined;
+  return codecOf(responseEncoding(encoding))?.stream();
 }

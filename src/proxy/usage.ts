@@ -1,6 +1,6 @@
 /** The provider's reported usage, read from a copy of the response (JSON body or SSE stream). */
 import type { Transform } from 'node:stream';
-import { MAX_DECODED_RESPONSE_BYTES, responseDecoder } from './body';
+import { MAX_DECODED_RESPONSE_BYTES, responseDecoder, responseEncoding } from './body';
 import type { Provider } from './routes';
 import { SseSplitter } from './sse';
 
@@ -59,21 +59,21 @@ export class UsageTee {
   unreadable = false;
   private readonly splitter = new SseSplitter();
   /** Read through a decoder: the figures are known only once end() resolves. */
-  readonly decoding: boolean = false;
+  get decoding(): boolean {
+    return this.decoder !== undefined;
+  }
   private readonly decoder?: Transform;
   private decoded = 0;
   private readonly ended: Promise<void> = Promise.resolve();
 
   constructor(private readonly provider: Provider, encoding?: string) {
-    const enc = (encoding ?? '').trim().toLowerCase();
-    if (enc === '' || enc === 'identity') return;
-    const decoder = responseDecoder(enc);
+    if (responseEncoding(encoding) === '') return;
+    const decoder = responseDecoder(encoding);
     if (!decoder) {
       this.unreadable = true;
       return;
     }
     this.decoder = decoder;
-    this.decoding = true;
     decoder.on('data', (c: Buffer) => {
       this.decoded += c.length;
       if (this.decoded > MAX_DECODED_RESPONSE_BYTES) this.giveUp();

@@ -176,12 +176,16 @@ async function runStream(state: ProxyState, ctx: InterceptContext, first: Incomi
 const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
 /**
- * Sends the client an upstream response whose reading stopped at the cap: its head, the chunks
- * read, then the rest piped as it comes. Resolves when it has ended: true when complete.
+ * Sends the client an upstream response as it is: its head and the chunks read, then, when reading
+ * stopped at the cap, the rest piped as it comes. Resolves when it has ended: true when complete.
  */
-function relay(res: ServerResponse, upRes: IncomingMessage, read: Buffer[]): Promise<boolean> {
+function passOn(res: ServerResponse, upRes: IncomingMessage, read: { chunks: Buffer[]; more: boolean }): Promise<boolean> {
   res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, downstreamHeaders(upRes.rawHeaders));
-  for (const c of read) res.write(c);
+  if (!read.more) {
+    res.end(Buffer.concat(read.chunks));
+    return Promise.resolve(true);
+  }
+  for (const c of read.chunks) res.write(c);
   return new Promise((resolve) => {
     res.on('close', () => {
       if (!res.writableFinished) upRes.destroy();
@@ -218,11 +222,11 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
   });
   if (!head) return;
   if (head.more) {
-    if (!(await relay(res, first, head.chunks))) ctx.stats.truncated = true;
+    if (!(await passOn(res, first, head))) ctx.stats.truncated = true;
     return;
   }
   const raw = Buffer.concat(head.chunks);
-  const passThrough = () => res.writeHead(first.statusCode ?? 200, first.statusMessage, downstreamHeaders(first.rawHeaders)).end(raw);
+  const passThrough = () => void passOn(res, first, head);
   let msg: Record<string, any>;
   try {
     msg = JSON.parse(decode(raw, encoding).toString('utf8'));
@@ -257,8 +261,7 @@ async function runJson(state: ProxyState, ctx: InterceptContext, first: Incoming
     }
     if (clientGone) return;
     if (next.statusCode !== 200) {
-      if (read.more) await relay(res, next, read.chunks);
-      else res.writeHead(next.statusCode ?? 502, next.statusMessage, downstreamHeaders(next.rawHeaders)).end(Buffer.concat(read.chunks));
+      await passOn(res, next, read);
       return;
     }
     if (read.more) {
